@@ -1,0 +1,138 @@
+// Records the store persists. Configuration aggregates (clients, connections, resource servers,
+// client grants, users) keep their Auth0-shaped JSON document in `doc`, with the few fields that
+// are looked up or constrained (ids, names, secrets, emails) lifted into typed members so the
+// backends can index them. Protocol artefacts (codes, refresh tokens, sessions, interactions) are
+// fully typed. Secrets are never stored: only their hashes (`*_hash`), computed by the caller.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gatehouse::store {
+
+namespace json = boost::json;
+
+// A JWS signing key. `private_key` is opaque to the store (the caller encrypts it at rest).
+struct SigningKey {
+    std::string kid;
+    std::string alg;          // "RS256" | "ES256" | "EdDSA"
+    std::string private_key;  // encrypted PKCS#8, as produced by jose
+    std::string public_jwk;   // JSON text of the public JWK (with kid, alg, use)
+    std::int64_t created_at = 0;
+    std::int64_t retired_at = 0;  // 0 while this key signs; set when rotated out
+    std::int64_t expires_at = 0;  // 0 = published forever; else dropped from JWKS after this instant
+};
+
+struct Client {
+    std::string client_id;    // 32 alphanumerics
+    std::string secret_hash;  // keyed hash of client_secret; empty for public clients
+    json::object doc;         // every Auth0 client field except client_secret
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+struct Connection {
+    std::string id;        // con_ + 16 alphanumerics
+    std::string name;      // unique, immutable
+    std::string strategy;  // auth0 | oauth2 | oidc | wordpress | twitter
+    json::object doc;      // display_name, options, enabled_clients, realms, metadata, ...
+    std::int64_t version = 1;  // bumped by every update; the ETag is derived from it
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+struct ResourceServer {
+    std::string id;          // 24 hex
+    std::string identifier;  // the audience; unique, immutable
+    json::object doc;        // name, scopes, token_lifetime, allow_offline_access, signing_alg, is_system
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+struct ClientGrant {
+    std::string id;  // cgr_ + 16 alphanumerics
+    std::string client_id;
+    std::string audience;
+    std::vector<std::string> scope;
+    std::int64_t created_at = 0;
+};
+
+struct User {
+    std::string user_id;     // auth0|<24 hex>, wordpress|<id>, oauth2|<connection>|<id>, ...
+    std::string connection;  // connection name
+    std::string email;       // lower-cased for lookup; may be empty for social users
+    std::string username;
+    std::string password_hash;  // argon2id encoded string; empty for federated users
+    json::object doc;           // name, nickname, picture, email_verified, identities, metadata, blocked, ...
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+struct AuthorizationCode {
+    std::string code_hash;
+    std::string grant_id;  // tokens issued from this code share it; revoking it revokes them
+    std::string client_id;
+    std::string user_id;
+    std::string redirect_uri;
+    std::string scope;
+    std::string audience;
+    std::string nonce;
+    std::string code_challenge;
+    std::string code_challenge_method;
+    std::string session_id;
+    std::int64_t auth_time = 0;
+    std::int64_t expires_at = 0;
+    std::int64_t consumed_at = 0;  // 0 until redeemed
+};
+
+struct RefreshToken {
+    std::string token_hash;
+    std::string grant_id;  // the family: every rotation of one login shares it
+    std::string client_id;
+    std::string user_id;
+    std::string scope;
+    std::string audience;
+    std::string session_id;
+    std::int64_t auth_time = 0;
+    std::int64_t created_at = 0;
+    std::int64_t expires_at = 0;
+    std::int64_t rotated_at = 0;  // 0 while current; set once it has been exchanged
+    std::int64_t revoked_at = 0;  // 0 unless revoked (family revocation, /oauth/revoke)
+};
+
+// A browser login session (the value of the session cookie is the secret; only its hash is stored).
+struct Session {
+    std::string id_hash;
+    std::string user_id;
+    std::string connection;
+    std::int64_t auth_time = 0;
+    std::int64_t created_at = 0;
+    std::int64_t expires_at = 0;
+};
+
+// Short-lived, single-use server-side state of an interaction in progress: a pending /authorize
+// waiting for the login form, or an upstream federation leg waiting for its callback.
+struct Interaction {
+    std::string id;    // random, high-entropy; appears in URLs (state=...)
+    std::string kind;  // "login" | "upstream"
+    json::object doc;
+    std::int64_t expires_at = 0;
+};
+
+// Paging as the Management API asks for it: offset (page/per_page) or checkpoint (from/take).
+struct Page {
+    std::size_t offset = 0;
+    std::size_t limit = 50;
+};
+
+template <class T>
+struct PageResult {
+    std::vector<T> items;
+    std::size_t total = 0;  // total matching rows, before paging
+};
+
+}  // namespace gatehouse::store

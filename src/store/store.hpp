@@ -1,0 +1,172 @@
+// store: everything Gatehouse persists, behind one interface with two backends (embedded SQLite,
+// PostgreSQL) that pass one conformance suite (tests/store). The interface is split per aggregate
+// so a consumer names only what it uses. Every call is synchronous and thread-safe; single-use and
+// rotation semantics are atomic in the backend (one winner across threads and processes). The store
+// knows nothing of HTTP, OAuth rules or JSON shapes beyond carrying documents.
+#pragma once
+
+#include "store/errc.hpp"
+#include "store/model.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gatehouse::store {
+
+class MetaStore {
+public:
+    virtual ~MetaStore() = default;
+    // Tenant-wide settings (initialised flag, HMAC key for client secrets, ...).
+    virtual result<std::optional<std::string>> get_meta(std::string_view key) = 0;
+    virtual result<void> set_meta(std::string_view key, std::string_view value) = 0;
+    // Bumped by every configuration write (clients, connections, APIs, grants, keys), so caches
+    // in any instance can tell cheaply whether what they hold is stale.
+    virtual result<std::int64_t> config_version() = 0;
+};
+
+class KeyStore {
+public:
+    virtual ~KeyStore() = default;
+    virtual result<void> add_key(const SigningKey&) = 0;
+    // All keys not yet expired at `now`, newest first; the first with retired_at == 0 signs.
+    virtual result<std::vector<SigningKey>> list_keys(std::int64_t now) = 0;
+    // Atomically retires the current signing key(s) (retired_at = now, expires_at = keep_until)
+    // and adds `next` as the signing key.
+    virtual result<void> rotate_key(const SigningKey& next, std::int64_t now, std::int64_t keep_until) = 0;
+};
+
+class ClientStore {
+public:
+    virtual ~ClientStore() = default;
+    virtual result<void> create_client(const Client&) = 0;             // already_exists
+    virtual result<Client> get_client(std::string_view client_id) = 0;  // not_found
+    virtual result<PageResult<Client>> list_clients(Page) = 0;          // oldest first
+    virtual result<void> update_client(const Client&) = 0;              // not_found
+    virtual result<void> delete_client(std::string_view client_id) = 0;  // not_found; also its grants
+};
+
+class ConnectionStore {
+public:
+    virtual ~ConnectionStore() = default;
+    virtual result<void> create_connection(const Connection&) = 0;  // already_exists (id or name)
+    virtual result<Connection> get_connection(std::string_view id) = 0;
+    virtual result<Connection> get_connection_by_name(std::string_view name) = 0;
+    // Oldest first. `strategies` empty = all; `name` empty = any.
+    virtual result<PageResult<Connection>> list_connections(Page, const std::vector<std::string>& strategies,
+                                                            std::string_view name) = 0;
+    // Writes `c` (with c.version = expected_version + 1) only if the stored version is
+    // `expected_version`: conflict otherwise, not_found if gone.
+    virtual result<void> update_connection(const Connection& c, std::int64_t expected_version) = 0;
+    virtual result<void> delete_connection(std::string_view id) = 0;
+};
+
+class ResourceServerStore {
+public:
+    virtual ~ResourceServerStore() = default;
+    virtual result<void> create_resource_server(const ResourceServer&) = 0;  // already_exists (identifier)
+    virtual result<ResourceServer> get_resource_server(std::string_view id) = 0;
+    virtual result<ResourceServer> get_resource_server_by_identifier(std::string_view identifier) = 0;
+    virtual result<PageResult<ResourceServer>> list_resource_servers(Page) = 0;
+    virtual result<void> update_resource_server(const ResourceServer&) = 0;
+    virtual result<void> delete_resource_server(std::string_view id) = 0;
+};
+
+class ClientGrantStore {
+public:
+    virtual ~ClientGrantStore() = default;
+    virtual result<void> create_client_grant(const ClientGrant&) = 0;  // already_exists (client_id, audience)
+    virtual result<ClientGrant> get_client_grant(std::string_view id) = 0;
+    virtual result<ClientGrant> find_client_grant(std::string_view client_id, std::string_view audience) = 0;
+    // Either filter may be empty.
+    virtual result<PageResult<ClientGrant>> list_client_grants(Page, std::string_view client_id,
+                                                               std::string_view audience) = 0;
+    virtual result<void> update_client_grant(const ClientGrant&) = 0;
+    virtual result<void> delete_client_grant(std::string_view id) = 0;
+};
+
+class UserStore {
+public:
+    virtual ~UserStore() = default;
+    virtual result<void> create_user(const User&) = 0;  // already_exists (user_id, or email within connection)
+    virtual result<User> get_user(std::string_view user_id) = 0;
+    // Email compared lower-cased. Within one connection an email or username is unique.
+    virtual result<User> find_user_by_email(std::string_view connection, std::string_view email) = 0;
+    virtual result<User> find_user_by_username(std::string_view connection, std::string_view username) = 0;
+    // `email` empty = all users; otherwise exact (lower-cased) match across connections.
+    virtual result<PageResult<User>> list_users(Page, std::string_view email) = 0;
+    virtual result<void> update_user(const User&) = 0;
+    virtual result<void> delete_user(std::string_view user_id) = 0;
+};
+
+class CodeStore {
+public:
+    virtual ~CodeStore() = default;
+    virtual result<void> create_code(const AuthorizationCode&) = 0;
+    // Atomically marks the code consumed (consumed_at = now) and returns the row as it was
+    // before: consumed_at == 0 means this caller won; non-zero means a replay (the caller then
+    // revokes the grant). Exactly one of N concurrent callers sees consumed_at == 0. Unknown
+    // code: not_found. Expiry is the caller's to check.
+    virtual result<AuthorizationCode> consume_code(std::string_view code_hash, std::int64_t now) = 0;
+};
+
+class RefreshTokenStore {
+public:
+    virtual ~RefreshTokenStore() = default;
+    virtual result<void> create_refresh_token(const RefreshToken&) = 0;
+    virtual result<RefreshToken> get_refresh_token(std::string_view token_hash) = 0;
+    // Atomically: if `old_hash` is current (rotated_at == 0 and revoked_at == 0), marks it rotated
+    // and stores `next`. Returns the old row as it was before: rotated_at == 0 && revoked_at == 0
+    // means this caller won and `next` was stored; otherwise nothing was written (reuse or
+    // revoked). Exactly one of N concurrent callers wins. Unknown: not_found.
+    virtual result<RefreshToken> rotate_refresh_token(std::string_view old_hash, const RefreshToken& next,
+                                                      std::int64_t now) = 0;
+    // Revokes every refresh token of the grant (family) and records the grant as revoked, so
+    // access tokens carrying its id are refused too.
+    virtual result<void> revoke_grant(std::string_view grant_id, std::int64_t now) = 0;
+    virtual result<bool> is_grant_revoked(std::string_view grant_id) = 0;
+};
+
+class SessionStore {
+public:
+    virtual ~SessionStore() = default;
+    virtual result<void> create_session(const Session&) = 0;
+    virtual result<Session> get_session(std::string_view id_hash, std::int64_t now) = 0;  // not_found if expired
+    virtual result<void> delete_session(std::string_view id_hash) = 0;                     // idempotent
+};
+
+class InteractionStore {
+public:
+    virtual ~InteractionStore() = default;
+    virtual result<void> create_interaction(const Interaction&) = 0;
+    virtual result<Interaction> get_interaction(std::string_view id, std::int64_t now) = 0;  // not_found if expired
+    // Deletes and returns it: exactly one caller gets it. not_found if absent or expired.
+    virtual result<Interaction> take_interaction(std::string_view id, std::int64_t now) = 0;
+};
+
+class Store : public MetaStore,
+              public KeyStore,
+              public ClientStore,
+              public ConnectionStore,
+              public ResourceServerStore,
+              public ClientGrantStore,
+              public UserStore,
+              public CodeStore,
+              public RefreshTokenStore,
+              public SessionStore,
+              public InteractionStore {
+public:
+    // Applies pending schema migrations; idempotent. Returns the schema version now in force.
+    virtual result<int> migrate() = 0;
+    // Drops expired interactions, codes, sessions and refresh tokens; returns rows removed.
+    virtual result<std::size_t> purge_expired(std::int64_t now) = 0;
+};
+
+// Opens a store by URL: "sqlite:///abs/path.db", "sqlite://relative/path.db", a bare path, or
+// "sqlite::memory:". "postgres://..." / "postgresql://..." select PostgreSQL (pool_size connections).
+// Throws std::runtime_error with a readable message when the URL or the database is unusable.
+std::unique_ptr<Store> open_store(const std::string& url, int pool_size = 4);
+
+}  // namespace gatehouse::store

@@ -1,0 +1,196 @@
+#include "util/util.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+namespace gatehouse::util {
+namespace {
+
+constexpr std::string_view kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kB64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string encode(std::string_view in, std::string_view alphabet, bool pad) {
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        std::uint32_t v = (std::uint8_t(in[i]) << 16) | (std::uint8_t(in[i + 1]) << 8) | std::uint8_t(in[i + 2]);
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
+    }
+    if (std::size_t rest = in.size() - i; rest > 0) {
+        std::uint32_t v = std::uint8_t(in[i]) << 16;
+        if (rest == 2) v |= std::uint8_t(in[i + 1]) << 8;
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        if (rest == 2) out += alphabet[(v >> 6) & 63];
+        if (pad) out.append(rest == 1 ? 2 : 1, '=');
+    }
+    return out;
+}
+
+std::optional<std::string> decode(std::string_view in, std::string_view alphabet) {
+    std::array<int, 256> table{};
+    table.fill(-1);
+    for (std::size_t i = 0; i < alphabet.size(); ++i) table[std::uint8_t(alphabet[i])] = int(i);
+    if (in.size() % 4 == 1) return std::nullopt;
+    std::string out;
+    out.reserve(in.size() * 3 / 4);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : in) {
+        int v = table[std::uint8_t(c)];
+        if (v < 0) return std::nullopt;
+        acc = (acc << 6) | std::uint32_t(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += char((acc >> bits) & 0xff);
+        }
+    }
+    // Leftover bits must be zero, otherwise two encodings would decode to the same bytes.
+    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+    return out;
+}
+
+}  // namespace
+
+std::string base64url_encode(std::string_view bytes) { return encode(bytes, kB64Url, false); }
+std::optional<std::string> base64url_decode(std::string_view text) { return decode(text, kB64Url); }
+std::string base64_encode(std::string_view bytes) { return encode(bytes, kB64, true); }
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    std::size_t pad = 0;
+    while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+    return decode(text.substr(0, text.size() - pad), kB64);
+}
+
+std::string random_bytes(std::size_t n) {
+    std::string out(n, '\0');
+    if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), int(n)) != 1) std::abort();
+    return out;
+}
+
+std::string random_token(std::size_t n) { return base64url_encode(random_bytes(n)); }
+
+namespace {
+std::string random_from(std::string_view alphabet, std::size_t n) {
+    // Rejection sampling keeps the distribution uniform for alphabets that do not divide 256.
+    const unsigned limit = 256 - (256 % alphabet.size());
+    std::string out;
+    out.reserve(n);
+    while (out.size() < n) {
+        for (char b : random_bytes(n * 2)) {
+            unsigned v = std::uint8_t(b);
+            if (v < limit && out.size() < n) out += alphabet[v % alphabet.size()];
+        }
+    }
+    return out;
+}
+}  // namespace
+
+std::string random_alnum(std::size_t n) {
+    return random_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", n);
+}
+std::string random_hex(std::size_t n) { return random_from("0123456789abcdef", n); }
+
+std::string sha256(std::string_view data) {
+    std::string out(32, '\0');
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len, EVP_sha256(), nullptr);
+    return out;
+}
+
+std::string sha256_b64url(std::string_view data) { return base64url_encode(sha256(data)); }
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    std::string out(32, '\0');
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         reinterpret_cast<unsigned char*>(out.data()), &len);
+    return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (char c : bytes) {
+        out += kDigits[std::uint8_t(c) >> 4];
+        out += kDigits[std::uint8_t(c) & 15];
+    }
+    return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+    // Length is not secret (secrets have fixed lengths); the contents are.
+    if (a.size() != b.size()) return false;
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) diff |= std::uint8_t(a[i]) ^ std::uint8_t(b[i]);
+    return diff == 0;
+}
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string iso8601_ms(std::int64_t unix_ms) {
+    std::time_t secs = std::time_t(unix_ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, int(unix_ms % 1000));
+    return buf;
+}
+
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        unsigned c = std::uint8_t(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len;
+        std::uint32_t cp;
+        if ((c & 0xe0) == 0xc0) {
+            len = 2, cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3, cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > s.size()) return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            unsigned cc = std::uint8_t(s[i + k]);
+            if ((cc & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3f);
+        }
+        static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        i += len;
+    }
+    return true;
+}
+
+}  // namespace gatehouse::util
