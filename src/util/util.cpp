@@ -121,6 +121,10 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
     return out;
 }
 
+std::string hash_secret(std::string_view key, std::string_view secret) {
+    return base64url_encode(hmac_sha256(key, secret));
+}
+
 std::string to_hex(std::string_view bytes) {
     static constexpr char kDigits[] = "0123456789abcdef";
     std::string out;

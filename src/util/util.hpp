@@ -32,6 +32,11 @@ std::string sha256_b64url(std::string_view data);                    // storage 
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string to_hex(std::string_view bytes);
 
+// The stored form of a high-entropy secret (client secrets): base64url(HMAC-SHA256(key, secret)).
+// Keyed, so a leaked database alone does not allow offline guessing; fast, so the token endpoint
+// can afford it on every request (argon2id is for low-entropy user passwords only).
+std::string hash_secret(std::string_view key, std::string_view secret);
+
 // Compares without an early exit, so the time taken does not reveal where two secrets differ.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
