@@ -33,8 +33,8 @@ public:
     virtual result<void> add_key(const SigningKey&) = 0;
     // All keys not yet expired at `now`, newest first; the first with retired_at == 0 signs.
     virtual result<std::vector<SigningKey>> list_keys(std::int64_t now) = 0;
-    // Atomically retires the current signing key(s) (retired_at = now, expires_at = keep_until)
-    // and adds `next` as the signing key.
+    // Atomically retires the current signing key of next.alg (retired_at = now, expires_at =
+    // keep_until; keys of other algs are untouched) and adds `next` as the signing key for that alg.
     virtual result<void> rotate_key(const SigningKey& next, std::int64_t now, std::int64_t keep_until) = 0;
 };
 
