@@ -1,0 +1,75 @@
+#include "connections/database.hpp"
+
+#include "connections/password.hpp"
+#include "connections/user_json.hpp"
+#include "util/util.hpp"
+
+namespace gatehouse::connections {
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+    return out;
+}
+
+std::optional<std::string> check_password_policy(std::string_view password) {
+    if (!util::valid_utf8(password)) return std::string("Password must be valid UTF-8");
+    std::size_t chars = 0;
+    for (char c : password)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++chars;
+    if (chars < password_min_length) return std::string("Password is too short: at least 8 characters are required");
+    if (chars > password_max_length) return std::string("Password is too long: at most 128 characters are allowed");
+    return std::nullopt;
+}
+
+bool valid_email(std::string_view email) {
+    if (email.empty() || email.size() > 254) return false;
+    auto at = email.find('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 >= email.size()) return false;
+    if (email.find('@', at + 1) != std::string_view::npos) return false;
+    for (char c : email)
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+    auto domain = email.substr(at + 1);
+    return domain.front() != '.' && domain.back() != '.';
+}
+
+DatabaseConnection::DatabaseConnection(store::UserStore& users, std::string connection_name)
+    : users_(users), name_(std::move(connection_name)) {}
+
+result<store::User> DatabaseConnection::login(std::string_view username_or_email, std::string_view password) {
+    auto found = username_or_email.find('@') != std::string_view::npos
+                     ? users_.find_user_by_email(name_, lower_ascii(username_or_email))
+                     : users_.find_user_by_username(name_, username_or_email);
+    if (!found) {
+        verify_dummy_password(password);
+        if (found.error() == store::store_errc::not_found) return connection_errc::wrong_credentials;
+        return connection_errc::backend;
+    }
+    if (!verify_password(found->password_hash, password)) return connection_errc::wrong_credentials;
+    if (const auto* b = found->doc.if_contains("blocked"); b && b->is_bool() && b->get_bool())
+        return connection_errc::user_blocked;
+    return std::move(*found);
+}
+
+result<store::User> DatabaseConnection::signup(std::string_view email, std::string_view password,
+                                               json::object profile) {
+    if (!valid_email(email)) return connection_errc::invalid_email;
+    if (check_password_policy(password)) return connection_errc::invalid_password;
+    store::User user;
+    user.user_id = "auth0|" + util::random_hex(24);
+    user.connection = name_;
+    user.email = lower_ascii(email);
+    if (const auto* u = profile.if_contains("username"); u && u->is_string()) user.username = u->get_string();
+    profile.erase("username");
+    user.password_hash = hash_password(password);
+    user.doc = new_user_doc(user.user_id, name_, user.email, profile);
+    user.created_at = user.updated_at = util::unix_now();
+    if (auto r = users_.create_user(user); !r) {
+        if (r.error() == store::store_errc::already_exists) return connection_errc::user_exists;
+        return connection_errc::backend;
+    }
+    return user;
+}
+
+}  // namespace gatehouse::connections

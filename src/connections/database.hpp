@@ -1,0 +1,53 @@
+// The `auth0` strategy: a database connection whose users (email or username + password) are
+// stored by Gatehouse itself, with argon2id password hashes and one shared password policy.
+#pragma once
+
+#include "connections/errc.hpp"
+#include "store/store.hpp"
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gatehouse::connections {
+
+namespace json = boost::json;
+
+inline constexpr std::size_t password_min_length = 8;    // characters (code points)
+inline constexpr std::size_t password_max_length = 128;  // characters; bounds the hashing work too
+
+// nullopt when `password` may be set (valid UTF-8, 8-128 characters), else why not. Used by
+// signup and by the Management API (create user, change password).
+std::optional<std::string> check_password_policy(std::string_view password);
+
+// A plausible email address: one '@', non-empty local part and domain, no spaces or control
+// characters, at most 254 octets.
+bool valid_email(std::string_view email);
+
+std::string lower_ascii(std::string_view s);
+
+class DatabaseConnection {
+  public:
+    DatabaseConnection(store::UserStore& users, std::string connection_name);
+
+    // The user when the password matches. Unknown user and wrong password are the same error
+    // (wrong_credentials) and cost the same: exactly one argon2 verification either way. A blocked
+    // user with the right password gets user_blocked, so the message can say so without telling
+    // strangers which accounts exist. An input with '@' is looked up as an email, else as a username.
+    result<store::User> login(std::string_view username_or_email, std::string_view password);
+
+    // Creates a user (user_id auth0|<24 hex>) after the email and password policy checks.
+    // `profile` may carry username, name, nickname, picture, given_name, family_name,
+    // email_verified, user_metadata, app_metadata, blocked; it is stored as given.
+    result<store::User> signup(std::string_view email, std::string_view password, json::object profile);
+
+    const std::string& name() const noexcept { return name_; }
+
+  private:
+    store::UserStore& users_;
+    std::string name_;
+};
+
+}  // namespace gatehouse::connections
