@@ -1,0 +1,463 @@
+#include "oauth/authorize.hpp"
+
+#include "connections/database.hpp"
+#include "oauth/pkce.hpp"
+#include "oauth/tokens.hpp"
+#include "util/json.hpp"
+#include "util/url.hpp"
+#include "util/util.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <charconv>
+#include <functional>
+#include <sstream>
+
+namespace gatehouse::oauth {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::array kOidcScopes = {"openid", "profile", "email", "address", "phone"};
+// Parameters an upstream_params alias may copy from /authorize (spec section 2).
+constexpr std::array kAliasSources = {"acr_values",    "audience",      "client_id",     "display",
+                                      "id_token_hint", "login_hint",    "max_age",       "prompt",
+                                      "resource",      "response_mode", "response_type", "ui_locales"};
+
+std::vector<std::string> split_scope(std::string_view s) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < s.size()) {
+        auto end = s.find(' ', pos);
+        if (end == std::string_view::npos) end = s.size();
+        if (end > pos) out.emplace_back(s.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
+}
+
+// The state of checking one /authorize request, threaded through the ordered checks below.
+struct AuthorizeCheck {
+    const util::Params& params;
+    Catalog& catalog;
+    std::shared_ptr<const ClientView> client;
+    std::shared_ptr<const ApiView> api;
+    PendingAuthorization pending;
+};
+
+// A failed check: an error page while the redirect URI is not trusted, a redirected error after.
+using CheckFailure = std::variant<ErrorPage, OAuthError>;
+using Check = std::optional<CheckFailure> (*)(AuthorizeCheck&);
+
+std::optional<CheckFailure> check_client(AuthorizeCheck& c) {
+    auto id = c.params.get("client_id");
+    if (id.empty())
+        return ErrorPage{400, "Invalid request",
+                         "The request has no client_id: the application sent an incomplete "
+                         "login request."};
+    c.client = c.catalog.client(id);
+    if (!c.client) return ErrorPage{400, "Unknown application", "No application has the client_id \"" + id + "\"."};
+    c.pending.client_id = c.client->client_id;
+    return std::nullopt;
+}
+
+std::optional<CheckFailure> check_redirect_uri(AuthorizeCheck& c) {
+    auto requested = c.params.find("redirect_uri");
+    if (!requested) {
+        // RFC 6749 §3.1.2.3: without redirect_uri, only an unambiguous registration may be used.
+        if (c.client->callbacks.size() != 1)
+            return ErrorPage{400, "Invalid request", "The request has no redirect_uri."};
+        c.pending.target.redirect_uri = c.client->callbacks.front();
+    } else {
+        bool allowed = false;
+        for (const auto& cb : c.client->callbacks) allowed = allowed || util::same_redirect_uri(cb, *requested);
+        if (!allowed)
+            return ErrorPage{400, "Callback URL mismatch",
+                             "Callback URL mismatch. " + std::string(*requested) +
+                                 " is not in the list of allowed callback URLs of the application \"" + c.client->name +
+                                 "\"."};
+        c.pending.target.redirect_uri = std::string(*requested);
+    }
+    c.pending.target.state = c.params.get("state");
+    auto mode = c.params.get("response_mode");
+    if (mode == "web_message") {
+        // The page posts the result to the redirect URI's origin: it must be one the client trusts.
+        auto origin = util::origin_of(c.pending.target.redirect_uri);
+        if (!origin || !c.client->allows_origin(*origin))
+            return ErrorPage{400, "Origin not allowed",
+                             "The origin of the redirect_uri is not in the Allowed Web Origins of the application."};
+        c.pending.target.response_mode = mode;
+    } else if (mode == "form_post" || mode == "query") {
+        c.pending.target.response_mode = mode;
+    } else if (!mode.empty()) {
+        return make_error(oauth_errc::invalid_request, "Unsupported response_mode: " + mode);
+    }
+    return std::nullopt;
+}
+
+std::optional<CheckFailure> check_response_type(AuthorizeCheck& c) {
+    auto type = c.params.find("response_type");
+    if (!type)
+        return make_error(oauth_errc::invalid_request, "The request is missing a required parameter: response_type");
+    if (*type != "code")
+        return make_error(oauth_errc::unsupported_response_type,
+                          "Unsupported response type: " + std::string(*type) + " (only \"code\" is supported)");
+    if (!c.client->allows_grant("authorization_code"))
+        return make_error(oauth_errc::unauthorized_client,
+                          "Grant type 'authorization_code' not allowed for the client.");
+    return std::nullopt;
+}
+
+std::optional<CheckFailure> check_audience(AuthorizeCheck& c) {
+    auto audience = c.params.get("audience");
+    if (audience.empty()) audience = c.params.get("resource");
+    if (audience.empty()) return std::nullopt;
+    c.api = c.catalog.api(audience);
+    if (!c.api) return make_error(oauth_errc::access_denied, "Service not found: " + audience);
+    c.pending.audience = c.api->identifier;
+    return std::nullopt;
+}
+
+std::optional<CheckFailure> check_scope(AuthorizeCheck& c) {
+    c.pending.scope = grant_scope(c.params.get("scope"), *c.client, c.api.get());
+    return std::nullopt;
+}
+
+std::optional<CheckFailure> check_pkce(AuthorizeCheck& c) {
+    auto challenge = c.params.get("code_challenge");
+    auto method = c.params.get("code_challenge_method");
+    if (challenge.empty()) {
+        if (!method.empty())
+            return make_error(oauth_errc::invalid_request, "code_challenge_method was sent without code_challenge");
+        // RFC 9700 §2.1.1: public clients MUST use PKCE.
+        if (c.client->is_public())
+            return make_error(oauth_errc::invalid_request,
+                              "PKCE is required for public clients: send code_challenge with "
+                              "code_challenge_method=S256");
+        return std::nullopt;
+    }
+    if (method.empty()) method = "plain";  // RFC 7636 §4.3 default
+    if (method == "plain" && !c.client->allow_plain_pkce)
+        return make_error(oauth_errc::invalid_request,
+                          "code_challenge_method must be S256 (plain is not allowed for this client)");
+    if (method != "S256" && method != "plain")
+        return make_error(oauth_errc::invalid_request, "Unsupported code_challenge_method: " + method);
+    if (!valid_code_challenge(challenge, method))
+        return make_error(oauth_errc::invalid_request, "code_challenge is malformed (RFC 7636 §4.2)");
+    c.pending.code_challenge = challenge;
+    c.pending.code_challenge_method = method;
+    return std::nullopt;
+}
+
+std::optional<CheckFailure> check_prompt_and_max_age(AuthorizeCheck& c) {
+    auto prompts = split_scope(c.params.get("prompt"));
+    bool none = std::find(prompts.begin(), prompts.end(), "none") != prompts.end();
+    if (none && prompts.size() > 1)
+        return make_error(oauth_errc::invalid_request, "prompt=none cannot be combined with other prompt values");
+    if (auto max_age = c.params.find("max_age")) {
+        std::int64_t value = -1;
+        auto [ptr, ec] = std::from_chars(max_age->data(), max_age->data() + max_age->size(), value);
+        if (ec != std::errc() || ptr != max_age->data() + max_age->size() || value < 0)
+            return make_error(oauth_errc::invalid_request, "max_age must be a non-negative integer");
+        c.pending.max_age = value;
+    }
+    return std::nullopt;
+}
+
+std::optional<CheckFailure> check_connection(AuthorizeCheck& c) {
+    auto name = c.params.get("connection");
+    if (name.empty()) return std::nullopt;
+    auto connection = c.catalog.connection(name);
+    if (!connection || !connection->enabled_for(c.client->client_id))
+        return make_error(oauth_errc::invalid_request,
+                          "the connection \"" + name + "\" does not exist or is not enabled for this application");
+    c.pending.connection = name;
+    return std::nullopt;
+}
+
+// The order is the contract: nothing may redirect before check_redirect_uri has passed
+// (node-oidc-provider's `allow_redirect`); the rest follow RFC 6749 §4.1.2.1's order of concerns.
+constexpr std::array<std::pair<const char*, Check>, 8> kAuthorizeChecks = {{
+    {"client", &check_client},
+    {"redirect_uri", &check_redirect_uri},
+    {"response_type", &check_response_type},
+    {"audience", &check_audience},
+    {"scope", &check_scope},
+    {"pkce", &check_pkce},
+    {"prompt", &check_prompt_and_max_age},
+    {"connection", &check_connection},
+}};
+
+// The hosted page's wording; unknown user and wrong password share one message (and one cost).
+std::string login_error_message(const boost::system::error_code& ec, bool signup) {
+    using connections::connection_errc;
+    if (ec == connection_errc::wrong_credentials) return "Wrong email or password.";
+    if (ec == connection_errc::user_blocked) return "This user is blocked. Contact the administrator.";
+    if (ec == connection_errc::invalid_password) return "The password must be 8 to 128 characters long.";
+    if (ec == connection_errc::invalid_email) return "Enter a valid email address.";
+    if (ec == connection_errc::user_exists) return "A user with this email already exists.";
+    return signup ? "The account could not be created. Try again." : "Login failed. Try again.";
+}
+
+bool session_satisfies(const store::Session& session, const PendingAuthorization& pending, bool force_login,
+                       std::int64_t now) {
+    if (force_login) return false;
+    if (pending.max_age && now - session.auth_time > *pending.max_age) return false;
+    if (!pending.connection.empty() && pending.connection != session.connection) return false;
+    return true;
+}
+
+}  // namespace
+
+std::string grant_scope(std::string_view requested, const ClientView& client, const ApiView* api) {
+    std::string out;
+    auto add = [&](const std::string& s) {
+        if (has_scope(out, s)) return;
+        if (!out.empty()) out += ' ';
+        out += s;
+    };
+    for (const auto& s : split_scope(requested)) {
+        bool oidc = std::find(kOidcScopes.begin(), kOidcScopes.end(), s) != kOidcScopes.end();
+        if (oidc) {
+            add(s);
+        } else if (s == "offline_access") {
+            if (client.allows_grant("refresh_token") && (!api || api->allow_offline_access)) add(s);
+        } else if (api && api->scopes.contains(s)) {
+            add(s);
+        }
+    }
+    return out;
+}
+
+json::object PendingAuthorization::to_json() const {
+    json::object o;
+    o["client_id"] = client_id;
+    o["redirect_uri"] = target.redirect_uri;
+    o["response_mode"] = target.response_mode;
+    o["state"] = target.state;
+    o["scope"] = scope;
+    o["audience"] = audience;
+    o["nonce"] = nonce;
+    o["code_challenge"] = code_challenge;
+    o["code_challenge_method"] = code_challenge_method;
+    o["connection"] = connection;
+    o["login_hint"] = login_hint;
+    if (max_age) o["max_age"] = *max_age;
+    json::object source;
+    for (const auto& [k, v] : upstream_source.items()) source[k] = v;
+    o["upstream_source"] = std::move(source);
+    return o;
+}
+
+PendingAuthorization PendingAuthorization::from_json(const json::object& o) {
+    PendingAuthorization p;
+    p.client_id = util::json_string(o, "client_id");
+    p.target.redirect_uri = util::json_string(o, "redirect_uri");
+    p.target.response_mode = util::json_string(o, "response_mode", "query");
+    p.target.state = util::json_string(o, "state");
+    p.scope = util::json_string(o, "scope");
+    p.audience = util::json_string(o, "audience");
+    p.nonce = util::json_string(o, "nonce");
+    p.code_challenge = util::json_string(o, "code_challenge");
+    p.code_challenge_method = util::json_string(o, "code_challenge_method");
+    p.connection = util::json_string(o, "connection");
+    p.login_hint = util::json_string(o, "login_hint");
+    if (o.contains("max_age")) p.max_age = util::json_int(o, "max_age", 0);
+    if (auto* source = util::json_object(o, "upstream_source"))
+        for (const auto& [k, v] : *source)
+            if (v.is_string()) p.upstream_source.set(std::string(k), std::string(v.get_string()));
+    return p;
+}
+
+AuthorizationService::AuthorizationService(Catalog& catalog, store::Store& store) : catalog_(catalog), store_(store) {}
+
+AuthorizationResponse AuthorizationService::error_response(const ResponseTarget& target,
+                                                           const OAuthError& error) const {
+    AuthorizationResponse r{target, {}};
+    r.params.emplace_back("error", std::string(error.wire()));
+    r.params.emplace_back("error_description", error.description);
+    if (!target.state.empty()) r.params.emplace_back("state", target.state);
+    r.params.emplace_back("iss", catalog_.config().issuer);  // RFC 9207
+    return r;
+}
+
+AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
+                                                 const std::optional<store::Session>& session,
+                                                 std::string_view browser_id, std::int64_t now) {
+    AuthorizeCheck check{params, catalog_, nullptr, nullptr, {}};
+    for (const auto& [name, run] : kAuthorizeChecks) {
+        auto failure = run(check);
+        if (!failure) continue;
+        if (auto* page = std::get_if<ErrorPage>(&*failure)) return *page;
+        return error_response(check.pending.target, std::get<OAuthError>(*failure));
+    }
+    auto& pending = check.pending;
+    pending.nonce = params.get("nonce");
+    pending.login_hint = params.get("login_hint");
+    for (auto name : kAliasSources)
+        if (auto v = params.find(name)) pending.upstream_source.set(name, std::string(*v));
+
+    auto prompts = split_scope(params.get("prompt"));
+    auto prompted = [&](std::string_view p) { return std::find(prompts.begin(), prompts.end(), p) != prompts.end(); };
+    if (session && session_satisfies(*session, pending, prompted("login"), now)) {
+        auto user = store_.get_user(session->user_id);
+        if (user && !util::json_bool(user->doc, "blocked", false)) return complete(pending, *user, *session, now);
+    }
+    if (prompted("none")) return error_response(pending.target, make_error(oauth_errc::login_required));
+
+    if (!pending.connection.empty()) {
+        auto connection = catalog_.connection(pending.connection);
+        if (connection && connection->strategy() != "auth0")
+            return error_response(pending.target, make_error(oauth_errc::invalid_request,
+                                                             "Logging in through the " + connection->strategy() +
+                                                                 " connection is not available on this server yet"));
+    }
+
+    store::Interaction interaction;
+    interaction.id = util::random_token(24);
+    interaction.kind = "login";
+    interaction.expires_at = now + catalog_.config().login_ttl;
+    interaction.doc["pending"] = pending.to_json();
+    interaction.doc["csrf"] = util::random_token(24);
+    interaction.doc["browser"] = util::sha256_b64url(browser_id);
+    if (auto r = store_.create_interaction(interaction); !r)
+        return error_response(pending.target, make_error(oauth_errc::server_error, {}, r.error().message()));
+    return LoginRedirect{interaction.id};
+}
+
+LoginForm AuthorizationService::make_form(const std::string& interaction_id, const json::object& doc, bool signup) {
+    auto pending = PendingAuthorization::from_json(*util::json_object(doc, "pending"));
+    LoginForm form;
+    form.interaction_id = interaction_id;
+    form.csrf_token = util::json_string(doc, "csrf");
+    form.username = pending.login_hint;
+    form.signup = signup;
+    auto client = catalog_.client(pending.client_id);
+    form.client_name = client ? client->name : pending.client_id;
+    for (const auto& c : catalog_.connections()) {
+        if (!c->enabled_for(pending.client_id)) continue;
+        if (!pending.connection.empty() && c->name() != pending.connection) continue;
+        if (c->strategy() == "auth0") {
+            if (form.database_connection.empty()) {
+                form.database_connection = c->name();
+                form.signup_allowed = c->signup_allowed;
+            }
+        } else {
+            form.buttons.push_back({c->name(), c->display_name, c->strategy()});
+        }
+    }
+    return form;
+}
+
+std::variant<LoginForm, ErrorPage> AuthorizationService::login_form(std::string_view interaction_id, bool signup,
+                                                                    std::int64_t now) {
+    auto interaction = store_.get_interaction(interaction_id, now);
+    if (!interaction || interaction->kind != "login" || !util::json_object(interaction->doc, "pending"))
+        return ErrorPage{400, "Login expired",
+                         "This login page has expired or was already used. Go back to the application and sign in "
+                         "again."};
+    auto form = make_form(interaction->id, interaction->doc, signup);
+    if (signup && !form.signup_allowed) form.signup = false;
+    return form;
+}
+
+LoginResult AuthorizationService::submit_login(const util::Params& form, std::string_view browser_id, bool signup,
+                                               std::int64_t now) {
+    const ErrorPage expired{400, "Login expired",
+                            "This login page has expired or was already used. Go back to the application and sign "
+                            "in again."};
+    auto interaction = store_.get_interaction(form.get("state"), now);
+    if (!interaction || interaction->kind != "login" || !util::json_object(interaction->doc, "pending"))
+        return {expired, {}};
+    // Login CSRF (RFC 6749 §10.12): the form must carry this interaction's token, and be posted by
+    // the browser that started it.
+    auto csrf = util::json_string(interaction->doc, "csrf");
+    auto browser = util::json_string(interaction->doc, "browser");
+    if (!util::constant_time_equal(form.get("csrf"), csrf) ||
+        !util::constant_time_equal(util::sha256_b64url(browser_id), browser))
+        return {ErrorPage{403, "Invalid login form",
+                          "The login form could not be verified (it was submitted from another browser or page). "
+                          "Go back to the application and sign in again."},
+                {}};
+
+    auto view = make_form(interaction->id, interaction->doc, signup);
+    view.username = form.get("username");
+    if (view.database_connection.empty()) {
+        view.error = "Password login is not enabled for this application.";
+        return {view, {}};
+    }
+    connections::DatabaseConnection database(store_, view.database_connection);
+    auto user = signup && view.signup_allowed ? database.signup(form.get("username"), form.get("password"), {})
+                                              : database.login(form.get("username"), form.get("password"));
+    if (!user) {
+        view.error = login_error_message(user.error(), signup);
+        return {view, {}};
+    }
+
+    auto taken = store_.take_interaction(interaction->id, now);
+    if (!taken) return {expired, {}};  // a concurrent submit won
+    auto pending = PendingAuthorization::from_json(*util::json_object(taken->doc, "pending"));
+    std::string token;
+    auto session = create_session(*user, view.database_connection, token, now);
+    return {complete(pending, *user, session, now), token};
+}
+
+AuthorizationResponse AuthorizationService::complete(const PendingAuthorization& pending, const store::User& user,
+                                                     const store::Session& session, std::int64_t now) {
+    store::AuthorizationCode code;
+    auto code_value = util::random_token(32);
+    code.code_hash = util::sha256_b64url(code_value);
+    code.grant_id = util::random_token(16);
+    code.client_id = pending.client_id;
+    code.user_id = user.user_id;
+    code.redirect_uri = pending.target.redirect_uri;
+    code.scope = pending.scope;
+    code.audience = pending.audience;
+    code.nonce = pending.nonce;
+    code.code_challenge = pending.code_challenge;
+    code.code_challenge_method = pending.code_challenge_method;
+    code.session_id = session.id_hash;
+    code.auth_time = session.auth_time;
+    code.expires_at = now + catalog_.config().code_ttl;
+    if (auto r = store_.create_code(code); !r)
+        return error_response(pending.target, make_error(oauth_errc::server_error, {}, r.error().message()));
+
+    AuthorizationResponse response{pending.target, {}};
+    response.params.emplace_back("code", code_value);
+    if (!pending.target.state.empty()) response.params.emplace_back("state", pending.target.state);
+    response.params.emplace_back("iss", catalog_.config().issuer);  // RFC 9207
+    return response;
+}
+
+std::optional<store::Session> AuthorizationService::current_session(std::string_view session_token, std::int64_t now) {
+    if (session_token.empty()) return std::nullopt;
+    auto session = store_.get_session(util::sha256_b64url(session_token), now);
+    if (!session) return std::nullopt;
+    return *session;
+}
+
+store::Session AuthorizationService::create_session(const store::User& user, std::string_view connection,
+                                                    std::string& token_out, std::int64_t now) {
+    token_out = util::random_token(32);
+    store::Session session;
+    session.id_hash = util::sha256_b64url(token_out);
+    session.user_id = user.user_id;
+    session.connection = std::string(connection);
+    session.auth_time = now;
+    session.created_at = now;
+    session.expires_at = now + catalog_.config().session_ttl;
+    if (auto r = store_.create_session(session); !r) spdlog::error("cannot store session: {}", r.error().message());
+    // Auth0 keeps last_login / logins_count on the user.
+    store::User updated = user;
+    updated.doc["last_login"] = util::iso8601_ms(now * 1000);
+    updated.doc["logins_count"] = util::json_int(user.doc, "logins_count", 0) + 1;
+    if (auto r = store_.update_user(updated); !r) spdlog::warn("cannot record last login: {}", r.error().message());
+    return session;
+}
+
+void AuthorizationService::end_session(std::string_view session_token) {
+    if (!session_token.empty()) (void)store_.delete_session(util::sha256_b64url(session_token));
+}
+
+}  // namespace gatehouse::oauth

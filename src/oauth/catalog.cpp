@@ -1,0 +1,233 @@
+#include "oauth/catalog.hpp"
+
+#include "util/json.hpp"
+#include "util/url.hpp"
+#include "util/util.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace gatehouse::oauth {
+namespace {
+
+constexpr std::int64_t kCheckIntervalNs = 100'000'000;  // 100 ms
+
+std::int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+}  // namespace
+
+bool ClientView::allows_grant(std::string_view grant) const { return contains(grant_types, grant); }
+
+bool ClientView::allows_origin(std::string_view origin) const {
+    auto matches = [&](const std::vector<std::string>& urls) {
+        for (const auto& url : urls) {
+            auto o = util::origin_of(url);
+            if (o && *o == origin) return true;
+        }
+        return false;
+    };
+    return matches(web_origins) || matches(allowed_origins) || matches(callbacks);
+}
+
+ClientView client_view(const store::Client& c) {
+    const auto& d = c.doc;
+    ClientView v;
+    v.client_id = c.client_id;
+    v.secret_hash = c.secret_hash;
+    v.name = util::json_string(d, "name", c.client_id);
+    v.app_type = util::json_string(d, "app_type", "regular_web");
+    v.auth_method = util::json_string(d, "token_endpoint_auth_method",
+                                      (v.app_type == "spa" || v.app_type == "native") ? "none" : "client_secret_post");
+    v.callbacks = util::json_strings(d, "callbacks");
+    v.allowed_logout_urls = util::json_strings(d, "allowed_logout_urls");
+    v.web_origins = util::json_strings(d, "web_origins");
+    v.allowed_origins = util::json_strings(d, "allowed_origins");
+    v.grant_types = util::json_strings(d, "grant_types");
+    if (!d.contains("grant_types"))
+        v.grant_types = {"authorization_code", "implicit", "refresh_token", "client_credentials"};
+    if (auto* jwt = util::json_object(d, "jwt_configuration"))
+        v.id_token_ttl = util::json_int(*jwt, "lifetime_in_seconds", v.id_token_ttl);
+    if (auto* rt = util::json_object(d, "refresh_token"))
+        v.refresh_token_ttl = util::json_int(*rt, "token_lifetime", 0);
+    v.allow_plain_pkce = util::json_bool(d, "allow_plain_pkce", false);
+    return v;
+}
+
+ApiView api_view(const store::ResourceServer& r) {
+    const auto& d = r.doc;
+    ApiView v;
+    v.id = r.id;
+    v.identifier = r.identifier;
+    v.name = util::json_string(d, "name", r.identifier);
+    if (auto* scopes = d.if_contains("scopes"); scopes && scopes->is_array())
+        for (const auto& s : scopes->get_array())
+            if (s.is_object()) v.scopes.insert(util::json_string(s.get_object(), "value"));
+    v.token_lifetime = util::json_int(d, "token_lifetime", 86400);
+    v.allow_offline_access = util::json_bool(d, "allow_offline_access", false);
+    v.signing_alg = jose::parse_alg(util::json_string(d, "signing_alg", "RS256")).value_or(jose::Alg::RS256);
+    v.is_system = util::json_bool(d, "is_system", false);
+    return v;
+}
+
+ConnectionView connection_view(const store::Connection& c) {
+    ConnectionView v;
+    v.record = c;
+    v.display_name = util::json_string(c.doc, "display_name", c.name);
+    for (auto& id : util::json_strings(c.doc, "enabled_clients")) v.enabled_clients.insert(std::move(id));
+    if (auto* options = util::json_object(c.doc, "options"))
+        v.signup_allowed = !util::json_bool(*options, "disable_signup", false);
+    return v;
+}
+
+Catalog::Catalog(store::Store& store, const TenantConfig& config) : store_(store), config_(config) {}
+
+void Catalog::invalidate() {
+    std::unique_lock lock(mutex_);
+    version_ = -1;
+    clients_.clear();
+    apis_.clear();
+    grants_.clear();
+    connections_.reset();
+    keys_.reset();
+}
+
+void Catalog::refresh_if_stale() {
+    auto now = steady_ns();
+    auto due = next_check_ns_.load(std::memory_order_relaxed);
+    if (now < due || !next_check_ns_.compare_exchange_strong(due, now + kCheckIntervalNs)) return;
+    auto version = store_.config_version();
+    if (!version) return;  // keep serving what we have; the store logged the failure
+    std::unique_lock lock(mutex_);
+    if (*version == version_) return;
+    version_ = *version;
+    clients_.clear();
+    apis_.clear();
+    grants_.clear();
+    connections_.reset();
+    keys_.reset();
+}
+
+std::shared_ptr<const ClientView> Catalog::client(std::string_view client_id) {
+    refresh_if_stale();
+    std::string key(client_id);
+    {
+        std::shared_lock lock(mutex_);
+        if (auto it = clients_.find(key); it != clients_.end()) return it->second;
+    }
+    auto found = store_.get_client(client_id);
+    if (!found) return nullptr;
+    auto view = std::make_shared<const ClientView>(client_view(*found));
+    std::unique_lock lock(mutex_);
+    clients_[key] = view;
+    return view;
+}
+
+std::shared_ptr<const ApiView> Catalog::api(std::string_view audience) {
+    refresh_if_stale();
+    std::string key(audience);
+    // Auth0's Node SDK asks for https://<domain>/api/v2/ even when the issuer is http://.
+    if (config_.issuer.starts_with("http://") && key == "https://" + config_.issuer.substr(7) + "api/v2/")
+        key = config_.management_audience();
+    {
+        std::shared_lock lock(mutex_);
+        if (auto it = apis_.find(key); it != apis_.end()) return it->second;
+    }
+    auto found = store_.get_resource_server_by_identifier(key);
+    if (!found) return nullptr;
+    auto view = std::make_shared<const ApiView>(api_view(*found));
+    std::unique_lock lock(mutex_);
+    apis_[key] = view;
+    return view;
+}
+
+std::shared_ptr<const store::ClientGrant> Catalog::client_grant(std::string_view client_id, std::string_view audience) {
+    refresh_if_stale();
+    std::string key = std::string(client_id) + '\n' + std::string(audience);
+    {
+        std::shared_lock lock(mutex_);
+        if (auto it = grants_.find(key); it != grants_.end()) return it->second;
+    }
+    auto found = store_.find_client_grant(client_id, audience);
+    if (!found) return nullptr;
+    auto grant = std::make_shared<const store::ClientGrant>(std::move(*found));
+    std::unique_lock lock(mutex_);
+    grants_[key] = grant;
+    return grant;
+}
+
+std::vector<std::shared_ptr<const ConnectionView>> Catalog::connections() {
+    refresh_if_stale();
+    {
+        std::shared_lock lock(mutex_);
+        if (connections_) return *connections_;
+    }
+    auto list = std::make_shared<std::vector<std::shared_ptr<const ConnectionView>>>();
+    auto page = store_.list_connections(store::Page{0, 100000}, {}, {});
+    if (page)
+        for (const auto& c : page->items) list->push_back(std::make_shared<const ConnectionView>(connection_view(c)));
+    std::unique_lock lock(mutex_);
+    connections_ = list;
+    return *list;
+}
+
+std::shared_ptr<const ConnectionView> Catalog::connection(std::string_view name) {
+    for (auto& c : connections())
+        if (c->name() == name) return c;
+    return nullptr;
+}
+
+std::shared_ptr<const SigningKeys> Catalog::keys() {
+    refresh_if_stale();
+    {
+        std::shared_lock lock(mutex_);
+        if (keys_) return keys_;
+    }
+    auto keys = load_keys();
+    std::unique_lock lock(mutex_);
+    keys_ = keys;
+    return keys;
+}
+
+std::shared_ptr<const SigningKeys> Catalog::load_keys() {
+    auto keys = std::make_shared<SigningKeys>();
+    auto rows = store_.list_keys(util::unix_now());
+    boost::json::array jwks;
+    if (rows) {
+        for (const auto& row : *rows) {
+            boost::system::error_code ec;
+            auto jwk = boost::json::parse(row.public_jwk, ec);
+            if (ec || !jwk.is_object()) {
+                spdlog::error("signing key {}: unreadable public JWK", row.kid);
+                continue;
+            }
+            if (auto pub = jose::PublicKey::from_jwk(jwk.get_object())) keys->verifiers.add(std::move(*pub));
+            jwks.push_back(jwk);
+            if (row.retired_at != 0) continue;
+            auto pem = jose::unseal(row.private_key, config_.master_key);
+            if (!pem) {
+                spdlog::error("signing key {}: cannot decrypt the private key (wrong master key?)", row.kid);
+                continue;
+            }
+            auto alg = jose::parse_alg(row.alg);
+            auto priv = jose::PrivateKey::from_pem(*pem, row.kid);
+            if (!alg || !priv) {
+                spdlog::error("signing key {}: unusable private key", row.kid);
+                continue;
+            }
+            // list_keys is newest first: the first active key of an algorithm signs.
+            keys->signers.try_emplace(*alg, std::make_shared<const jose::PrivateKey>(std::move(*priv)));
+        }
+    }
+    keys->jwks_json = boost::json::serialize(boost::json::object{{"keys", std::move(jwks)}});
+    return keys;
+}
+
+}  // namespace gatehouse::oauth

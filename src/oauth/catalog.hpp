@@ -1,0 +1,118 @@
+#pragma once
+
+#include "jose/jose.hpp"
+#include "oauth/config.hpp"
+#include "store/store.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace gatehouse::oauth {
+
+// A client as the flows need it: the Management API document parsed once into typed fields.
+struct ClientView {
+    std::string client_id;
+    std::string name;
+    std::string app_type;
+    std::string auth_method;  // none | client_secret_post | client_secret_basic
+    std::string secret_hash;
+    std::vector<std::string> callbacks;
+    std::vector<std::string> allowed_logout_urls;
+    std::vector<std::string> web_origins;
+    std::vector<std::string> allowed_origins;
+    std::vector<std::string> grant_types;
+    std::int64_t id_token_ttl = 36000;
+    std::int64_t refresh_token_ttl = 0;  // 0 = tenant default
+    bool allow_plain_pkce = false;       // RFC 7636 §4.2: off unless the client asks for it
+
+    bool is_public() const { return auth_method == "none"; }
+    bool allows_grant(std::string_view grant) const;
+    // Origins allowed for CORS and web_message: web_origins, allowed_origins and callback origins.
+    bool allows_origin(std::string_view origin) const;
+};
+
+struct ApiView {
+    std::string id;
+    std::string identifier;
+    std::string name;
+    std::set<std::string> scopes;
+    std::int64_t token_lifetime = 86400;
+    bool allow_offline_access = false;
+    jose::Alg signing_alg = jose::Alg::RS256;
+    bool is_system = false;
+};
+
+struct ConnectionView {
+    store::Connection record;
+    std::string display_name;
+    std::set<std::string> enabled_clients;
+    bool signup_allowed = true;
+
+    const std::string& name() const { return record.name; }
+    const std::string& strategy() const { return record.strategy; }
+    bool enabled_for(std::string_view client_id) const { return enabled_clients.contains(std::string(client_id)); }
+};
+
+// The tenant's keys, decrypted once: one signer per algorithm and every published public key.
+struct SigningKeys {
+    std::map<jose::Alg, std::shared_ptr<const jose::PrivateKey>> signers;
+    jose::KeySet verifiers;
+    std::string jwks_json;
+
+    const jose::PrivateKey* signer(jose::Alg alg) const {
+        auto it = signers.find(alg);
+        return it == signers.end() ? nullptr : it->second.get();
+    }
+};
+
+// Read-through cache of the configuration the flows consult on every request (clients, APIs,
+// client grants, connections, keys). Entries are dropped wholesale when the store's
+// config_version moves, checked at most every 100 ms (so another instance's Management API write
+// is seen within that), and at once after a local write (invalidate()). Unknown ids are not cached,
+// so a client created a moment ago is found and attackers cannot grow the cache.
+class Catalog {
+  public:
+    Catalog(store::Store& store, const TenantConfig& config);
+
+    std::shared_ptr<const ClientView> client(std::string_view client_id);
+    // Accepts the Management API audience spelled https:// on an http:// issuer (Auth0's Node SDK
+    // always asks for https://<domain>/api/v2/).
+    std::shared_ptr<const ApiView> api(std::string_view audience);
+    std::shared_ptr<const store::ClientGrant> client_grant(std::string_view client_id, std::string_view audience);
+    std::vector<std::shared_ptr<const ConnectionView>> connections();
+    std::shared_ptr<const ConnectionView> connection(std::string_view name);
+    std::shared_ptr<const SigningKeys> keys();
+
+    void invalidate();
+    const TenantConfig& config() const { return config_; }
+    store::Store& store() { return store_; }
+
+  private:
+    void refresh_if_stale();
+    std::shared_ptr<const SigningKeys> load_keys();
+
+    store::Store& store_;
+    const TenantConfig& config_;
+    std::shared_mutex mutex_;
+    std::int64_t version_ = -1;
+    std::atomic<std::int64_t> next_check_ns_{0};
+    std::unordered_map<std::string, std::shared_ptr<const ClientView>> clients_;
+    std::unordered_map<std::string, std::shared_ptr<const ApiView>> apis_;
+    std::unordered_map<std::string, std::shared_ptr<const store::ClientGrant>> grants_;
+    std::shared_ptr<const std::vector<std::shared_ptr<const ConnectionView>>> connections_;
+    std::shared_ptr<const SigningKeys> keys_;
+};
+
+// Parsers from the stored documents, shared with tests.
+ClientView client_view(const store::Client&);
+ApiView api_view(const store::ResourceServer&);
+ConnectionView connection_view(const store::Connection&);
+
+}  // namespace gatehouse::oauth

@@ -1,0 +1,77 @@
+#include "oauth/logout.hpp"
+
+#include "util/url.hpp"
+
+namespace gatehouse::oauth {
+namespace json = boost::json;
+
+namespace {
+
+bool allowed_by(const ClientView& client, std::string_view return_to) {
+    for (const auto& url : client.allowed_logout_urls)
+        if (util::same_url_ignoring_query(url, return_to)) return true;
+    return false;
+}
+
+}  // namespace
+
+std::variant<LogoutRedirect, LoggedOut, ErrorPage> decide_logout(Catalog& catalog, const util::Params& params) {
+    auto client_id = params.get("client_id");
+    auto return_to = params.get("returnTo");
+    if (return_to.empty()) return_to = params.get("post_logout_redirect_uri");
+    std::shared_ptr<const ClientView> client;
+    if (!client_id.empty()) {
+        client = catalog.client(client_id);
+        if (!client)
+            return ErrorPage{400, "Unknown application", "No application has the client_id \"" + client_id + "\"."};
+    }
+    if (return_to.empty()) {
+        if (client && !client->allowed_logout_urls.empty()) return LogoutRedirect{client->allowed_logout_urls.front()};
+        return LoggedOut{};
+    }
+    bool allowed = false;
+    if (client) {
+        allowed = allowed_by(*client, return_to);
+    } else {
+        auto page = catalog.store().list_clients(store::Page{0, 100000});
+        if (page)
+            for (const auto& c : page->items) allowed = allowed || allowed_by(client_view(c), return_to);
+    }
+    if (!allowed)
+        return ErrorPage{400, "Logout URL not allowed",
+                         "\"" + return_to + "\" is not in the list of Allowed Logout URLs" +
+                             (client ? " of the application \"" + client->name + "\"." : ".")};
+    return LogoutRedirect{return_to};
+}
+
+json::object discovery_document(const TenantConfig& config) {
+    const auto& iss = config.issuer;
+    json::object d;
+    d["issuer"] = iss;
+    d["authorization_endpoint"] = iss + "authorize";
+    d["token_endpoint"] = iss + "oauth/token";
+    d["userinfo_endpoint"] = iss + "userinfo";
+    d["jwks_uri"] = iss + ".well-known/jwks.json";
+    d["revocation_endpoint"] = iss + "oauth/revoke";
+    d["end_session_endpoint"] = iss + "v2/logout";
+    d["scopes_supported"] = json::array{"openid",     "profile",     "email",    "offline_access", "name",
+                                        "given_name", "family_name", "nickname", "email_verified", "picture"};
+    d["response_types_supported"] = json::array{"code"};
+    d["response_modes_supported"] = json::array{"query", "form_post", "web_message"};
+    d["grant_types_supported"] = json::array{"authorization_code", "refresh_token", "client_credentials"};
+    d["code_challenge_methods_supported"] = json::array{"S256", "plain"};
+    d["subject_types_supported"] = json::array{"public"};
+    d["id_token_signing_alg_values_supported"] = json::array{"RS256"};
+    d["token_endpoint_auth_methods_supported"] = json::array{"client_secret_basic", "client_secret_post", "none"};
+    d["revocation_endpoint_auth_methods_supported"] = json::array{"client_secret_basic", "client_secret_post", "none"};
+    d["claims_supported"] =
+        json::array{"aud", "auth_time", "email",    "email_verified", "exp", "family_name", "given_name", "iat",
+                    "iss", "name",      "nickname", "picture",        "sub", "sid",         "nonce",      "updated_at"};
+    d["authorization_response_iss_parameter_supported"] = true;  // RFC 9207
+    d["request_parameter_supported"] = false;
+    d["request_uri_parameter_supported"] = false;
+    d["claims_parameter_supported"] = false;
+    return d;
+}
+
+}  // namespace gatehouse::oauth

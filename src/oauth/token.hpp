@@ -1,0 +1,86 @@
+#pragma once
+
+#include "oauth/catalog.hpp"
+#include "oauth/error.hpp"
+#include "store/store.hpp"
+#include "util/params.hpp"
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <set>
+#include <string>
+
+namespace gatehouse::oauth {
+
+// How the client presented itself (RFC 6749 §2.3.1): HTTP Basic or body parameters, never both.
+struct ClientCredentials {
+    std::string client_id;
+    std::optional<std::string> client_secret;
+    bool via_basic = false;
+};
+
+// The token endpoint's input after the wire has been parsed (http decides form vs JSON, Basic).
+struct TokenRequest {
+    std::string grant_type;
+    ClientCredentials credentials;
+    util::Params params;
+};
+
+struct VerifiedAccessToken {
+    std::string subject;
+    std::string client_id;
+    std::string scope;
+    std::string grant_id;
+    boost::json::object claims;
+};
+
+// POST /oauth/token, POST /oauth/revoke, /userinfo and bearer-token checks. Each grant is one
+// function behind a shared sequence (style P3): parse -> grant lookup -> client authentication ->
+// grant allowed for client -> grant -> response.
+class TokenService {
+  public:
+    TokenService(Catalog& catalog, store::Store& store);
+
+    // The JSON success body, or the error to render.
+    oauth_result<boost::json::object> exchange(const TokenRequest& request, std::int64_t now);
+
+    // RFC 7009: succeeds for unknown or already-revoked tokens too.
+    oauth_result<void> revoke(const ClientCredentials& credentials, const util::Params& params, std::int64_t now);
+
+    // An access token issued by this tenant, for `audience` (one of the token's aud values), not
+    // expired, its grant not revoked.
+    oauth_result<VerifiedAccessToken> verify_access_token(std::string_view token, std::string_view audience,
+                                                          std::int64_t now);
+
+    // GET/POST /userinfo.
+    oauth_result<boost::json::object> userinfo(std::string_view bearer_token, std::int64_t now);
+
+    // Client authentication shared by /oauth/token and /oauth/revoke.
+    oauth_result<std::shared_ptr<const ClientView>> authenticate(const ClientCredentials& credentials);
+
+  private:
+    oauth_result<boost::json::object> authorization_code(const TokenRequest&, const ClientView&, std::int64_t now);
+    oauth_result<boost::json::object> refresh_token(const TokenRequest&, const ClientView&, std::int64_t now);
+    oauth_result<boost::json::object> client_credentials(const TokenRequest&, const ClientView&, std::int64_t now);
+
+    // Tokens for a user grant (code exchange and refresh share it).
+    struct UserGrant {
+        std::string grant_id;
+        std::string user_id;
+        std::string scope;
+        std::string audience;
+        std::string nonce;
+        std::string session_id;
+        std::int64_t auth_time = 0;
+        bool refreshed = false;
+    };
+    oauth_result<boost::json::object> issue_user_tokens(const UserGrant&, const ClientView&,
+                                                        std::optional<std::string> refresh_token, std::int64_t now);
+    std::string new_refresh_token(const UserGrant&, const ClientView&, std::int64_t now, store::RefreshToken& row);
+
+    Catalog& catalog_;
+    store::Store& store_;
+};
+
+}  // namespace gatehouse::oauth

@@ -1,0 +1,73 @@
+#include "oauth/tokens.hpp"
+
+#include "connections/user_json.hpp"
+#include "util/util.hpp"
+
+namespace gatehouse::oauth {
+namespace json = boost::json;
+
+bool has_scope(std::string_view scope_list, std::string_view scope) {
+    std::size_t pos = 0;
+    while (pos <= scope_list.size()) {
+        auto end = scope_list.find(' ', pos);
+        if (end == std::string_view::npos) end = scope_list.size();
+        if (scope_list.substr(pos, end - pos) == scope) return true;
+        pos = end + 1;
+    }
+    return false;
+}
+
+std::string grant_id_of_jti(std::string_view jti) {
+    auto dot = jti.find('.');
+    return dot == std::string_view::npos ? std::string() : std::string(jti.substr(0, dot));
+}
+
+oauth_result<std::string> sign_access_token(Catalog& catalog, const AccessTokenSpec& spec, std::int64_t now) {
+    auto keys = catalog.keys();
+    const auto* signer = keys->signer(spec.alg);
+    if (!signer)
+        return make_error(oauth_errc::server_error, "No signing key is configured for this API's algorithm.",
+                          std::string("no active key for ") + std::string(jose::alg_name(spec.alg)));
+    const auto& issuer = catalog.config().issuer;
+    json::object claims;
+    claims.reserve(10);
+    claims["iss"] = issuer;
+    claims["sub"] = spec.subject;
+    if (spec.audience.empty()) {
+        claims["aud"] = catalog.config().userinfo_audience();
+    } else if (spec.userinfo_audience) {
+        claims["aud"] = json::array{json::string(spec.audience), json::string(catalog.config().userinfo_audience())};
+    } else {
+        claims["aud"] = spec.audience;
+    }
+    claims["iat"] = now;
+    claims["exp"] = now + spec.lifetime;
+    claims["scope"] = spec.scope;
+    claims["azp"] = spec.client_id;
+    if (!spec.gty.empty()) claims["gty"] = spec.gty;
+    claims["jti"] = spec.grant_id.empty() ? util::random_token(12) : spec.grant_id + "." + util::random_token(9);
+    return jose::sign_jwt(*signer, claims);
+}
+
+json::object profile_claims(const store::User& user, std::string_view scope) {
+    return connections::user_profile_claims(user, has_scope(scope, "profile"), has_scope(scope, "email"));
+}
+
+oauth_result<std::string> sign_id_token(Catalog& catalog, const IdTokenSpec& spec, std::int64_t now) {
+    auto keys = catalog.keys();
+    const auto* signer = keys->signer(jose::Alg::RS256);
+    if (!signer) return make_error(oauth_errc::server_error, "No RS256 signing key is configured.");
+    json::object claims = profile_claims(*spec.user, spec.scope);
+    claims["iss"] = catalog.config().issuer;
+    claims["sub"] = spec.user->user_id;
+    claims["aud"] = spec.client_id;
+    claims["azp"] = spec.client_id;
+    claims["iat"] = now;
+    claims["exp"] = now + spec.lifetime;
+    if (spec.auth_time) claims["auth_time"] = spec.auth_time;
+    if (!spec.nonce.empty()) claims["nonce"] = spec.nonce;
+    if (!spec.session_id.empty()) claims["sid"] = spec.session_id;
+    return jose::sign_jwt(*signer, claims);
+}
+
+}  // namespace gatehouse::oauth

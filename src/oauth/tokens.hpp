@@ -1,0 +1,48 @@
+#pragma once
+
+#include "oauth/catalog.hpp"
+#include "oauth/error.hpp"
+#include "store/model.hpp"
+
+#include <boost/json.hpp>
+
+#include <string>
+
+namespace gatehouse::oauth {
+
+struct AccessTokenSpec {
+    std::string subject;    // user id, or "<client_id>@clients" for client_credentials
+    std::string client_id;  // azp
+    std::string audience;   // API identifier; empty = a token for /userinfo only
+    std::string scope;
+    std::string grant_id;            // the login this token descends from; empty for client_credentials
+    std::string gty;                 // Auth0's grant-type claim: "client-credentials", "refresh_token" or empty
+    bool userinfo_audience = false;  // openid was granted: aud also names <issuer>userinfo
+    std::int64_t lifetime = 86400;
+    jose::Alg alg = jose::Alg::RS256;
+};
+
+struct IdTokenSpec {
+    const store::User* user = nullptr;
+    std::string client_id;
+    std::string nonce;
+    std::string session_id;
+    std::string scope;
+    std::int64_t auth_time = 0;
+    std::int64_t lifetime = 36000;
+};
+
+oauth_result<std::string> sign_access_token(Catalog&, const AccessTokenSpec&, std::int64_t now);
+// Always RS256: Auth0's SPA SDK accepts nothing else for ID tokens.
+oauth_result<std::string> sign_id_token(Catalog&, const IdTokenSpec&, std::int64_t now);
+
+// OIDC standard claims of `user` that `scope` releases (profile, email), shared by the ID token
+// and /userinfo. `sub` is not included.
+boost::json::object profile_claims(const store::User& user, std::string_view scope);
+
+// The grant id carried in an access token's jti ("<grant_id>.<nonce>"), or "" when it has none.
+std::string grant_id_of_jti(std::string_view jti);
+
+bool has_scope(std::string_view scope_list, std::string_view scope);
+
+}  // namespace gatehouse::oauth
