@@ -1,0 +1,174 @@
+#include "store/migrations.hpp"
+
+#include <array>
+
+namespace gatehouse::store {
+
+namespace {
+
+// Timestamps are BIGINT seconds since the epoch; 0 stands for "not yet" (consumed_at, rotated_at,
+// revoked_at, retired_at) so no column is nullable except where NULL keeps a unique index from
+// colliding (users.email_norm, users.username). JSON documents are TEXT: portable, and nothing
+// queries inside them.
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE config_version (
+    id BIGINT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+INSERT INTO config_version (id, version) VALUES (1, 1);
+
+CREATE TABLE signing_keys (
+    kid TEXT PRIMARY KEY,
+    alg TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    public_jwk TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    retired_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
+CREATE TABLE clients (
+    client_id TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX clients_created_idx ON clients (created_at, client_id);
+
+CREATE TABLE connections (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX connections_name_idx ON connections (name);
+CREATE INDEX connections_created_idx ON connections (created_at, id);
+
+CREATE TABLE resource_servers (
+    id TEXT PRIMARY KEY,
+    identifier TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX resource_servers_identifier_idx ON resource_servers (identifier);
+CREATE INDEX resource_servers_created_idx ON resource_servers (created_at, id);
+
+CREATE TABLE client_grants (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX client_grants_client_audience_idx ON client_grants (client_id, audience);
+CREATE INDEX client_grants_audience_idx ON client_grants (audience);
+CREATE INDEX client_grants_created_idx ON client_grants (created_at, id);
+
+CREATE TABLE users (
+    user_id TEXT PRIMARY KEY,
+    connection_name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    email_norm TEXT,
+    username TEXT,
+    password_hash TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX users_connection_email_idx ON users (connection_name, email_norm);
+CREATE UNIQUE INDEX users_connection_username_idx ON users (connection_name, username);
+CREATE INDEX users_email_idx ON users (email_norm);
+CREATE INDEX users_created_idx ON users (created_at, user_id);
+
+CREATE TABLE authorization_codes (
+    code_hash TEXT PRIMARY KEY,
+    grant_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    code_challenge_method TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    auth_time BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    consumed_at BIGINT NOT NULL
+);
+CREATE INDEX authorization_codes_expires_idx ON authorization_codes (expires_at);
+
+CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    grant_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    auth_time BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    rotated_at BIGINT NOT NULL,
+    revoked_at BIGINT NOT NULL
+);
+CREATE INDEX refresh_tokens_grant_idx ON refresh_tokens (grant_id);
+CREATE INDEX refresh_tokens_expires_idx ON refresh_tokens (expires_at);
+
+CREATE TABLE revoked_grants (
+    grant_id TEXT PRIMARY KEY,
+    revoked_at BIGINT NOT NULL
+);
+
+CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    connection_name TEXT NOT NULL,
+    auth_time BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_expires_idx ON sessions (expires_at);
+
+CREATE TABLE interactions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX interactions_expires_idx ON interactions (expires_at);
+)sql";
+
+constexpr std::array kMigrations = {
+    migration{1, "initial schema", kInitialSchema},
+};
+
+constexpr bool versions_are_sequential() {
+    for (std::size_t i = 0; i < kMigrations.size(); ++i)
+        if (kMigrations[i].version != static_cast<int>(i) + 1) return false;
+    return true;
+}
+static_assert(versions_are_sequential(), "migration versions must be 1, 2, 3, ... in order");
+
+}  // namespace
+
+std::span<const migration> migrations() noexcept { return kMigrations; }
+
+std::string_view migration_sql(const migration& m, sql::dialect d) noexcept {
+    if (d == sql::dialect::sqlite && !m.sqlite.empty()) return m.sqlite;
+    if (d == sql::dialect::postgres && !m.postgres.empty()) return m.postgres;
+    return m.sql;
+}
+
+int latest_schema_version() noexcept { return kMigrations.back().version; }
+
+}  // namespace gatehouse::store

@@ -1,0 +1,31 @@
+// The versioned schema of the SQL backends: an ordered list of migrations, each one script that
+// both dialects share unless it carries a per-dialect variant. Applied versions are recorded in
+// schema_migrations; a migration is never edited once released, only followed by a new one.
+#pragma once
+
+#include "store/sql/queries.hpp"
+
+#include <span>
+#include <string_view>
+
+namespace gatehouse::store {
+
+struct migration {
+    int version;  // 1, 2, 3, ... without gaps
+    std::string_view name;
+    std::string_view sql;            // portable SQL: TEXT, BIGINT, explicit indexes
+    std::string_view sqlite = {};    // replaces `sql` on SQLite when set
+    std::string_view postgres = {};  // replaces `sql` on PostgreSQL (and CockroachDB/YugabyteDB) when set
+};
+
+std::span<const migration> migrations() noexcept;
+std::string_view migration_sql(const migration& m, sql::dialect d) noexcept;
+// The version a fully migrated database reports.
+int latest_schema_version() noexcept;
+
+// Created outside the migration transaction, before anything else, by every dialect.
+inline constexpr std::string_view schema_migrations_ddl =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+    "applied_at BIGINT NOT NULL)";
+
+}  // namespace gatehouse::store

@@ -1,0 +1,148 @@
+#include "store/postgres/pg_connection.hpp"
+
+#include "store/sql/sql_store.hpp"
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+
+namespace gatehouse::store::postgres {
+
+namespace {
+
+struct result_deleter {
+    void operator()(PGresult* r) const { PQclear(r); }
+};
+using pg_result = std::unique_ptr<PGresult, result_deleter>;
+
+constexpr std::string_view kUniqueViolation = "23505";
+
+// Only SQLSTATE and the primary message are logged: DETAIL would quote the offending key values.
+boost::system::error_code classify(PGconn* conn, const PGresult* res, std::string_view what) {
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    if (state && state == kUniqueViolation) return store_errc::already_exists;
+    const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    if (!primary) primary = PQerrorMessage(conn);
+    spdlog::error("store: postgres {} failed: [{}] {}", what, state ? state : "-", primary ? primary : "");
+    return store_errc::backend;
+}
+
+std::string pg_error(PGconn* conn) {
+    std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return msg;
+}
+
+}  // namespace
+
+pg_connection::pg_connection(const std::string& url) {
+    conn_ = PQconnectdb(url.c_str());
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+        auto msg = pg_error(conn_);
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw std::runtime_error("cannot connect to PostgreSQL: " + msg);
+    }
+    // NOTICEs ("relation already exists, skipping") are expected during migrations; not log noise.
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
+}
+
+pg_connection::~pg_connection() { PQfinish(conn_); }
+
+bool pg_connection::ensure_open() {
+    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    // Server restart or failover: reconnect once; prepared statements died with the session.
+    PQreset(conn_);
+    prepared_.fill(false);
+    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    spdlog::error("store: postgres connection lost and reconnect failed: {}", pg_error(conn_));
+    return false;
+}
+
+bool pg_connection::prepare(sql::query id) {
+    auto index = static_cast<std::size_t>(id);
+    if (prepared_[index]) return true;
+    auto name = "gh" + std::to_string(index);
+    std::string text(sql::query_text(id, sql::dialect::postgres));
+    pg_result res(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr));
+    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+        classify(conn_, res.get(), "prepare of statement " + std::to_string(index));
+        return false;
+    }
+    prepared_[index] = true;
+    return true;
+}
+
+result<sql::exec_result> pg_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
+    if (!ensure_open() || !prepare(id)) return make_error_code(store_errc::backend);
+
+    // Text-format parameters must be NUL-terminated, so each one is copied once.
+    std::vector<std::string> values;
+    values.reserve(params.size());
+    for (const auto& p : params) {
+        if (auto n = std::get_if<std::int64_t>(&p))
+            values.push_back(std::to_string(*n));
+        else
+            values.emplace_back(std::get<std::string_view>(p));
+    }
+    std::vector<const char*> ptrs;
+    ptrs.reserve(values.size());
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+
+    auto name = "gh" + std::to_string(static_cast<std::size_t>(id));
+    pg_result res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(ptrs.size()), ptrs.data(), nullptr, nullptr, 0));
+    auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        auto ec = classify(conn_, res.get(), "statement " + std::to_string(static_cast<std::size_t>(id)));
+        if (PQstatus(conn_) != CONNECTION_OK) prepared_.fill(false);
+        return ec;
+    }
+
+    sql::exec_result out;
+    int rows = PQntuples(res.get());
+    int cols = PQnfields(res.get());
+    out.rows.reserve(static_cast<std::size_t>(rows));
+    for (int r = 0; r < rows; ++r) {
+        sql::row row;
+        row.cells.reserve(static_cast<std::size_t>(cols));
+        for (int c = 0; c < cols; ++c) {
+            if (PQgetisnull(res.get(), r, c))
+                row.cells.emplace_back(std::monostate{});
+            else
+                row.cells.emplace_back(
+                    std::string(PQgetvalue(res.get(), r, c), static_cast<std::size_t>(PQgetlength(res.get(), r, c))));
+        }
+        out.rows.push_back(std::move(row));
+    }
+    const char* affected = PQcmdTuples(res.get());
+    if (affected && *affected) std::from_chars(affected, affected + std::strlen(affected), out.affected);
+    return out;
+}
+
+result<void> pg_connection::exec_script(std::string_view sql) {
+    if (!ensure_open()) return make_error_code(store_errc::backend);
+    std::string text(sql);
+    pg_result res(PQexec(conn_, text.c_str()));
+    auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return classify(conn_, res.get(), "script");
+    return {};
+}
+
+}  // namespace gatehouse::store::postgres
+
+namespace gatehouse::store {
+
+std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size) {
+    std::vector<std::unique_ptr<sql::connection>> conns;
+    for (int i = 0; i < pool_size; ++i) conns.push_back(std::make_unique<postgres::pg_connection>(url));
+    auto store = std::make_unique<sql::sql_store>(std::make_unique<sql::pool>(std::move(conns)));
+    if (auto v = store->migrate(); !v)
+        throw std::runtime_error("cannot migrate the PostgreSQL database: " + v.error().message());
+    return store;
+}
+
+}  // namespace gatehouse::store

@@ -1,0 +1,213 @@
+#include "store/sql/queries.hpp"
+
+#include <array>
+
+namespace gatehouse::store::sql {
+
+namespace {
+
+struct query_def {
+    query id;
+    std::string_view sql;
+    std::string_view postgres = {};  // empty: same text as `sql`
+};
+
+// Column lists shared by the statements that read one aggregate, so every SELECT/RETURNING of
+// an aggregate yields the same column order and one row mapper serves them all.
+#define GH_KEY_COLS "kid, alg, private_key, public_jwk, created_at, retired_at, expires_at"
+#define GH_CLIENT_COLS "client_id, secret_hash, doc, created_at, updated_at"
+#define GH_CONNECTION_COLS "id, name, strategy, doc, version, created_at, updated_at"
+#define GH_RS_COLS "id, identifier, doc, created_at, updated_at"
+#define GH_CG_COLS "id, client_id, audience, scope, created_at"
+#define GH_USER_COLS \
+    "user_id, connection_name, email, COALESCE(username, ''), password_hash, doc, created_at, updated_at"
+#define GH_CODE_COLS                                                                                  \
+    "code_hash, grant_id, client_id, user_id, redirect_uri, scope, audience, nonce, code_challenge, " \
+    "code_challenge_method, session_id, auth_time, expires_at, consumed_at"
+// A token of a revoked family reads as revoked even when it was inserted by a rotation that raced
+// the revocation (READ COMMITTED cannot stop that insert), so the family stays dead for every use.
+#define GH_REFRESH_COLS                                                                              \
+    "token_hash, grant_id, client_id, user_id, scope, audience, session_id, auth_time, created_at, " \
+    "expires_at, rotated_at, "                                                                       \
+    "COALESCE(NULLIF(revoked_at, 0), "                                                               \
+    "(SELECT g.revoked_at FROM revoked_grants g WHERE g.grant_id = refresh_tokens.grant_id), 0)"
+#define GH_SESSION_COLS "id_hash, user_id, connection_name, auth_time, created_at, expires_at"
+#define GH_INTERACTION_COLS "id, kind, doc, expires_at"
+// Optional filters are passed as '' for "any"; CAST gives PostgreSQL a type for the parameter.
+#define GH_EMPTY(n) "CAST($" #n " AS TEXT) = ''"
+
+constexpr std::array kQueries = {
+    query_def{query::begin, "BEGIN IMMEDIATE", "BEGIN"},
+    query_def{query::commit, "COMMIT"},
+    query_def{query::rollback, "ROLLBACK"},
+
+    query_def{query::migrations_seed,
+              "INSERT INTO schema_migrations (version, name, applied_at) VALUES (0, 'baseline', $1) "
+              "ON CONFLICT (version) DO NOTHING"},
+    // The baseline row is the migration lock: concurrent migrators queue on it (SQLite's
+    // BEGIN IMMEDIATE already serialises writers).
+    query_def{query::migrations_lock, "SELECT version FROM schema_migrations WHERE version = 0",
+              "SELECT version FROM schema_migrations WHERE version = 0 FOR UPDATE"},
+    query_def{query::migrations_current, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"},
+    query_def{query::migrations_record,
+              "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)"},
+
+    query_def{query::meta_get, "SELECT value FROM meta WHERE name = $1"},
+    query_def{query::meta_set,
+              "INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value"},
+    query_def{query::config_version_get, "SELECT version FROM config_version WHERE id = 1"},
+    // First statement of every configuration write: it also takes the row lock that serialises
+    // configuration writers on PostgreSQL (e.g. two concurrent key rotations).
+    query_def{query::config_version_bump, "UPDATE config_version SET version = version + 1 WHERE id = 1"},
+
+    query_def{query::key_insert, "INSERT INTO signing_keys (" GH_KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)"},
+    query_def{query::key_list, "SELECT " GH_KEY_COLS " FROM signing_keys WHERE expires_at = 0 OR expires_at > $1 "
+                               "ORDER BY CASE WHEN retired_at = 0 THEN 0 ELSE 1 END, created_at DESC, kid"},
+    query_def{query::key_retire, "UPDATE signing_keys SET retired_at = $1, expires_at = $2 WHERE retired_at = 0"},
+
+    query_def{query::client_insert, "INSERT INTO clients (" GH_CLIENT_COLS ") VALUES ($1, $2, $3, $4, $5)"},
+    query_def{query::client_get, "SELECT " GH_CLIENT_COLS " FROM clients WHERE client_id = $1"},
+    query_def{query::client_list,
+              "SELECT " GH_CLIENT_COLS " FROM clients ORDER BY created_at, client_id LIMIT $1 OFFSET $2"},
+    query_def{query::client_count, "SELECT COUNT(*) FROM clients"},
+    query_def{query::client_update,
+              "UPDATE clients SET secret_hash = $2, doc = $3, updated_at = $4 WHERE client_id = $1"},
+    query_def{query::client_delete, "DELETE FROM clients WHERE client_id = $1"},
+    query_def{query::client_grants_delete_by_client, "DELETE FROM client_grants WHERE client_id = $1"},
+
+    query_def{query::connection_insert,
+              "INSERT INTO connections (" GH_CONNECTION_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)"},
+    query_def{query::connection_get, "SELECT " GH_CONNECTION_COLS " FROM connections WHERE id = $1"},
+    query_def{query::connection_get_by_name, "SELECT " GH_CONNECTION_COLS " FROM connections WHERE name = $1"},
+    // Strategies arrive as one ",a,b," list so the statement stays prepared whatever their count.
+    query_def{
+        query::connection_list,
+        "SELECT " GH_CONNECTION_COLS
+        " FROM connections WHERE (" GH_EMPTY(3) " OR CAST($3 AS TEXT) LIKE ('%,' || strategy || ',%')) AND (" GH_EMPTY(
+            4) " OR name = $4) "
+               "ORDER BY created_at, id LIMIT $1 OFFSET $2"},
+    query_def{query::connection_count,
+              "SELECT COUNT(*) FROM connections WHERE (" GH_EMPTY(
+                  1) " OR CAST($1 AS TEXT) LIKE ('%,' || strategy || ',%')) AND (" GH_EMPTY(2) " OR name = $2)"},
+    query_def{query::connection_update,
+              "UPDATE connections SET strategy = $2, doc = $3, version = $4, updated_at = $5 "
+              "WHERE id = $1 AND version = $6"},
+    query_def{query::connection_exists, "SELECT version FROM connections WHERE id = $1"},
+    query_def{query::connection_delete, "DELETE FROM connections WHERE id = $1"},
+
+    query_def{query::resource_server_insert,
+              "INSERT INTO resource_servers (" GH_RS_COLS ") VALUES ($1, $2, $3, $4, $5)"},
+    query_def{query::resource_server_get, "SELECT " GH_RS_COLS " FROM resource_servers WHERE id = $1"},
+    query_def{query::resource_server_get_by_identifier,
+              "SELECT " GH_RS_COLS " FROM resource_servers WHERE identifier = $1"},
+    query_def{query::resource_server_list,
+              "SELECT " GH_RS_COLS " FROM resource_servers ORDER BY created_at, id LIMIT $1 OFFSET $2"},
+    query_def{query::resource_server_count, "SELECT COUNT(*) FROM resource_servers"},
+    query_def{query::resource_server_update, "UPDATE resource_servers SET doc = $2, updated_at = $3 WHERE id = $1"},
+    query_def{query::resource_server_delete, "DELETE FROM resource_servers WHERE id = $1"},
+
+    query_def{query::client_grant_insert, "INSERT INTO client_grants (" GH_CG_COLS ") VALUES ($1, $2, $3, $4, $5)"},
+    query_def{query::client_grant_get, "SELECT " GH_CG_COLS " FROM client_grants WHERE id = $1"},
+    query_def{query::client_grant_find,
+              "SELECT " GH_CG_COLS " FROM client_grants WHERE client_id = $1 AND audience = $2"},
+    query_def{query::client_grant_list,
+              "SELECT " GH_CG_COLS " FROM client_grants WHERE (" GH_EMPTY(3) " OR client_id = $3) AND (" GH_EMPTY(
+                  4) " OR audience = $4) ORDER BY created_at, id LIMIT $1 OFFSET $2"},
+    query_def{query::client_grant_count, "SELECT COUNT(*) FROM client_grants WHERE (" GH_EMPTY(
+                                             1) " OR client_id = $1) AND (" GH_EMPTY(2) " OR audience = $2)"},
+    query_def{query::client_grant_update, "UPDATE client_grants SET scope = $2 WHERE id = $1"},
+    query_def{query::client_grant_delete, "DELETE FROM client_grants WHERE id = $1"},
+
+    // Empty email/username become NULL so federated users without one do not collide in the
+    // per-connection unique indexes.
+    query_def{query::user_insert,
+              "INSERT INTO users (user_id, connection_name, email, email_norm, username, password_hash, doc, "
+              "created_at, updated_at) VALUES ($1, $2, $3, NULLIF(CAST($4 AS TEXT), ''), NULLIF(CAST($5 AS TEXT), ''), "
+              "$6, $7, $8, $9)"},
+    query_def{query::user_get, "SELECT " GH_USER_COLS " FROM users WHERE user_id = $1"},
+    query_def{query::user_by_email,
+              "SELECT " GH_USER_COLS " FROM users WHERE connection_name = $1 AND email_norm = $2"},
+    query_def{query::user_by_username,
+              "SELECT " GH_USER_COLS " FROM users WHERE connection_name = $1 AND username = $2"},
+    query_def{query::user_list, "SELECT " GH_USER_COLS " FROM users ORDER BY created_at, user_id LIMIT $1 OFFSET $2"},
+    query_def{query::user_count, "SELECT COUNT(*) FROM users"},
+    query_def{query::user_list_by_email,
+              "SELECT " GH_USER_COLS
+              " FROM users WHERE email_norm = $3 ORDER BY created_at, user_id LIMIT $1 OFFSET $2"},
+    query_def{query::user_count_by_email, "SELECT COUNT(*) FROM users WHERE email_norm = $1"},
+    query_def{query::user_update,
+              "UPDATE users SET connection_name = $2, email = $3, email_norm = NULLIF(CAST($4 AS TEXT), ''), "
+              "username = NULLIF(CAST($5 AS TEXT), ''), password_hash = $6, doc = $7, updated_at = $8 "
+              "WHERE user_id = $1"},
+    query_def{query::user_delete, "DELETE FROM users WHERE user_id = $1"},
+
+    query_def{query::code_insert, "INSERT INTO authorization_codes (" GH_CODE_COLS
+                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"},
+    // Reads the pre-image inside the consume transaction; on PostgreSQL the row lock makes a
+    // concurrent consumer wait and then see our consumed_at (READ COMMITTED re-reads locked rows).
+    query_def{query::code_lock, "SELECT " GH_CODE_COLS " FROM authorization_codes WHERE code_hash = $1",
+              "SELECT " GH_CODE_COLS " FROM authorization_codes WHERE code_hash = $1 FOR UPDATE"},
+    query_def{query::code_consume,
+              "UPDATE authorization_codes SET consumed_at = $2 WHERE code_hash = $1 AND consumed_at = 0"},
+
+    query_def{query::refresh_insert,
+              "INSERT INTO refresh_tokens (token_hash, grant_id, client_id, user_id, scope, audience, session_id, "
+              "auth_time, created_at, expires_at, rotated_at, revoked_at) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"},
+    query_def{query::refresh_get, "SELECT " GH_REFRESH_COLS " FROM refresh_tokens WHERE token_hash = $1"},
+    query_def{query::refresh_lock, "SELECT " GH_REFRESH_COLS " FROM refresh_tokens WHERE token_hash = $1",
+              "SELECT " GH_REFRESH_COLS " FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE"},
+    query_def{query::refresh_mark_rotated,
+              "UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at = 0 AND revoked_at = 0"},
+    query_def{query::refresh_revoke_family,
+              "UPDATE refresh_tokens SET revoked_at = $2 WHERE grant_id = $1 AND revoked_at = 0"},
+    query_def{query::grant_revoke,
+              "INSERT INTO revoked_grants (grant_id, revoked_at) VALUES ($1, $2) ON CONFLICT (grant_id) DO NOTHING"},
+    query_def{query::grant_is_revoked, "SELECT revoked_at FROM revoked_grants WHERE grant_id = $1"},
+
+    query_def{query::session_insert, "INSERT INTO sessions (" GH_SESSION_COLS ") VALUES ($1, $2, $3, $4, $5, $6)"},
+    query_def{query::session_get, "SELECT " GH_SESSION_COLS " FROM sessions WHERE id_hash = $1 AND expires_at > $2"},
+    query_def{query::session_delete, "DELETE FROM sessions WHERE id_hash = $1"},
+
+    query_def{query::interaction_insert, "INSERT INTO interactions (" GH_INTERACTION_COLS ") VALUES ($1, $2, $3, $4)"},
+    query_def{query::interaction_get,
+              "SELECT " GH_INTERACTION_COLS " FROM interactions WHERE id = $1 AND expires_at > $2"},
+    // One statement: of concurrent takers only the one whose DELETE removed the row gets it back.
+    query_def{query::interaction_take,
+              "DELETE FROM interactions WHERE id = $1 AND expires_at > $2 RETURNING " GH_INTERACTION_COLS},
+
+    query_def{query::purge_codes, "DELETE FROM authorization_codes WHERE expires_at <= $1"},
+    // expires_at = 0 is a refresh token without an absolute lifetime; it is never purged.
+    query_def{query::purge_refresh_tokens, "DELETE FROM refresh_tokens WHERE expires_at > 0 AND expires_at <= $1"},
+    query_def{query::purge_sessions, "DELETE FROM sessions WHERE expires_at <= $1"},
+    query_def{query::purge_interactions, "DELETE FROM interactions WHERE expires_at <= $1"},
+};
+
+#undef GH_KEY_COLS
+#undef GH_CLIENT_COLS
+#undef GH_CONNECTION_COLS
+#undef GH_RS_COLS
+#undef GH_CG_COLS
+#undef GH_USER_COLS
+#undef GH_CODE_COLS
+#undef GH_REFRESH_COLS
+#undef GH_SESSION_COLS
+#undef GH_INTERACTION_COLS
+#undef GH_EMPTY
+
+constexpr bool table_in_order() {
+    if (kQueries.size() != query_count) return false;
+    for (std::size_t i = 0; i < kQueries.size(); ++i)
+        if (static_cast<std::size_t>(kQueries[i].id) != i) return false;
+    return true;
+}
+static_assert(table_in_order(), "kQueries must list every sql::query enumerator, in declaration order");
+
+}  // namespace
+
+std::string_view query_text(query q, dialect d) noexcept {
+    const auto& def = kQueries[static_cast<std::size_t>(q)];
+    return d == dialect::postgres && !def.postgres.empty() ? def.postgres : def.sql;
+}
+
+}  // namespace gatehouse::store::sql

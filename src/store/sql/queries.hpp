@@ -1,0 +1,110 @@
+// Every statement the SQL store runs, named by an enumerator so drivers can cache the prepared
+// statement in a slot per connection. Text is written once with $n placeholders (PostgreSQL);
+// the SQLite driver rewrites them to ?n. A statement has a PostgreSQL variant only where the
+// dialects truly differ (transaction start, row locks).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace gatehouse::store::sql {
+
+enum class dialect { sqlite, postgres };
+
+// When adding an enumerator, add its text to kQueries in queries.cpp at the same position.
+enum class query : std::size_t {
+    begin,
+    commit,
+    rollback,
+
+    migrations_seed,
+    migrations_lock,
+    migrations_current,
+    migrations_record,
+
+    meta_get,
+    meta_set,
+    config_version_get,
+    config_version_bump,
+
+    key_insert,
+    key_list,
+    key_retire,
+
+    client_insert,
+    client_get,
+    client_list,
+    client_count,
+    client_update,
+    client_delete,
+    client_grants_delete_by_client,
+
+    connection_insert,
+    connection_get,
+    connection_get_by_name,
+    connection_list,
+    connection_count,
+    connection_update,
+    connection_exists,
+    connection_delete,
+
+    resource_server_insert,
+    resource_server_get,
+    resource_server_get_by_identifier,
+    resource_server_list,
+    resource_server_count,
+    resource_server_update,
+    resource_server_delete,
+
+    client_grant_insert,
+    client_grant_get,
+    client_grant_find,
+    client_grant_list,
+    client_grant_count,
+    client_grant_update,
+    client_grant_delete,
+
+    user_insert,
+    user_get,
+    user_by_email,
+    user_by_username,
+    user_list,
+    user_count,
+    user_list_by_email,
+    user_count_by_email,
+    user_update,
+    user_delete,
+
+    code_insert,
+    code_lock,
+    code_consume,
+
+    refresh_insert,
+    refresh_get,
+    refresh_lock,
+    refresh_mark_rotated,
+    refresh_revoke_family,
+    grant_revoke,
+    grant_is_revoked,
+
+    session_insert,
+    session_get,
+    session_delete,
+
+    interaction_insert,
+    interaction_get,
+    interaction_take,
+
+    purge_codes,
+    purge_refresh_tokens,
+    purge_sessions,
+    purge_interactions,
+
+    count_
+};
+
+inline constexpr std::size_t query_count = static_cast<std::size_t>(query::count_);
+
+std::string_view query_text(query q, dialect d) noexcept;
+
+}  // namespace gatehouse::store::sql

@@ -1,0 +1,654 @@
+#include "store/sql/sql_store.hpp"
+
+#include "store/migrations.hpp"
+#include "util/util.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace gatehouse::store::sql {
+
+namespace {
+
+using boost::system::error_code;
+
+error_code fail(store_errc e) { return make_error_code(e); }
+
+// A consumed/rotated marker of 0 would read as "still unused", so a broken clock must not be
+// able to write one.
+std::int64_t marker(std::int64_t now) { return std::max<std::int64_t>(now, 1); }
+
+std::int64_t clamp(std::size_t n) {
+    return static_cast<std::int64_t>(std::min<std::size_t>(n, std::numeric_limits<std::int64_t>::max()));
+}
+
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (auto& ch : out)
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    return out;
+}
+
+result<json::object> parse_object(const std::string& text) {
+    error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec || !v.is_object()) {
+        spdlog::error("store: a stored document is not a JSON object");
+        return fail(store_errc::backend);
+    }
+    return std::move(v.as_object());
+}
+
+std::string scope_text(const std::vector<std::string>& scope) {
+    json::array a;
+    for (const auto& s : scope) a.emplace_back(s);
+    return json::serialize(a);
+}
+
+result<std::vector<std::string>> parse_scope(const std::string& text) {
+    error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec || !v.is_array()) {
+        spdlog::error("store: a stored client grant scope is not a JSON array");
+        return fail(store_errc::backend);
+    }
+    std::vector<std::string> out;
+    for (const auto& s : v.as_array()) {
+        if (!s.is_string()) return fail(store_errc::backend);
+        out.emplace_back(s.as_string());
+    }
+    return out;
+}
+
+// Private keys are opaque bytes to the store; base64 keeps them legal in a PostgreSQL TEXT column
+// (no NUL, valid UTF-8) whatever encoding jose chooses.
+result<SigningKey> key_from(const row& r) {
+    SigningKey k;
+    k.kid = r.text(0);
+    k.alg = r.text(1);
+    auto pk = util::base64_decode(r.text(2));
+    if (!pk) {
+        spdlog::error("store: signing key {} has a malformed private key column", k.kid);
+        return fail(store_errc::backend);
+    }
+    k.private_key = std::move(*pk);
+    k.public_jwk = r.text(3);
+    k.created_at = r.int64(4);
+    k.retired_at = r.int64(5);
+    k.expires_at = r.int64(6);
+    return k;
+}
+
+result<Client> client_from(const row& r) {
+    Client c;
+    c.client_id = r.text(0);
+    c.secret_hash = r.text(1);
+    auto doc = parse_object(r.text(2));
+    if (!doc) return doc.error();
+    c.doc = std::move(*doc);
+    c.created_at = r.int64(3);
+    c.updated_at = r.int64(4);
+    return c;
+}
+
+result<Connection> connection_from(const row& r) {
+    Connection c;
+    c.id = r.text(0);
+    c.name = r.text(1);
+    c.strategy = r.text(2);
+    auto doc = parse_object(r.text(3));
+    if (!doc) return doc.error();
+    c.doc = std::move(*doc);
+    c.version = r.int64(4);
+    c.created_at = r.int64(5);
+    c.updated_at = r.int64(6);
+    return c;
+}
+
+result<ResourceServer> resource_server_from(const row& r) {
+    ResourceServer s;
+    s.id = r.text(0);
+    s.identifier = r.text(1);
+    auto doc = parse_object(r.text(2));
+    if (!doc) return doc.error();
+    s.doc = std::move(*doc);
+    s.created_at = r.int64(3);
+    s.updated_at = r.int64(4);
+    return s;
+}
+
+result<ClientGrant> client_grant_from(const row& r) {
+    ClientGrant g;
+    g.id = r.text(0);
+    g.client_id = r.text(1);
+    g.audience = r.text(2);
+    auto scope = parse_scope(r.text(3));
+    if (!scope) return scope.error();
+    g.scope = std::move(*scope);
+    g.created_at = r.int64(4);
+    return g;
+}
+
+result<User> user_from(const row& r) {
+    User u;
+    u.user_id = r.text(0);
+    u.connection = r.text(1);
+    u.email = r.text(2);
+    u.username = r.text(3);
+    u.password_hash = r.text(4);
+    auto doc = parse_object(r.text(5));
+    if (!doc) return doc.error();
+    u.doc = std::move(*doc);
+    u.created_at = r.int64(6);
+    u.updated_at = r.int64(7);
+    return u;
+}
+
+result<AuthorizationCode> code_from(const row& r) {
+    AuthorizationCode c;
+    c.code_hash = r.text(0);
+    c.grant_id = r.text(1);
+    c.client_id = r.text(2);
+    c.user_id = r.text(3);
+    c.redirect_uri = r.text(4);
+    c.scope = r.text(5);
+    c.audience = r.text(6);
+    c.nonce = r.text(7);
+    c.code_challenge = r.text(8);
+    c.code_challenge_method = r.text(9);
+    c.session_id = r.text(10);
+    c.auth_time = r.int64(11);
+    c.expires_at = r.int64(12);
+    c.consumed_at = r.int64(13);
+    return c;
+}
+
+result<RefreshToken> refresh_from(const row& r) {
+    RefreshToken t;
+    t.token_hash = r.text(0);
+    t.grant_id = r.text(1);
+    t.client_id = r.text(2);
+    t.user_id = r.text(3);
+    t.scope = r.text(4);
+    t.audience = r.text(5);
+    t.session_id = r.text(6);
+    t.auth_time = r.int64(7);
+    t.created_at = r.int64(8);
+    t.expires_at = r.int64(9);
+    t.rotated_at = r.int64(10);
+    t.revoked_at = r.int64(11);
+    return t;
+}
+
+result<Session> session_from(const row& r) {
+    Session s;
+    s.id_hash = r.text(0);
+    s.user_id = r.text(1);
+    s.connection = r.text(2);
+    s.auth_time = r.int64(3);
+    s.created_at = r.int64(4);
+    s.expires_at = r.int64(5);
+    return s;
+}
+
+result<Interaction> interaction_from(const row& r) {
+    Interaction i;
+    i.id = r.text(0);
+    i.kind = r.text(1);
+    auto doc = parse_object(r.text(2));
+    if (!doc) return doc.error();
+    i.doc = std::move(*doc);
+    i.expires_at = r.int64(3);
+    return i;
+}
+
+template <class T>
+result<T> first_row(result<exec_result> r, result<T> (*map)(const row&)) {
+    if (!r) return r.error();
+    if (r->rows.empty()) return fail(store_errc::not_found);
+    return map(r->rows.front());
+}
+
+template <class T>
+result<PageResult<T>> page_of(result<exec_result> rows, result<exec_result> count, result<T> (*map)(const row&)) {
+    if (!rows) return rows.error();
+    if (!count) return count.error();
+    PageResult<T> out;
+    out.items.reserve(rows->rows.size());
+    for (const auto& r : rows->rows) {
+        auto item = map(r);
+        if (!item) return item.error();
+        out.items.push_back(std::move(*item));
+    }
+    out.total = count->rows.empty() ? 0 : static_cast<std::size_t>(count->rows.front().int64(0));
+    return out;
+}
+
+result<void> affected_or_not_found(result<exec_result> r) {
+    if (!r) return r.error();
+    if (r->affected == 0) return fail(store_errc::not_found);
+    return {};
+}
+
+result<void> ok_or_error(result<exec_result> r) {
+    if (!r) return r.error();
+    return {};
+}
+
+template <class F>
+auto transact_on(connection& c, F&& f) -> decltype(f(c)) {
+    if (auto b = c.exec(query::begin, {}); !b) return b.error();
+    auto out = f(c);
+    if (!out) {
+        (void)c.exec(query::rollback, {});
+        return out;
+    }
+    if (auto e = c.exec(query::commit, {}); !e) {
+        (void)c.exec(query::rollback, {});
+        return e.error();
+    }
+    return out;
+}
+
+}  // namespace
+
+sql_store::sql_store(std::unique_ptr<sql::pool> pool) : pool_(std::move(pool)) {}
+
+template <class F>
+auto sql_store::transact(F&& f) -> decltype(f(std::declval<connection&>())) {
+    auto c = pool_->acquire();
+    return transact_on(*c, std::forward<F>(f));
+}
+
+result<exec_result> sql_store::run(query q, std::initializer_list<param> params) {
+    auto c = pool_->acquire();
+    return c->exec(q, params);
+}
+
+result<void> sql_store::run_config_write(query q, std::initializer_list<param> params, bool must_affect) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
+        auto r = c.exec(q, params);
+        if (!r) return r.error();
+        if (must_affect && r->affected == 0) return fail(store_errc::not_found);
+        return {};
+    });
+}
+
+// ---- schema ---------------------------------------------------------------------------------
+
+result<int> sql_store::migrate() {
+    auto c = pool_->acquire();
+    // Two instances starting together may race on CREATE TABLE IF NOT EXISTS in PostgreSQL's
+    // catalog; the loser's retry sees the table.
+    auto ddl = c->exec_script(schema_migrations_ddl);
+    if (!ddl) ddl = c->exec_script(schema_migrations_ddl);
+    if (!ddl) return ddl.error();
+    if (auto s = c->exec(query::migrations_seed, {util::unix_now()}); !s) return s.error();
+    return transact_on(*c, [](connection& conn) -> result<int> {
+        if (auto l = conn.exec(query::migrations_lock, {}); !l) return l.error();
+        auto cur = conn.exec(query::migrations_current, {});
+        if (!cur) return cur.error();
+        auto version = static_cast<int>(cur->rows.empty() ? 0 : cur->rows.front().int64(0));
+        for (const auto& m : migrations()) {
+            if (m.version <= version) continue;
+            if (auto r = conn.exec_script(migration_sql(m, conn.dialect())); !r) {
+                spdlog::error("store: migration {} ({}) failed", m.version, m.name);
+                return r.error();
+            }
+            auto rec = conn.exec(query::migrations_record, {std::int64_t{m.version}, m.name, util::unix_now()});
+            if (!rec) return rec.error();
+            spdlog::info("store: applied migration {} ({})", m.version, m.name);
+            version = m.version;
+        }
+        return version;
+    });
+}
+
+result<std::size_t> sql_store::purge_expired(std::int64_t now) {
+    return transact([&](connection& c) -> result<std::size_t> {
+        std::size_t removed = 0;
+        for (auto q :
+             {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens}) {
+            auto r = c.exec(q, {now});
+            if (!r) return r.error();
+            removed += static_cast<std::size_t>(r->affected);
+        }
+        return removed;
+    });
+}
+
+// ---- meta -----------------------------------------------------------------------------------
+
+result<std::optional<std::string>> sql_store::get_meta(std::string_view key) {
+    auto r = run(query::meta_get, {key});
+    if (!r) return r.error();
+    if (r->rows.empty()) return std::optional<std::string>();
+    return std::optional<std::string>(r->rows.front().text(0));
+}
+
+result<void> sql_store::set_meta(std::string_view key, std::string_view value) {
+    return ok_or_error(run(query::meta_set, {key, value}));
+}
+
+result<std::int64_t> sql_store::config_version() {
+    auto r = run(query::config_version_get, {});
+    if (!r) return r.error();
+    if (r->rows.empty()) return fail(store_errc::backend);
+    return r->rows.front().int64(0);
+}
+
+// ---- keys -----------------------------------------------------------------------------------
+
+result<void> sql_store::add_key(const SigningKey& k) {
+    return run_config_write(
+        query::key_insert,
+        {k.kid, k.alg, util::base64_encode(k.private_key), k.public_jwk, k.created_at, k.retired_at, k.expires_at},
+        false);
+}
+
+result<std::vector<SigningKey>> sql_store::list_keys(std::int64_t now) {
+    auto r = run(query::key_list, {now});
+    if (!r) return r.error();
+    std::vector<SigningKey> out;
+    for (const auto& row : r->rows) {
+        auto k = key_from(row);
+        if (!k) return k.error();
+        out.push_back(std::move(*k));
+    }
+    return out;
+}
+
+result<void> sql_store::rotate_key(const SigningKey& next, std::int64_t now, std::int64_t keep_until) {
+    auto private_key = util::base64_encode(next.private_key);
+    return transact([&](connection& c) -> result<void> {
+        if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
+        if (auto r = c.exec(query::key_retire, {marker(now), keep_until}); !r) return r.error();
+        return ok_or_error(c.exec(query::key_insert, {next.kid, next.alg, private_key, next.public_jwk, next.created_at,
+                                                      std::int64_t{0}, next.expires_at}));
+    });
+}
+
+// ---- clients --------------------------------------------------------------------------------
+
+result<void> sql_store::create_client(const Client& c) {
+    return run_config_write(query::client_insert,
+                            {c.client_id, c.secret_hash, json::serialize(c.doc), c.created_at, c.updated_at}, false);
+}
+
+result<Client> sql_store::get_client(std::string_view client_id) {
+    return first_row(run(query::client_get, {client_id}), &client_from);
+}
+
+result<PageResult<Client>> sql_store::list_clients(Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::client_list, {clamp(p.limit), clamp(p.offset)});
+    auto count = c->exec(query::client_count, {});
+    return page_of(std::move(rows), std::move(count), &client_from);
+}
+
+result<void> sql_store::update_client(const Client& c) {
+    return run_config_write(query::client_update, {c.client_id, c.secret_hash, json::serialize(c.doc), c.updated_at},
+                            true);
+}
+
+result<void> sql_store::delete_client(std::string_view client_id) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
+        if (auto r = affected_or_not_found(c.exec(query::client_delete, {client_id})); !r) return r;
+        return ok_or_error(c.exec(query::client_grants_delete_by_client, {client_id}));
+    });
+}
+
+// ---- connections ----------------------------------------------------------------------------
+
+result<void> sql_store::create_connection(const Connection& c) {
+    return run_config_write(query::connection_insert,
+                            {c.id, c.name, c.strategy, json::serialize(c.doc), c.version, c.created_at, c.updated_at},
+                            false);
+}
+
+result<Connection> sql_store::get_connection(std::string_view id) {
+    return first_row(run(query::connection_get, {id}), &connection_from);
+}
+
+result<Connection> sql_store::get_connection_by_name(std::string_view name) {
+    return first_row(run(query::connection_get_by_name, {name}), &connection_from);
+}
+
+result<PageResult<Connection>> sql_store::list_connections(Page p, const std::vector<std::string>& strategies,
+                                                           std::string_view name) {
+    std::string list;
+    if (!strategies.empty()) {
+        list = ",";
+        for (const auto& s : strategies) list += s + ",";
+    }
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::connection_list, {clamp(p.limit), clamp(p.offset), list, name});
+    auto count = c->exec(query::connection_count, {list, name});
+    return page_of(std::move(rows), std::move(count), &connection_from);
+}
+
+result<void> sql_store::update_connection(const Connection& conn, std::int64_t expected_version) {
+    auto doc = json::serialize(conn.doc);
+    return transact([&](connection& c) -> result<void> {
+        if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
+        auto r = c.exec(query::connection_update,
+                        {conn.id, conn.strategy, doc, expected_version + 1, conn.updated_at, expected_version});
+        if (!r) return r.error();
+        if (r->affected == 1) return {};
+        auto exists = c.exec(query::connection_exists, {conn.id});
+        if (!exists) return exists.error();
+        return fail(exists->rows.empty() ? store_errc::not_found : store_errc::conflict);
+    });
+}
+
+result<void> sql_store::delete_connection(std::string_view id) {
+    return run_config_write(query::connection_delete, {id}, true);
+}
+
+// ---- resource servers -----------------------------------------------------------------------
+
+result<void> sql_store::create_resource_server(const ResourceServer& s) {
+    return run_config_write(query::resource_server_insert,
+                            {s.id, s.identifier, json::serialize(s.doc), s.created_at, s.updated_at}, false);
+}
+
+result<ResourceServer> sql_store::get_resource_server(std::string_view id) {
+    return first_row(run(query::resource_server_get, {id}), &resource_server_from);
+}
+
+result<ResourceServer> sql_store::get_resource_server_by_identifier(std::string_view identifier) {
+    return first_row(run(query::resource_server_get_by_identifier, {identifier}), &resource_server_from);
+}
+
+result<PageResult<ResourceServer>> sql_store::list_resource_servers(Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::resource_server_list, {clamp(p.limit), clamp(p.offset)});
+    auto count = c->exec(query::resource_server_count, {});
+    return page_of(std::move(rows), std::move(count), &resource_server_from);
+}
+
+result<void> sql_store::update_resource_server(const ResourceServer& s) {
+    return run_config_write(query::resource_server_update, {s.id, json::serialize(s.doc), s.updated_at}, true);
+}
+
+result<void> sql_store::delete_resource_server(std::string_view id) {
+    return run_config_write(query::resource_server_delete, {id}, true);
+}
+
+// ---- client grants --------------------------------------------------------------------------
+
+result<void> sql_store::create_client_grant(const ClientGrant& g) {
+    return run_config_write(query::client_grant_insert,
+                            {g.id, g.client_id, g.audience, scope_text(g.scope), g.created_at}, false);
+}
+
+result<ClientGrant> sql_store::get_client_grant(std::string_view id) {
+    return first_row(run(query::client_grant_get, {id}), &client_grant_from);
+}
+
+result<ClientGrant> sql_store::find_client_grant(std::string_view client_id, std::string_view audience) {
+    return first_row(run(query::client_grant_find, {client_id, audience}), &client_grant_from);
+}
+
+result<PageResult<ClientGrant>> sql_store::list_client_grants(Page p, std::string_view client_id,
+                                                              std::string_view audience) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::client_grant_list, {clamp(p.limit), clamp(p.offset), client_id, audience});
+    auto count = c->exec(query::client_grant_count, {client_id, audience});
+    return page_of(std::move(rows), std::move(count), &client_grant_from);
+}
+
+result<void> sql_store::update_client_grant(const ClientGrant& g) {
+    return run_config_write(query::client_grant_update, {g.id, scope_text(g.scope)}, true);
+}
+
+result<void> sql_store::delete_client_grant(std::string_view id) {
+    return run_config_write(query::client_grant_delete, {id}, true);
+}
+
+// ---- users ----------------------------------------------------------------------------------
+
+result<void> sql_store::create_user(const User& u) {
+    return ok_or_error(run(query::user_insert, {u.user_id, u.connection, u.email, ascii_lower(u.email), u.username,
+                                                u.password_hash, json::serialize(u.doc), u.created_at, u.updated_at}));
+}
+
+result<User> sql_store::get_user(std::string_view user_id) {
+    return first_row(run(query::user_get, {user_id}), &user_from);
+}
+
+result<User> sql_store::find_user_by_email(std::string_view connection, std::string_view email) {
+    return first_row(run(query::user_by_email, {connection, ascii_lower(email)}), &user_from);
+}
+
+result<User> sql_store::find_user_by_username(std::string_view connection, std::string_view username) {
+    return first_row(run(query::user_by_username, {connection, username}), &user_from);
+}
+
+result<PageResult<User>> sql_store::list_users(Page p, std::string_view email) {
+    auto c = pool_->acquire();
+    if (email.empty()) {
+        auto rows = c->exec(query::user_list, {clamp(p.limit), clamp(p.offset)});
+        auto count = c->exec(query::user_count, {});
+        return page_of(std::move(rows), std::move(count), &user_from);
+    }
+    auto norm = ascii_lower(email);
+    auto rows = c->exec(query::user_list_by_email, {clamp(p.limit), clamp(p.offset), norm});
+    auto count = c->exec(query::user_count_by_email, {norm});
+    return page_of(std::move(rows), std::move(count), &user_from);
+}
+
+result<void> sql_store::update_user(const User& u) {
+    return affected_or_not_found(
+        run(query::user_update, {u.user_id, u.connection, u.email, ascii_lower(u.email), u.username, u.password_hash,
+                                 json::serialize(u.doc), u.updated_at}));
+}
+
+result<void> sql_store::delete_user(std::string_view user_id) {
+    return affected_or_not_found(run(query::user_delete, {user_id}));
+}
+
+// ---- codes ----------------------------------------------------------------------------------
+
+result<void> sql_store::create_code(const AuthorizationCode& c) {
+    return ok_or_error(run(query::code_insert, {c.code_hash, c.grant_id, c.client_id, c.user_id, c.redirect_uri,
+                                                c.scope, c.audience, c.nonce, c.code_challenge, c.code_challenge_method,
+                                                c.session_id, c.auth_time, c.expires_at, c.consumed_at}));
+}
+
+result<AuthorizationCode> sql_store::consume_code(std::string_view code_hash, std::int64_t now) {
+    return transact([&](connection& c) -> result<AuthorizationCode> {
+        auto before = first_row(c.exec(query::code_lock, {code_hash}), &code_from);
+        if (!before) return before;
+        if (before->consumed_at == 0) {
+            auto r = c.exec(query::code_consume, {code_hash, marker(now)});
+            if (!r) return r.error();
+            // The row lock / write lock makes this impossible; refuse rather than hand out two wins.
+            if (r->affected != 1) return fail(store_errc::backend);
+        }
+        return before;
+    });
+}
+
+// ---- refresh tokens -------------------------------------------------------------------------
+
+namespace {
+
+result<void> insert_refresh(connection& c, const RefreshToken& t) {
+    return ok_or_error(c.exec(query::refresh_insert,
+                              {t.token_hash, t.grant_id, t.client_id, t.user_id, t.scope, t.audience, t.session_id,
+                               t.auth_time, t.created_at, t.expires_at, t.rotated_at, t.revoked_at}));
+}
+
+}  // namespace
+
+result<void> sql_store::create_refresh_token(const RefreshToken& t) {
+    auto c = pool_->acquire();
+    return insert_refresh(*c, t);
+}
+
+result<RefreshToken> sql_store::get_refresh_token(std::string_view token_hash) {
+    return first_row(run(query::refresh_get, {token_hash}), &refresh_from);
+}
+
+result<RefreshToken> sql_store::rotate_refresh_token(std::string_view old_hash, const RefreshToken& next,
+                                                     std::int64_t now) {
+    return transact([&](connection& c) -> result<RefreshToken> {
+        auto before = first_row(c.exec(query::refresh_lock, {old_hash}), &refresh_from);
+        if (!before) return before;
+        if (before->rotated_at != 0 || before->revoked_at != 0) return before;  // reuse: nothing written
+        auto r = c.exec(query::refresh_mark_rotated, {old_hash, marker(now)});
+        if (!r) return r.error();
+        if (r->affected != 1) return fail(store_errc::backend);
+        if (auto ins = insert_refresh(c, next); !ins) return ins.error();
+        return before;
+    });
+}
+
+result<void> sql_store::revoke_grant(std::string_view grant_id, std::int64_t now) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto r = c.exec(query::grant_revoke, {grant_id, marker(now)}); !r) return r.error();
+        return ok_or_error(c.exec(query::refresh_revoke_family, {grant_id, marker(now)}));
+    });
+}
+
+result<bool> sql_store::is_grant_revoked(std::string_view grant_id) {
+    auto r = run(query::grant_is_revoked, {grant_id});
+    if (!r) return result<bool>(boost::system::in_place_error, r.error());
+    return !r->rows.empty();
+}
+
+// ---- sessions -------------------------------------------------------------------------------
+
+result<void> sql_store::create_session(const Session& s) {
+    return ok_or_error(
+        run(query::session_insert, {s.id_hash, s.user_id, s.connection, s.auth_time, s.created_at, s.expires_at}));
+}
+
+result<Session> sql_store::get_session(std::string_view id_hash, std::int64_t now) {
+    return first_row(run(query::session_get, {id_hash, now}), &session_from);
+}
+
+result<void> sql_store::delete_session(std::string_view id_hash) {
+    return ok_or_error(run(query::session_delete, {id_hash}));
+}
+
+// ---- interactions ---------------------------------------------------------------------------
+
+result<void> sql_store::create_interaction(const Interaction& i) {
+    return ok_or_error(run(query::interaction_insert, {i.id, i.kind, json::serialize(i.doc), i.expires_at}));
+}
+
+result<Interaction> sql_store::get_interaction(std::string_view id, std::int64_t now) {
+    return first_row(run(query::interaction_get, {id, now}), &interaction_from);
+}
+
+result<Interaction> sql_store::take_interaction(std::string_view id, std::int64_t now) {
+    return first_row(run(query::interaction_take, {id, now}), &interaction_from);
+}
+
+}  // namespace gatehouse::store::sql

@@ -1,0 +1,94 @@
+// The Store implemented once over sql::connection, shared by the SQLite and PostgreSQL backends
+// so both have the same semantics by construction; the drivers only differ in how they prepare,
+// bind and classify errors, plus the few dialect variants in queries.cpp.
+#pragma once
+
+#include "store/sql/connection.hpp"
+#include "store/store.hpp"
+
+#include <memory>
+
+namespace gatehouse::store::sql {
+
+class sql_store final : public Store {
+  public:
+    explicit sql_store(std::unique_ptr<sql::pool> pool);
+
+    result<int> migrate() override;
+    result<std::size_t> purge_expired(std::int64_t now) override;
+
+    result<std::optional<std::string>> get_meta(std::string_view key) override;
+    result<void> set_meta(std::string_view key, std::string_view value) override;
+    result<std::int64_t> config_version() override;
+
+    result<void> add_key(const SigningKey&) override;
+    result<std::vector<SigningKey>> list_keys(std::int64_t now) override;
+    result<void> rotate_key(const SigningKey& next, std::int64_t now, std::int64_t keep_until) override;
+
+    result<void> create_client(const Client&) override;
+    result<Client> get_client(std::string_view client_id) override;
+    result<PageResult<Client>> list_clients(Page) override;
+    result<void> update_client(const Client&) override;
+    result<void> delete_client(std::string_view client_id) override;
+
+    result<void> create_connection(const Connection&) override;
+    result<Connection> get_connection(std::string_view id) override;
+    result<Connection> get_connection_by_name(std::string_view name) override;
+    result<PageResult<Connection>> list_connections(Page, const std::vector<std::string>& strategies,
+                                                    std::string_view name) override;
+    result<void> update_connection(const Connection& c, std::int64_t expected_version) override;
+    result<void> delete_connection(std::string_view id) override;
+
+    result<void> create_resource_server(const ResourceServer&) override;
+    result<ResourceServer> get_resource_server(std::string_view id) override;
+    result<ResourceServer> get_resource_server_by_identifier(std::string_view identifier) override;
+    result<PageResult<ResourceServer>> list_resource_servers(Page) override;
+    result<void> update_resource_server(const ResourceServer&) override;
+    result<void> delete_resource_server(std::string_view id) override;
+
+    result<void> create_client_grant(const ClientGrant&) override;
+    result<ClientGrant> get_client_grant(std::string_view id) override;
+    result<ClientGrant> find_client_grant(std::string_view client_id, std::string_view audience) override;
+    result<PageResult<ClientGrant>> list_client_grants(Page, std::string_view client_id,
+                                                       std::string_view audience) override;
+    result<void> update_client_grant(const ClientGrant&) override;
+    result<void> delete_client_grant(std::string_view id) override;
+
+    result<void> create_user(const User&) override;
+    result<User> get_user(std::string_view user_id) override;
+    result<User> find_user_by_email(std::string_view connection, std::string_view email) override;
+    result<User> find_user_by_username(std::string_view connection, std::string_view username) override;
+    result<PageResult<User>> list_users(Page, std::string_view email) override;
+    result<void> update_user(const User&) override;
+    result<void> delete_user(std::string_view user_id) override;
+
+    result<void> create_code(const AuthorizationCode&) override;
+    result<AuthorizationCode> consume_code(std::string_view code_hash, std::int64_t now) override;
+
+    result<void> create_refresh_token(const RefreshToken&) override;
+    result<RefreshToken> get_refresh_token(std::string_view token_hash) override;
+    result<RefreshToken> rotate_refresh_token(std::string_view old_hash, const RefreshToken& next,
+                                              std::int64_t now) override;
+    result<void> revoke_grant(std::string_view grant_id, std::int64_t now) override;
+    result<bool> is_grant_revoked(std::string_view grant_id) override;
+
+    result<void> create_session(const Session&) override;
+    result<Session> get_session(std::string_view id_hash, std::int64_t now) override;
+    result<void> delete_session(std::string_view id_hash) override;
+
+    result<void> create_interaction(const Interaction&) override;
+    result<Interaction> get_interaction(std::string_view id, std::int64_t now) override;
+    result<Interaction> take_interaction(std::string_view id, std::int64_t now) override;
+
+  private:
+    // Runs `f(connection&)` inside BEGIN/COMMIT on one pooled connection; rolls back on any error.
+    template <class F>
+    auto transact(F&& f) -> decltype(f(std::declval<connection&>()));
+    // One statement in autocommit mode.
+    result<exec_result> run(query q, std::initializer_list<param> params);
+    result<void> run_config_write(query q, std::initializer_list<param> params, bool must_affect);
+
+    std::unique_ptr<sql::pool> pool_;
+};
+
+}  // namespace gatehouse::store::sql

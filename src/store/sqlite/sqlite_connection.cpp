@@ -1,0 +1,160 @@
+#include "store/sqlite/sqlite_connection.hpp"
+
+#include "store/sql/sql_store.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+namespace gatehouse::store::sqlite {
+
+namespace {
+
+boost::system::error_code classify(sqlite3* db, int rc, std::string_view what) {
+    // Extended codes tell a taken unique key (the caller's problem) from everything else.
+    int ext = sqlite3_extended_errcode(db);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) return store_errc::already_exists;
+    spdlog::error("store: sqlite {} failed: {} ({})", what, sqlite3_errmsg(db), rc);
+    return store_errc::backend;
+}
+
+}  // namespace
+
+std::string to_sqlite_placeholders(std::string_view sql) {
+    std::string out;
+    out.reserve(sql.size());
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+        char ch = sql[i];
+        if (ch == '$' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') ch = '?';
+        out.push_back(ch);
+    }
+    return out;
+}
+
+sqlite_connection::sqlite_connection(const std::string& path) {
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw std::runtime_error("cannot open SQLite database '" + path + "': " + msg);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    // busy_timeout first: the journal_mode switch itself needs the lock another process may hold.
+    // synchronous=NORMAL is durable against process crashes in WAL mode (only an OS crash or
+    // power loss can drop the last transactions), and saves an fsync per commit.
+    const char* pragmas =
+        "PRAGMA busy_timeout = 5000;"
+        "PRAGMA journal_mode = WAL;"
+        "PRAGMA synchronous = NORMAL;"
+        "PRAGMA foreign_keys = ON;";
+    char* err = nullptr;
+    rc = sqlite3_exec(db_, pragmas, nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+        std::string msg = err ? err : sqlite3_errstr(rc);
+        sqlite3_free(err);
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw std::runtime_error("cannot configure SQLite database '" + path + "': " + msg);
+    }
+}
+
+sqlite_connection::~sqlite_connection() {
+    for (auto* s : statements_) sqlite3_finalize(s);
+    sqlite3_close(db_);
+}
+
+sqlite3_stmt* sqlite_connection::statement(sql::query id) {
+    auto& slot = statements_[static_cast<std::size_t>(id)];
+    if (!slot) {
+        auto text = to_sqlite_placeholders(sql::query_text(id, sql::dialect::sqlite));
+        if (sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &slot,
+                               nullptr) != SQLITE_OK) {
+            spdlog::error("store: sqlite prepare of statement {} failed: {}", static_cast<std::size_t>(id),
+                          sqlite3_errmsg(db_));
+            sqlite3_finalize(slot);
+            slot = nullptr;
+        }
+    }
+    return slot;
+}
+
+result<sql::exec_result> sqlite_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
+    sqlite3_stmt* st = statement(id);
+    if (!st) return make_error_code(store_errc::backend);
+    // Reset on every exit, so a statement never holds a read transaction open between calls.
+    struct reset_guard {
+        sqlite3_stmt* st;
+        ~reset_guard() {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+        }
+    } guard{st};
+
+    int index = 1;
+    for (const auto& p : params) {
+        int rc;
+        if (auto n = std::get_if<std::int64_t>(&p)) {
+            rc = sqlite3_bind_int64(st, index, *n);
+        } else {
+            auto s = std::get<std::string_view>(p);
+            rc = sqlite3_bind_text(st, index, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+        }
+        if (rc != SQLITE_OK) return classify(db_, rc, "bind");
+        ++index;
+    }
+
+    sql::exec_result out;
+    for (;;) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) return classify(db_, rc, "step");
+        sql::row r;
+        int n = sqlite3_column_count(st);
+        r.cells.reserve(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) {
+            switch (sqlite3_column_type(st, i)) {
+                case SQLITE_NULL:
+                    r.cells.emplace_back(std::monostate{});
+                    break;
+                case SQLITE_INTEGER:
+                    r.cells.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(st, i)));
+                    break;
+                default: {
+                    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+                    r.cells.emplace_back(
+                        std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, i))));
+                }
+            }
+        }
+        out.rows.push_back(std::move(r));
+    }
+    // sqlite3_changes64 keeps the count of the last write, which a SELECT must not report.
+    out.affected = sqlite3_stmt_readonly(st) ? 0 : sqlite3_changes64(db_);
+    return out;
+}
+
+result<void> sqlite_connection::exec_script(std::string_view sql) {
+    std::string text(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+        spdlog::error("store: sqlite script failed: {}", err ? err : sqlite3_errstr(rc));
+        sqlite3_free(err);
+        return make_error_code(store_errc::backend);
+    }
+    return {};
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+    std::vector<std::unique_ptr<sql::connection>> conns;
+    conns.push_back(std::make_unique<sqlite_connection>(path));
+    auto store = std::make_unique<sql::sql_store>(std::make_unique<sql::pool>(std::move(conns)));
+    if (auto v = store->migrate(); !v)
+        throw std::runtime_error("cannot migrate SQLite database '" + path + "': " + v.error().message());
+    return store;
+}
+
+}  // namespace gatehouse::store::sqlite

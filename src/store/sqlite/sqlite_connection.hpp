@@ -1,0 +1,43 @@
+// SQLite driver for the shared SQL store: one sqlite3 handle in WAL mode with every statement of
+// the query table prepared on first use and kept for the life of the connection.
+#pragma once
+
+#include "store/sql/connection.hpp"
+#include "store/store.hpp"
+
+#include <array>
+#include <memory>
+#include <string>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace gatehouse::store::sqlite {
+
+class sqlite_connection final : public sql::connection {
+  public:
+    // `path` is a filename or ":memory:". Throws std::runtime_error if the database cannot be
+    // opened or configured (startup only).
+    explicit sqlite_connection(const std::string& path);
+    ~sqlite_connection() override;
+    sqlite_connection(const sqlite_connection&) = delete;
+    sqlite_connection& operator=(const sqlite_connection&) = delete;
+
+    sql::dialect dialect() const noexcept override { return sql::dialect::sqlite; }
+    result<sql::exec_result> exec(sql::query id, std::initializer_list<sql::param> params) override;
+    result<void> exec_script(std::string_view sql) override;
+
+  private:
+    sqlite3_stmt* statement(sql::query id);
+
+    sqlite3* db_ = nullptr;
+    std::array<sqlite3_stmt*, sql::query_count> statements_{};
+};
+
+// PostgreSQL's $n placeholders as SQLite's ?n (same numbering, so a parameter may repeat).
+std::string to_sqlite_placeholders(std::string_view sql);
+
+// A store over one SQLite database; thread-safe through the one-connection pool.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+}  // namespace gatehouse::store::sqlite

@@ -1,0 +1,27 @@
+// The backends the conformance suite runs against. Each hands out a URL of a fresh, empty,
+// isolated database per test and removes it afterwards.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace gatehouse::store::test_backends {
+
+struct backend {
+    std::string name;
+    // Empty when usable; otherwise why not (the test is skipped with that message).
+    std::function<std::string()> unavailable;
+    std::function<std::string()> create;
+    std::function<void(const std::string&)> destroy;
+    // Whether a second open_store(url) reaches the same data (false for sqlite::memory:).
+    bool shared = true;
+};
+
+backend sqlite_file_backend();
+backend sqlite_memory_backend();
+backend postgres_backend();
+
+// A fresh directory under the system temp dir, removed by the caller.
+std::string make_temp_dir();
+
+}  // namespace gatehouse::store::test_backends

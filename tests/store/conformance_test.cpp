@@ -1,0 +1,876 @@
+// One suite, every backend: the contract written on store.hpp, checked the same way for SQLite
+// (a file, and :memory:) and PostgreSQL (when GATEHOUSE_TEST_PG_URL is set).
+#include "store/backends.hpp"
+#include "store/migrations.hpp"
+#include "store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <thread>
+
+namespace gatehouse::store {
+namespace {
+
+using test_backends::backend;
+
+class StoreConformance : public ::testing::TestWithParam<backend> {
+  protected:
+    void SetUp() override {
+        if (auto why = GetParam().unavailable(); !why.empty()) GTEST_SKIP() << why;
+        url_ = GetParam().create();
+        store_ = open_store(url_, 8);
+    }
+    void TearDown() override {
+        store_.reset();
+        if (!url_.empty()) GetParam().destroy(url_);
+    }
+    // A second, independent handle on the same database: what another instance would hold.
+    std::unique_ptr<Store> second_instance() { return open_store(url_, 8); }
+
+    Store& s() { return *store_; }
+
+    std::string url_;
+    std::unique_ptr<Store> store_;
+};
+
+template <class T>
+void expect_error(const result<T>& r, store_errc e) {
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error(), make_error_code(e)) << r.error().message();
+}
+
+Client make_client(std::string id, std::int64_t created_at = 100) {
+    Client c;
+    c.client_id = std::move(id);
+    c.secret_hash = "hash-of-" + c.client_id;
+    c.doc = {{"name", "App " + c.client_id}, {"callbacks", json::array{"https://app.example/cb"}}};
+    c.created_at = created_at;
+    c.updated_at = created_at;
+    return c;
+}
+
+Connection make_connection(std::string id, std::string name, std::string strategy, std::int64_t created_at = 100) {
+    Connection c;
+    c.id = std::move(id);
+    c.name = std::move(name);
+    c.strategy = std::move(strategy);
+    c.doc = {{"options", json::object{{"client_id", "upstream"}}}, {"enabled_clients", json::array{}}};
+    c.created_at = created_at;
+    c.updated_at = created_at;
+    return c;
+}
+
+ResourceServer make_api(std::string id, std::string identifier, std::int64_t created_at = 100) {
+    ResourceServer r;
+    r.id = std::move(id);
+    r.identifier = std::move(identifier);
+    r.doc = {{"name", "API"}, {"scopes", json::array{json::object{{"value", "read:things"}}}}};
+    r.created_at = created_at;
+    r.updated_at = created_at;
+    return r;
+}
+
+ClientGrant make_grant(std::string id, std::string client_id, std::string audience, std::int64_t created_at = 100) {
+    ClientGrant g;
+    g.id = std::move(id);
+    g.client_id = std::move(client_id);
+    g.audience = std::move(audience);
+    g.scope = {"read:things", "write:things"};
+    g.created_at = created_at;
+    return g;
+}
+
+User make_user(std::string id, std::string connection, std::string email, std::int64_t created_at = 100) {
+    User u;
+    u.user_id = std::move(id);
+    u.connection = std::move(connection);
+    u.email = std::move(email);
+    u.password_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+    u.doc = {{"name", "Someone"}, {"email_verified", false}};
+    u.created_at = created_at;
+    u.updated_at = created_at;
+    return u;
+}
+
+AuthorizationCode make_code(std::string hash) {
+    AuthorizationCode c;
+    c.code_hash = std::move(hash);
+    c.grant_id = "grant-" + c.code_hash;
+    c.client_id = "client1";
+    c.user_id = "auth0|abc";
+    c.redirect_uri = "https://app.example/cb";
+    c.scope = "openid profile offline_access";
+    c.audience = "https://api.example/";
+    c.nonce = "n-0S6_WzA2Mj";
+    c.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    c.code_challenge_method = "S256";
+    c.session_id = "sess";
+    c.auth_time = 1000;
+    c.expires_at = 1060;
+    return c;
+}
+
+RefreshToken make_refresh(std::string hash, std::string grant_id = "g1") {
+    RefreshToken t;
+    t.token_hash = std::move(hash);
+    t.grant_id = std::move(grant_id);
+    t.client_id = "client1";
+    t.user_id = "auth0|abc";
+    t.scope = "openid offline_access";
+    t.audience = "https://api.example/";
+    t.session_id = "sess";
+    t.auth_time = 1000;
+    t.created_at = 1000;
+    t.expires_at = 100000;
+    return t;
+}
+
+SigningKey make_key(std::string kid, std::int64_t created_at) {
+    SigningKey k;
+    k.kid = std::move(kid);
+    k.alg = "RS256";
+    // Opaque bytes, deliberately not text: the store must carry them unchanged.
+    k.private_key = std::string("\x00\x01\xff\xfe-encrypted-", 16) + k.kid;
+    k.public_jwk = R"({"kty":"RSA","kid":")" + k.kid + R"(","n":"AQAB","e":"AQAB"})";
+    k.created_at = created_at;
+    return k;
+}
+
+// ---- schema and meta --------------------------------------------------------------------------
+
+TEST_P(StoreConformance, MigrateIsIdempotentAndReportsLatestVersion) {
+    auto v1 = s().migrate();
+    ASSERT_TRUE(v1) << v1.error().message();
+    EXPECT_EQ(*v1, latest_schema_version());
+    auto v2 = s().migrate();
+    ASSERT_TRUE(v2);
+    EXPECT_EQ(*v2, latest_schema_version());
+    if (GetParam().shared) {
+        auto other = second_instance();  // open_store migrates again, on a migrated database
+        auto v3 = other->migrate();
+        ASSERT_TRUE(v3);
+        EXPECT_EQ(*v3, latest_schema_version());
+    }
+}
+
+TEST_P(StoreConformance, MetaSetGetOverwrite) {
+    auto missing = s().get_meta("initialized");
+    ASSERT_TRUE(missing);
+    EXPECT_FALSE(missing->has_value());
+    ASSERT_TRUE(s().set_meta("initialized", "1"));
+    ASSERT_TRUE(s().set_meta("secret_hmac_key", "k1"));
+    ASSERT_TRUE(s().set_meta("secret_hmac_key", "k2"));
+    EXPECT_EQ(s().get_meta("initialized").value(), std::optional<std::string>("1"));
+    EXPECT_EQ(s().get_meta("secret_hmac_key").value(), std::optional<std::string>("k2"));
+}
+
+TEST_P(StoreConformance, ConfigVersionBumpsOnEveryConfigWriteOnly) {
+    auto v = s().config_version().value();
+    auto bumped = [&](const char* what) {
+        auto now = s().config_version().value();
+        EXPECT_GT(now, v) << what << " did not bump config_version";
+        v = now;
+    };
+    auto unchanged = [&](const char* what) { EXPECT_EQ(s().config_version().value(), v) << what; };
+
+    ASSERT_TRUE(s().create_client(make_client("c1")));
+    bumped("create_client");
+    auto c = make_client("c1");
+    c.doc["name"] = "Renamed";
+    ASSERT_TRUE(s().update_client(c));
+    bumped("update_client");
+    ASSERT_TRUE(s().create_connection(make_connection("con_1", "db", "auth0")));
+    bumped("create_connection");
+    ASSERT_TRUE(s().update_connection(make_connection("con_1", "db", "auth0"), 1));
+    bumped("update_connection");
+    ASSERT_TRUE(s().create_resource_server(make_api("rs1", "https://api.example/")));
+    bumped("create_resource_server");
+    ASSERT_TRUE(s().update_resource_server(make_api("rs1", "https://api.example/")));
+    bumped("update_resource_server");
+    ASSERT_TRUE(s().create_client_grant(make_grant("cgr_1", "c1", "https://api.example/")));
+    bumped("create_client_grant");
+    ASSERT_TRUE(s().update_client_grant(make_grant("cgr_1", "c1", "https://api.example/")));
+    bumped("update_client_grant");
+    ASSERT_TRUE(s().add_key(make_key("k1", 10)));
+    bumped("add_key");
+    ASSERT_TRUE(s().rotate_key(make_key("k2", 20), 20, 1000));
+    bumped("rotate_key");
+    ASSERT_TRUE(s().delete_client_grant("cgr_1"));
+    bumped("delete_client_grant");
+    ASSERT_TRUE(s().delete_resource_server("rs1"));
+    bumped("delete_resource_server");
+    ASSERT_TRUE(s().delete_connection("con_1"));
+    bumped("delete_connection");
+    ASSERT_TRUE(s().delete_client("c1"));
+    bumped("delete_client");
+
+    // Failed writes roll back, bump included; protocol artefacts are not configuration.
+    EXPECT_FALSE(s().delete_client("c1"));
+    EXPECT_FALSE(s().update_connection(make_connection("con_1", "db", "auth0"), 1));
+    unchanged("failed config writes");
+    ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "a@example.com")));
+    ASSERT_TRUE(s().create_code(make_code("code")));
+    ASSERT_TRUE(s().set_meta("k", "v"));
+    unchanged("user/code/meta writes");
+
+    if (GetParam().shared) {
+        auto other = second_instance();
+        EXPECT_EQ(other->config_version().value(), v) << "another instance sees the same counter";
+        ASSERT_TRUE(other->create_client(make_client("c2")));
+        EXPECT_GT(s().config_version().value(), v) << "a write by another instance is visible here";
+    }
+}
+
+// ---- keys -----------------------------------------------------------------------------------
+
+TEST_P(StoreConformance, KeysAreListedNewestFirstAndRotationKeepsOldUntilExpiry) {
+    ASSERT_TRUE(s().add_key(make_key("k1", 100)));
+    auto keys = s().list_keys(150).value();
+    ASSERT_EQ(keys.size(), 1u);
+    EXPECT_EQ(keys[0].kid, "k1");
+    EXPECT_EQ(keys[0].private_key, make_key("k1", 100).private_key) << "private key bytes round-trip";
+    EXPECT_EQ(keys[0].public_jwk, make_key("k1", 100).public_jwk);
+    EXPECT_EQ(keys[0].alg, "RS256");
+    EXPECT_EQ(keys[0].retired_at, 0);
+    EXPECT_EQ(keys[0].expires_at, 0);
+
+    ASSERT_TRUE(s().rotate_key(make_key("k2", 200), 200, 500));
+    ASSERT_TRUE(s().rotate_key(make_key("k3", 300), 300, 600));
+    keys = s().list_keys(300).value();
+    ASSERT_EQ(keys.size(), 3u);
+    EXPECT_EQ(keys[0].kid, "k3");
+    EXPECT_EQ(keys[1].kid, "k2");
+    EXPECT_EQ(keys[2].kid, "k1");
+    int signing = 0;
+    for (const auto& k : keys) signing += k.retired_at == 0;
+    EXPECT_EQ(signing, 1) << "exactly one signing key";
+    EXPECT_EQ(keys[0].retired_at, 0);
+    EXPECT_EQ(keys[1].retired_at, 300);
+    EXPECT_EQ(keys[1].expires_at, 600);
+    EXPECT_EQ(keys[2].retired_at, 200);
+    EXPECT_EQ(keys[2].expires_at, 500);
+
+    keys = s().list_keys(500).value();  // k1 expired at 500
+    ASSERT_EQ(keys.size(), 2u);
+    EXPECT_EQ(keys[1].kid, "k2");
+    keys = s().list_keys(10'000).value();
+    ASSERT_EQ(keys.size(), 1u);
+    EXPECT_EQ(keys[0].kid, "k3");
+
+    expect_error(s().add_key(make_key("k3", 400)), store_errc::already_exists);
+}
+
+TEST_P(StoreConformance, RotationWithinTheSameSecondStillPutsTheSigningKeyFirst) {
+    ASSERT_TRUE(s().add_key(make_key("a", 100)));
+    ASSERT_TRUE(s().rotate_key(make_key("b", 100), 100, 1000));
+    auto keys = s().list_keys(100).value();
+    ASSERT_EQ(keys.size(), 2u);
+    EXPECT_EQ(keys[0].kid, "b");
+    EXPECT_EQ(keys[0].retired_at, 0);
+    EXPECT_NE(keys[1].retired_at, 0);
+}
+
+// ---- clients --------------------------------------------------------------------------------
+
+TEST_P(StoreConformance, ClientCrud) {
+    auto c = make_client("AbCdEfGhIjKlMnOpQrStUvWxYz012345");
+    ASSERT_TRUE(s().create_client(c));
+    expect_error(s().create_client(c), store_errc::already_exists);
+
+    auto got = s().get_client(c.client_id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->client_id, c.client_id);
+    EXPECT_EQ(got->secret_hash, c.secret_hash);
+    EXPECT_EQ(got->doc, c.doc);
+    EXPECT_EQ(got->created_at, 100);
+    expect_error(s().get_client("nope"), store_errc::not_found);
+
+    c.secret_hash = "rotated";
+    c.doc["name"] = "Renamed";
+    c.updated_at = 200;
+    ASSERT_TRUE(s().update_client(c));
+    got = s().get_client(c.client_id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->secret_hash, "rotated");
+    EXPECT_EQ(got->doc.at("name"), "Renamed");
+    EXPECT_EQ(got->created_at, 100);
+    EXPECT_EQ(got->updated_at, 200);
+    expect_error(s().update_client(make_client("nope")), store_errc::not_found);
+
+    ASSERT_TRUE(s().delete_client(c.client_id));
+    expect_error(s().get_client(c.client_id), store_errc::not_found);
+    expect_error(s().delete_client(c.client_id), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, DeletingAClientDeletesItsGrants) {
+    ASSERT_TRUE(s().create_client(make_client("c1")));
+    ASSERT_TRUE(s().create_client(make_client("c2")));
+    ASSERT_TRUE(s().create_client_grant(make_grant("cgr_1", "c1", "https://a/")));
+    ASSERT_TRUE(s().create_client_grant(make_grant("cgr_2", "c1", "https://b/")));
+    ASSERT_TRUE(s().create_client_grant(make_grant("cgr_3", "c2", "https://a/")));
+    ASSERT_TRUE(s().delete_client("c1"));
+    expect_error(s().get_client_grant("cgr_1"), store_errc::not_found);
+    expect_error(s().find_client_grant("c1", "https://b/"), store_errc::not_found);
+    EXPECT_TRUE(s().get_client_grant("cgr_3"));
+}
+
+TEST_P(StoreConformance, ListClientsPagesOldestFirstWithTotal) {
+    for (int i : {3, 0, 4, 1, 2}) ASSERT_TRUE(s().create_client(make_client("c" + std::to_string(i), 100 + i)));
+    auto all = s().list_clients({}).value();
+    EXPECT_EQ(all.total, 5u);
+    ASSERT_EQ(all.items.size(), 5u);
+    for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(all.items[i].client_id, "c" + std::to_string(i));
+
+    auto page = s().list_clients({.offset = 1, .limit = 2}).value();
+    EXPECT_EQ(page.total, 5u);
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0].client_id, "c1");
+    EXPECT_EQ(page.items[1].client_id, "c2");
+
+    auto past = s().list_clients({.offset = 10, .limit = 2}).value();
+    EXPECT_EQ(past.total, 5u);
+    EXPECT_TRUE(past.items.empty());
+}
+
+// ---- connections ----------------------------------------------------------------------------
+
+TEST_P(StoreConformance, ConnectionCrudAndUniqueness) {
+    auto c = make_connection("con_aaaaaaaaaaaaaaaa", "Username-Password-Authentication", "auth0");
+    ASSERT_TRUE(s().create_connection(c));
+    expect_error(s().create_connection(c), store_errc::already_exists);
+    expect_error(s().create_connection(make_connection("con_other", c.name, "oidc")), store_errc::already_exists);
+    expect_error(s().create_connection(make_connection(c.id, "other-name", "oidc")), store_errc::already_exists);
+
+    auto got = s().get_connection(c.id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->name, c.name);
+    EXPECT_EQ(got->strategy, "auth0");
+    EXPECT_EQ(got->doc, c.doc);
+    EXPECT_EQ(got->version, 1);
+    auto by_name = s().get_connection_by_name(c.name);
+    ASSERT_TRUE(by_name);
+    EXPECT_EQ(by_name->id, c.id);
+    expect_error(s().get_connection("con_missing"), store_errc::not_found);
+    expect_error(s().get_connection_by_name("missing"), store_errc::not_found);
+
+    ASSERT_TRUE(s().delete_connection(c.id));
+    expect_error(s().get_connection(c.id), store_errc::not_found);
+    expect_error(s().delete_connection(c.id), store_errc::not_found);
+    ASSERT_TRUE(s().create_connection(make_connection("con_new", c.name, "auth0"))) << "name is free again";
+}
+
+TEST_P(StoreConformance, ConnectionUpdateIsOptimistic) {
+    auto c = make_connection("con_1", "gh", "oauth2");
+    ASSERT_TRUE(s().create_connection(c));
+    c.doc["display_name"] = "GitHub";
+    c.version = 2;
+    c.updated_at = 300;
+    ASSERT_TRUE(s().update_connection(c, 1));
+    auto got = s().get_connection("con_1").value();
+    EXPECT_EQ(got.version, 2);
+    EXPECT_EQ(got.doc.at("display_name"), "GitHub");
+    EXPECT_EQ(got.updated_at, 300);
+    EXPECT_EQ(got.created_at, 100);
+
+    c.doc["display_name"] = "Stale writer";
+    expect_error(s().update_connection(c, 1), store_errc::conflict);
+    EXPECT_EQ(s().get_connection("con_1").value().doc.at("display_name"), "GitHub") << "conflict writes nothing";
+    ASSERT_TRUE(s().update_connection(c, 2));
+    EXPECT_EQ(s().get_connection("con_1").value().version, 3);
+    expect_error(s().update_connection(make_connection("con_missing", "x", "oidc"), 1), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, ConcurrentConnectionUpdatesHaveOneWinnerPerVersion) {
+    ASSERT_TRUE(s().create_connection(make_connection("con_1", "gh", "oauth2")));
+    std::atomic<int> wins{0}, conflicts{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&, t] {
+            auto c = make_connection("con_1", "gh", "oauth2");
+            c.doc["writer"] = t;
+            auto r = s().update_connection(c, 1);
+            if (r)
+                ++wins;
+            else if (r.error() == make_error_code(store_errc::conflict))
+                ++conflicts;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(wins.load(), 1);
+    EXPECT_EQ(conflicts.load(), 7);
+    EXPECT_EQ(s().get_connection("con_1").value().version, 2);
+}
+
+TEST_P(StoreConformance, ListConnectionsFiltersByStrategiesAndName) {
+    ASSERT_TRUE(s().create_connection(make_connection("con_1", "db", "auth0", 101)));
+    ASSERT_TRUE(s().create_connection(make_connection("con_2", "gh", "oauth2", 102)));
+    ASSERT_TRUE(s().create_connection(make_connection("con_3", "google", "oidc", 103)));
+    ASSERT_TRUE(s().create_connection(make_connection("con_4", "wp", "wordpress", 104)));
+    ASSERT_TRUE(s().create_connection(make_connection("con_5", "db2", "auth0", 105)));
+
+    auto all = s().list_connections({}, {}, "").value();
+    EXPECT_EQ(all.total, 5u);
+    ASSERT_EQ(all.items.size(), 5u);
+    EXPECT_EQ(all.items.front().id, "con_1");
+    EXPECT_EQ(all.items.back().id, "con_5");
+
+    auto db = s().list_connections({}, {"auth0"}, "").value();
+    EXPECT_EQ(db.total, 2u);
+    ASSERT_EQ(db.items.size(), 2u);
+    EXPECT_EQ(db.items[0].id, "con_1");
+    EXPECT_EQ(db.items[1].id, "con_5");
+
+    auto social = s().list_connections({}, {"oidc", "oauth2"}, "").value();
+    EXPECT_EQ(social.total, 2u);
+    ASSERT_EQ(social.items.size(), 2u);
+    EXPECT_EQ(social.items[0].id, "con_2");
+    EXPECT_EQ(social.items[1].id, "con_3");
+
+    // A strategy that is a substring of another must not match it.
+    EXPECT_EQ(s().list_connections({}, {"oauth"}, "").value().total, 0u);
+    EXPECT_EQ(s().list_connections({}, {"auth"}, "").value().total, 0u);
+
+    auto named = s().list_connections({}, {}, "gh").value();
+    EXPECT_EQ(named.total, 1u);
+    ASSERT_EQ(named.items.size(), 1u);
+    EXPECT_EQ(named.items[0].id, "con_2");
+    EXPECT_EQ(s().list_connections({}, {"auth0"}, "gh").value().total, 0u);
+
+    auto page = s().list_connections({.offset = 1, .limit = 1}, {"auth0"}, "").value();
+    EXPECT_EQ(page.total, 2u);
+    ASSERT_EQ(page.items.size(), 1u);
+    EXPECT_EQ(page.items[0].id, "con_5");
+}
+
+// ---- resource servers -----------------------------------------------------------------------
+
+TEST_P(StoreConformance, ResourceServerCrudAndIdentifierUniqueness) {
+    auto r = make_api("0123456789abcdef01234567", "https://api.example/");
+    ASSERT_TRUE(s().create_resource_server(r));
+    expect_error(s().create_resource_server(make_api("other", r.identifier)), store_errc::already_exists);
+    expect_error(s().create_resource_server(make_api(r.id, "https://other/")), store_errc::already_exists);
+
+    auto got = s().get_resource_server(r.id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->identifier, r.identifier);
+    EXPECT_EQ(got->doc, r.doc);
+    EXPECT_EQ(s().get_resource_server_by_identifier(r.identifier).value().id, r.id);
+    expect_error(s().get_resource_server("missing"), store_errc::not_found);
+    expect_error(s().get_resource_server_by_identifier("https://missing/"), store_errc::not_found);
+
+    r.doc["token_lifetime"] = 7200;
+    r.updated_at = 500;
+    ASSERT_TRUE(s().update_resource_server(r));
+    got = s().get_resource_server(r.id);
+    EXPECT_EQ(got->doc.at("token_lifetime"), 7200);
+    EXPECT_EQ(got->updated_at, 500);
+    expect_error(s().update_resource_server(make_api("missing", "https://missing/")), store_errc::not_found);
+
+    ASSERT_TRUE(s().create_resource_server(make_api("second", "https://second/", 200)));
+    auto list = s().list_resource_servers({.offset = 0, .limit = 1}).value();
+    EXPECT_EQ(list.total, 2u);
+    ASSERT_EQ(list.items.size(), 1u);
+    EXPECT_EQ(list.items[0].id, r.id);
+
+    ASSERT_TRUE(s().delete_resource_server(r.id));
+    expect_error(s().get_resource_server(r.id), store_errc::not_found);
+    expect_error(s().delete_resource_server(r.id), store_errc::not_found);
+}
+
+// ---- client grants --------------------------------------------------------------------------
+
+TEST_P(StoreConformance, ClientGrantCrudUniquenessAndFilters) {
+    ASSERT_TRUE(s().create_client_grant(make_grant("cgr_1", "c1", "https://a/", 101)));
+    ASSERT_TRUE(s().create_client_grant(make_grant("cgr_2", "c1", "https://b/", 102)));
+    ASSERT_TRUE(s().create_client_grant(make_grant("cgr_3", "c2", "https://a/", 103)));
+    expect_error(s().create_client_grant(make_grant("cgr_4", "c1", "https://a/")), store_errc::already_exists);
+    expect_error(s().create_client_grant(make_grant("cgr_1", "c9", "https://z/")), store_errc::already_exists);
+
+    auto g = s().get_client_grant("cgr_2").value();
+    EXPECT_EQ(g.client_id, "c1");
+    EXPECT_EQ(g.audience, "https://b/");
+    EXPECT_EQ(g.scope, (std::vector<std::string>{"read:things", "write:things"}));
+    EXPECT_EQ(s().find_client_grant("c2", "https://a/").value().id, "cgr_3");
+    expect_error(s().find_client_grant("c2", "https://b/"), store_errc::not_found);
+    expect_error(s().get_client_grant("cgr_9"), store_errc::not_found);
+
+    EXPECT_EQ(s().list_client_grants({}, "", "").value().total, 3u);
+    auto by_client = s().list_client_grants({}, "c1", "").value();
+    EXPECT_EQ(by_client.total, 2u);
+    ASSERT_EQ(by_client.items.size(), 2u);
+    EXPECT_EQ(by_client.items[0].id, "cgr_1");
+    auto by_audience = s().list_client_grants({}, "", "https://a/").value();
+    EXPECT_EQ(by_audience.total, 2u);
+    auto both = s().list_client_grants({}, "c2", "https://a/").value();
+    ASSERT_EQ(both.items.size(), 1u);
+    EXPECT_EQ(both.items[0].id, "cgr_3");
+    auto paged = s().list_client_grants({.offset = 2, .limit = 5}, "", "").value();
+    EXPECT_EQ(paged.total, 3u);
+    ASSERT_EQ(paged.items.size(), 1u);
+    EXPECT_EQ(paged.items[0].id, "cgr_3");
+
+    auto upd = make_grant("cgr_1", "c1", "https://a/");
+    upd.scope = {};
+    ASSERT_TRUE(s().update_client_grant(upd));
+    EXPECT_TRUE(s().get_client_grant("cgr_1").value().scope.empty());
+    expect_error(s().update_client_grant(make_grant("cgr_9", "c", "a")), store_errc::not_found);
+    ASSERT_TRUE(s().delete_client_grant("cgr_1"));
+    expect_error(s().delete_client_grant("cgr_1"), store_errc::not_found);
+    ASSERT_TRUE(s().create_client_grant(make_grant("cgr_5", "c1", "https://a/"))) << "pair is free again";
+}
+
+// ---- users ----------------------------------------------------------------------------------
+
+TEST_P(StoreConformance, UserCrudAndLookups) {
+    auto u = make_user("auth0|0123456789abcdef01234567", "db", "Alice@Example.COM");
+    u.username = "alice";
+    ASSERT_TRUE(s().create_user(u));
+    expect_error(s().create_user(make_user(u.user_id, "other", "x@example.com")), store_errc::already_exists);
+
+    auto got = s().get_user(u.user_id).value();
+    EXPECT_EQ(got.connection, "db");
+    EXPECT_EQ(got.username, "alice");
+    EXPECT_EQ(got.password_hash, u.password_hash);
+    EXPECT_EQ(got.doc, u.doc);
+    EXPECT_EQ(s().find_user_by_email("db", "alice@example.com").value().user_id, u.user_id);
+    EXPECT_EQ(s().find_user_by_email("db", "ALICE@EXAMPLE.COM").value().user_id, u.user_id);
+    expect_error(s().find_user_by_email("other", "alice@example.com"), store_errc::not_found);
+    EXPECT_EQ(s().find_user_by_username("db", "alice").value().user_id, u.user_id);
+    expect_error(s().find_user_by_username("db", "bob"), store_errc::not_found);
+    expect_error(s().get_user("auth0|missing"), store_errc::not_found);
+
+    u.doc["name"] = "Alice";
+    u.password_hash = "new";
+    u.updated_at = 900;
+    ASSERT_TRUE(s().update_user(u));
+    got = s().get_user(u.user_id).value();
+    EXPECT_EQ(got.doc.at("name"), "Alice");
+    EXPECT_EQ(got.password_hash, "new");
+    EXPECT_EQ(got.updated_at, 900);
+    expect_error(s().update_user(make_user("auth0|missing", "db", "m@example.com")), store_errc::not_found);
+
+    ASSERT_TRUE(s().delete_user(u.user_id));
+    expect_error(s().get_user(u.user_id), store_errc::not_found);
+    expect_error(s().delete_user(u.user_id), store_errc::not_found);
+    ASSERT_TRUE(s().create_user(make_user("auth0|again", "db", "alice@example.com"))) << "email is free again";
+}
+
+TEST_P(StoreConformance, UserEmailAndUsernameAreUniqueWithinAConnection) {
+    ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "bob@example.com")));
+    expect_error(s().create_user(make_user("auth0|2", "db", "BOB@example.com")), store_errc::already_exists);
+    ASSERT_TRUE(s().create_user(make_user("oauth2|gh|2", "gh", "bob@example.com"))) << "other connection";
+    // Social users may have no email (or username): those never collide.
+    ASSERT_TRUE(s().create_user(make_user("twitter|1", "tw", "")));
+    ASSERT_TRUE(s().create_user(make_user("twitter|2", "tw", "")));
+    expect_error(s().find_user_by_email("tw", ""), store_errc::not_found);
+
+    auto a = make_user("auth0|3", "db", "carol@example.com");
+    a.username = "carol";
+    ASSERT_TRUE(s().create_user(a));
+    auto b = make_user("auth0|4", "db", "dave@example.com");
+    b.username = "carol";
+    expect_error(s().create_user(b), store_errc::already_exists);
+
+    // Changing an email onto a taken one is refused and changes nothing.
+    auto moved = make_user("auth0|3", "db", "Bob@Example.com");
+    moved.username = "carol";
+    expect_error(s().update_user(moved), store_errc::already_exists);
+    EXPECT_EQ(s().get_user("auth0|3").value().email, "carol@example.com");
+}
+
+TEST_P(StoreConformance, ListUsersByEmailAcrossConnections) {
+    ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "bob@example.com", 101)));
+    ASSERT_TRUE(s().create_user(make_user("oauth2|gh|1", "gh", "Bob@Example.com", 102)));
+    ASSERT_TRUE(s().create_user(make_user("auth0|2", "db", "eve@example.com", 103)));
+    auto all = s().list_users({}, "").value();
+    EXPECT_EQ(all.total, 3u);
+    ASSERT_EQ(all.items.size(), 3u);
+    EXPECT_EQ(all.items[0].user_id, "auth0|1");
+    auto bobs = s().list_users({}, "BOB@example.com").value();
+    EXPECT_EQ(bobs.total, 2u);
+    ASSERT_EQ(bobs.items.size(), 2u);
+    EXPECT_EQ(bobs.items[0].user_id, "auth0|1");
+    EXPECT_EQ(bobs.items[1].user_id, "oauth2|gh|1");
+    auto page = s().list_users({.offset = 1, .limit = 1}, "bob@example.com").value();
+    EXPECT_EQ(page.total, 2u);
+    ASSERT_EQ(page.items.size(), 1u);
+    EXPECT_EQ(page.items[0].user_id, "oauth2|gh|1");
+    EXPECT_EQ(s().list_users({}, "nobody@example.com").value().total, 0u);
+}
+
+// ---- authorization codes --------------------------------------------------------------------
+
+TEST_P(StoreConformance, CodeConsumeIsSingleUseAndReturnsThePreImage) {
+    auto code = make_code("h1");
+    ASSERT_TRUE(s().create_code(code));
+    expect_error(s().create_code(code), store_errc::already_exists);
+
+    auto first = s().consume_code("h1", 1010);
+    ASSERT_TRUE(first) << first.error().message();
+    EXPECT_EQ(first->consumed_at, 0) << "the first caller wins";
+    EXPECT_EQ(first->grant_id, code.grant_id);
+    EXPECT_EQ(first->client_id, code.client_id);
+    EXPECT_EQ(first->user_id, code.user_id);
+    EXPECT_EQ(first->redirect_uri, code.redirect_uri);
+    EXPECT_EQ(first->scope, code.scope);
+    EXPECT_EQ(first->audience, code.audience);
+    EXPECT_EQ(first->nonce, code.nonce);
+    EXPECT_EQ(first->code_challenge, code.code_challenge);
+    EXPECT_EQ(first->code_challenge_method, "S256");
+    EXPECT_EQ(first->session_id, "sess");
+    EXPECT_EQ(first->auth_time, 1000);
+    EXPECT_EQ(first->expires_at, 1060);
+
+    auto replay = s().consume_code("h1", 1020);
+    ASSERT_TRUE(replay);
+    EXPECT_EQ(replay->consumed_at, 1010) << "a replay sees when the code was redeemed";
+    EXPECT_EQ(replay->grant_id, code.grant_id) << "so the caller can revoke the grant";
+
+    expect_error(s().consume_code("unknown", 1010), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, ExpiredCodeIsStillReturnedForTheCallerToJudge) {
+    ASSERT_TRUE(s().create_code(make_code("h1")));
+    auto late = s().consume_code("h1", 5000);
+    ASSERT_TRUE(late);
+    EXPECT_EQ(late->consumed_at, 0);
+    EXPECT_EQ(late->expires_at, 1060);
+}
+
+// ---- refresh tokens -------------------------------------------------------------------------
+
+TEST_P(StoreConformance, RefreshRotationAndReuseReporting) {
+    ASSERT_TRUE(s().create_refresh_token(make_refresh("r1")));
+    expect_error(s().create_refresh_token(make_refresh("r1")), store_errc::already_exists);
+    auto r1 = s().get_refresh_token("r1").value();
+    EXPECT_EQ(r1.grant_id, "g1");
+    EXPECT_EQ(r1.scope, "openid offline_access");
+    EXPECT_EQ(r1.expires_at, 100000);
+    expect_error(s().get_refresh_token("missing"), store_errc::not_found);
+
+    auto next = make_refresh("r2");
+    next.created_at = 2000;
+    auto won = s().rotate_refresh_token("r1", next, 2000);
+    ASSERT_TRUE(won) << won.error().message();
+    EXPECT_EQ(won->rotated_at, 0);
+    EXPECT_EQ(won->revoked_at, 0);
+    EXPECT_EQ(won->token_hash, "r1");
+    EXPECT_EQ(s().get_refresh_token("r1").value().rotated_at, 2000);
+    EXPECT_EQ(s().get_refresh_token("r2").value().created_at, 2000);
+
+    auto reuse = s().rotate_refresh_token("r1", make_refresh("r3"), 3000);
+    ASSERT_TRUE(reuse);
+    EXPECT_EQ(reuse->rotated_at, 2000) << "reuse is reported";
+    expect_error(s().get_refresh_token("r3"), store_errc::not_found);  // and nothing written
+
+    EXPECT_TRUE(s().rotate_refresh_token("r2", make_refresh("r4"), 4000).value().rotated_at == 0);
+    expect_error(s().rotate_refresh_token("missing", make_refresh("r5"), 4000), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, RevokeGrantRevokesTheFamily) {
+    ASSERT_TRUE(s().create_refresh_token(make_refresh("a1", "fam")));
+    ASSERT_TRUE(s().rotate_refresh_token("a1", make_refresh("a2", "fam"), 2000));
+    ASSERT_TRUE(s().create_refresh_token(make_refresh("b1", "other")));
+    EXPECT_FALSE(s().is_grant_revoked("fam").value());
+
+    ASSERT_TRUE(s().revoke_grant("fam", 3000));
+    ASSERT_TRUE(s().revoke_grant("fam", 3500)) << "idempotent";
+    EXPECT_TRUE(s().is_grant_revoked("fam").value());
+    EXPECT_FALSE(s().is_grant_revoked("other").value());
+    EXPECT_FALSE(s().is_grant_revoked("never-issued").value());
+    EXPECT_EQ(s().get_refresh_token("a1").value().revoked_at, 3000);
+    EXPECT_EQ(s().get_refresh_token("a2").value().revoked_at, 3000);
+    EXPECT_EQ(s().get_refresh_token("b1").value().revoked_at, 0);
+
+    auto after = s().rotate_refresh_token("a2", make_refresh("a3", "fam"), 4000);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->revoked_at, 3000) << "a revoked token does not rotate";
+    expect_error(s().get_refresh_token("a3"), store_errc::not_found);
+
+    // A token of a revoked family stored afterwards (a rotation that raced the revocation)
+    // still reads as revoked.
+    ASSERT_TRUE(s().create_refresh_token(make_refresh("late", "fam")));
+    EXPECT_NE(s().get_refresh_token("late").value().revoked_at, 0);
+    EXPECT_NE(s().rotate_refresh_token("late", make_refresh("late2", "fam"), 5000).value().revoked_at, 0);
+    expect_error(s().get_refresh_token("late2"), store_errc::not_found);
+}
+
+// ---- sessions and interactions --------------------------------------------------------------
+
+TEST_P(StoreConformance, SessionsExpireAndDeleteIsIdempotent) {
+    Session sess{.id_hash = "sh",
+                 .user_id = "auth0|1",
+                 .connection = "db",
+                 .auth_time = 100,
+                 .created_at = 100,
+                 .expires_at = 200};
+    ASSERT_TRUE(s().create_session(sess));
+    expect_error(s().create_session(sess), store_errc::already_exists);
+    auto got = s().get_session("sh", 199);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->user_id, "auth0|1");
+    EXPECT_EQ(got->connection, "db");
+    EXPECT_EQ(got->auth_time, 100);
+    EXPECT_EQ(got->expires_at, 200);
+    expect_error(s().get_session("sh", 200), store_errc::not_found);
+    expect_error(s().get_session("missing", 100), store_errc::not_found);
+    ASSERT_TRUE(s().delete_session("sh"));
+    expect_error(s().get_session("sh", 150), store_errc::not_found);
+    ASSERT_TRUE(s().delete_session("sh"));
+}
+
+TEST_P(StoreConformance, InteractionsExpireAndTakeIsSingleUse) {
+    Interaction in{
+        .id = "state-1", .kind = "login", .doc = {{"client_id", "c1"}, {"scope", "openid"}}, .expires_at = 600};
+    ASSERT_TRUE(s().create_interaction(in));
+    expect_error(s().create_interaction(in), store_errc::already_exists);
+    auto got = s().get_interaction("state-1", 500);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->kind, "login");
+    EXPECT_EQ(got->doc, in.doc);
+    EXPECT_TRUE(s().get_interaction("state-1", 550)) << "get does not consume";
+    expect_error(s().get_interaction("state-1", 600), store_errc::not_found);
+    expect_error(s().take_interaction("state-1", 600), store_errc::not_found);
+
+    auto taken = s().take_interaction("state-1", 599);
+    ASSERT_TRUE(taken);
+    EXPECT_EQ(taken->doc, in.doc);
+    EXPECT_EQ(taken->expires_at, 600);
+    expect_error(s().take_interaction("state-1", 599), store_errc::not_found);
+    expect_error(s().get_interaction("state-1", 500), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, PurgeExpiredRemovesOnlyExpiredArtefacts) {
+    auto code_old = make_code("c-old");
+    code_old.expires_at = 100;
+    auto code_new = make_code("c-new");
+    code_new.expires_at = 1000;
+    ASSERT_TRUE(s().create_code(code_old));
+    ASSERT_TRUE(s().create_code(code_new));
+    auto rt_old = make_refresh("r-old");
+    rt_old.expires_at = 100;
+    auto rt_new = make_refresh("r-new");
+    rt_new.expires_at = 1000;
+    auto rt_forever = make_refresh("r-forever");
+    rt_forever.expires_at = 0;
+    ASSERT_TRUE(s().create_refresh_token(rt_old));
+    ASSERT_TRUE(s().create_refresh_token(rt_new));
+    ASSERT_TRUE(s().create_refresh_token(rt_forever));
+    ASSERT_TRUE(s().create_session({.id_hash = "s-old", .user_id = "u", .connection = "db", .expires_at = 100}));
+    ASSERT_TRUE(s().create_session({.id_hash = "s-new", .user_id = "u", .connection = "db", .expires_at = 1000}));
+    ASSERT_TRUE(s().create_interaction({.id = "i-old", .kind = "login", .doc = {}, .expires_at = 100}));
+    ASSERT_TRUE(s().create_interaction({.id = "i-new", .kind = "login", .doc = {}, .expires_at = 1000}));
+
+    auto removed = s().purge_expired(500);
+    ASSERT_TRUE(removed);
+    EXPECT_EQ(*removed, 4u);
+    expect_error(s().consume_code("c-old", 500), store_errc::not_found);
+    expect_error(s().get_refresh_token("r-old"), store_errc::not_found);
+    EXPECT_TRUE(s().get_refresh_token("r-new"));
+    EXPECT_TRUE(s().get_refresh_token("r-forever")) << "expires_at = 0 never expires";
+    EXPECT_TRUE(s().get_session("s-new", 500));
+    EXPECT_TRUE(s().get_interaction("i-new", 500));
+    EXPECT_TRUE(s().consume_code("c-new", 500));
+    EXPECT_EQ(s().purge_expired(500).value(), 0u);
+}
+
+TEST_P(StoreConformance, DataSurvivesReopening) {
+    if (!GetParam().shared) GTEST_SKIP() << "an in-memory database lives only as long as its handle";
+    ASSERT_TRUE(s().create_client(make_client("persisted")));
+    ASSERT_TRUE(s().create_code(make_code("h1")));
+    store_.reset();
+    store_ = open_store(url_, 2);
+    EXPECT_TRUE(s().get_client("persisted"));
+    EXPECT_EQ(s().consume_code("h1", 1).value().consumed_at, 0);
+}
+
+// ---- races: exactly one winner ---------------------------------------------------------------
+
+constexpr int kThreads = 8;
+constexpr int kRounds = 200;
+
+// Runs `attempt(thread, round)` from kThreads threads for kRounds rounds, all threads starting
+// each round together; returns, per round, how many attempts won.
+template <class F>
+std::vector<int> race(F attempt) {
+    std::vector<std::atomic<int>> wins(kRounds);
+    std::barrier sync(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int r = 0; r < kRounds; ++r) {
+                sync.arrive_and_wait();
+                if (attempt(t, r)) ++wins[static_cast<std::size_t>(r)];
+            }
+        });
+    for (auto& th : threads) th.join();
+    std::vector<int> out;
+    for (auto& w : wins) out.push_back(w.load());
+    return out;
+}
+
+void expect_one_winner_each_round(const std::vector<int>& wins) {
+    for (std::size_t r = 0; r < wins.size(); ++r) ASSERT_EQ(wins[r], 1) << "round " << r;
+}
+
+// Threads alternate between two instances when the backend has shared storage, so the race
+// also crosses connections/processes-worth of state, not just one handle's lock.
+Store& pick(Store& a, Store* b, int thread) { return b && thread % 2 ? *b : a; }
+
+TEST_P(StoreConformance, ConcurrentCodeConsumeHasExactlyOneWinner) {
+    auto other = GetParam().shared ? second_instance() : nullptr;
+    for (int r = 0; r < kRounds; ++r) ASSERT_TRUE(s().create_code(make_code("code-" + std::to_string(r))));
+    std::atomic<int> failures{0};
+    auto wins = race([&](int t, int r) {
+        auto got = pick(s(), other.get(), t).consume_code("code-" + std::to_string(r), 1000 + t);
+        if (!got) ++failures;
+        return got && got->consumed_at == 0;
+    });
+    EXPECT_EQ(failures.load(), 0);
+    expect_one_winner_each_round(wins);
+}
+
+TEST_P(StoreConformance, ConcurrentRefreshRotationHasExactlyOneWinner) {
+    auto other = GetParam().shared ? second_instance() : nullptr;
+    for (int r = 0; r < kRounds; ++r)
+        ASSERT_TRUE(s().create_refresh_token(make_refresh("rt-" + std::to_string(r), "g" + std::to_string(r))));
+    std::atomic<int> failures{0};
+    auto wins = race([&](int t, int r) {
+        auto next = make_refresh("rt-" + std::to_string(r) + "-next-" + std::to_string(t), "g" + std::to_string(r));
+        auto got = pick(s(), other.get(), t).rotate_refresh_token("rt-" + std::to_string(r), next, 2000);
+        if (!got) ++failures;
+        return got && got->rotated_at == 0 && got->revoked_at == 0;
+    });
+    EXPECT_EQ(failures.load(), 0);
+    expect_one_winner_each_round(wins);
+    // Exactly one successor was stored per round.
+    for (int r = 0; r < kRounds; r += 37) {
+        int stored = 0;
+        for (int t = 0; t < kThreads; ++t)
+            stored += s().get_refresh_token("rt-" + std::to_string(r) + "-next-" + std::to_string(t)).has_value();
+        EXPECT_EQ(stored, 1) << "round " << r;
+    }
+}
+
+TEST_P(StoreConformance, ConcurrentInteractionTakeHasExactlyOneWinner) {
+    auto other = GetParam().shared ? second_instance() : nullptr;
+    for (int r = 0; r < kRounds; ++r)
+        ASSERT_TRUE(s().create_interaction(
+            {.id = "ix-" + std::to_string(r), .kind = "upstream", .doc = {{"round", r}}, .expires_at = 10'000}));
+    auto wins = race([&](int t, int r) {
+        auto got = pick(s(), other.get(), t).take_interaction("ix-" + std::to_string(r), 100);
+        return got.has_value() && got->doc.at("round") == r;
+    });
+    expect_one_winner_each_round(wins);
+}
+
+std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
+                         ::testing::Values(test_backends::sqlite_file_backend(), test_backends::sqlite_memory_backend(),
+                                           test_backends::postgres_backend()),
+                         backend_name);
+
+}  // namespace
+}  // namespace gatehouse::store
