@@ -97,6 +97,7 @@ void Catalog::invalidate() {
     grants_.clear();
     connections_.reset();
     keys_.reset();
+    origins_.reset();
 }
 
 void Catalog::refresh_if_stale() {
@@ -113,6 +114,7 @@ void Catalog::refresh_if_stale() {
     grants_.clear();
     connections_.reset();
     keys_.reset();
+    origins_.reset();
 }
 
 std::shared_ptr<const ClientView> Catalog::client(std::string_view client_id) {
@@ -194,6 +196,30 @@ std::shared_ptr<const SigningKeys> Catalog::keys() {
     std::unique_lock lock(mutex_);
     keys_ = keys;
     return keys;
+}
+
+bool Catalog::any_client_allows_origin(std::string_view origin) {
+    refresh_if_stale();
+    std::shared_ptr<const std::set<std::string>> origins;
+    {
+        std::shared_lock lock(mutex_);
+        origins = origins_;
+    }
+    if (!origins) {
+        auto set = std::make_shared<std::set<std::string>>();
+        if (auto page = store_.list_clients(store::Page{0, 100000})) {
+            for (const auto& c : page->items) {
+                auto view = client_view(c);
+                for (const auto* list : {&view.web_origins, &view.allowed_origins, &view.callbacks})
+                    for (const auto& url : *list)
+                        if (auto o = util::origin_of(url)) set->insert(*o);
+            }
+        }
+        std::unique_lock lock(mutex_);
+        origins_ = set;
+        origins = set;
+    }
+    return origins->contains(std::string(origin));
 }
 
 std::shared_ptr<const SigningKeys> Catalog::load_keys() {

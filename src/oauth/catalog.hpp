@@ -89,6 +89,8 @@ class Catalog {
     std::vector<std::shared_ptr<const ConnectionView>> connections();
     std::shared_ptr<const ConnectionView> connection(std::string_view name);
     std::shared_ptr<const SigningKeys> keys();
+    // Whether any client trusts `origin` (CORS pre-flights carry no client_id to look up).
+    bool any_client_allows_origin(std::string_view origin);
 
     void invalidate();
     const TenantConfig& config() const { return config_; }
@@ -108,6 +110,7 @@ class Catalog {
     std::unordered_map<std::string, std::shared_ptr<const store::ClientGrant>> grants_;
     std::shared_ptr<const std::vector<std::shared_ptr<const ConnectionView>>> connections_;
     std::shared_ptr<const SigningKeys> keys_;
+    std::shared_ptr<const std::set<std::string>> origins_;
 };
 
 // Parsers from the stored documents, shared with tests.

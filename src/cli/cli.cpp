@@ -1,0 +1,334 @@
+#include "cli/cli.hpp"
+
+#include "cli/tenant.hpp"
+#include "connections/database.hpp"
+#include "http/endpoints/endpoints.hpp"
+#include "http/server.hpp"
+#include "mgmt/mgmt.hpp"
+#include "oauth/oauth.hpp"
+#include "util/url.hpp"
+#include "util/util.hpp"
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <boost/url.hpp>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+namespace gatehouse::cli {
+namespace {
+
+struct ServeOptions {
+    std::string listen = "127.0.0.1:8080";
+    int threads = 0;  // 0 = one per core
+    std::string tls_cert, tls_key;
+    std::string log_level = "info";
+};
+
+struct InitOptions {
+    bool demo = false;
+    std::vector<std::string> demo_callbacks;
+};
+
+struct PkceOptions {
+    std::string client_id, redirect_uri, audience, connection;
+    std::string scope = "openid profile email offline_access";
+};
+
+struct UserAddOptions {
+    std::string email, password;
+    std::string connection{mgmt::default_database_connection};
+};
+
+std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw std::runtime_error("--listen must be host:port (got \"" + listen + "\")");
+    auto host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    int port = -1;
+    try {
+        port = std::stoi(listen.substr(colon + 1));
+    } catch (const std::exception&) {
+    }
+    if (port < 0 || port > 65535) throw std::runtime_error("--listen has an invalid port (got \"" + listen + "\")");
+    return {host, std::uint16_t(port)};
+}
+
+int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
+    auto started = std::chrono::steady_clock::now();
+    spdlog::set_level(spdlog::level::from_str(options.log_level));
+    auto tenant = open_tenant(tenant_options, false);
+    if (!is_initialised(*tenant.store))
+        throw std::runtime_error("the database " + tenant_options.db + " is not initialised: run `gatehouse init`");
+
+    oauth::Catalog catalog(*tenant.store, tenant.config);
+    oauth::AuthorizationService authorization(catalog, *tenant.store);
+    oauth::TokenService tokens(catalog, *tenant.store);
+    mgmt::ManagementApi management(*tenant.store, {tenant.config.issuer, tenant.config.secret_hash_key});
+    http::Metrics metrics;
+    http::Router router;
+    http::Services services{catalog, authorization, tokens, management, metrics};
+    http::register_endpoints(router, services);
+    if (catalog.keys()->signers.empty()) throw std::runtime_error("no usable signing key (wrong master key?)");
+
+    http::ServerOptions server_options;
+    std::tie(server_options.host, server_options.port) = split_listen(options.listen);
+    server_options.threads =
+        options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    server_options.tls_cert_file = options.tls_cert;
+    server_options.tls_key_file = options.tls_key;
+    http::Server server(server_options, router, metrics);
+
+    // Expired codes, sessions and interactions are dropped in the background, off the request path.
+    std::mutex purge_mutex;
+    std::condition_variable purge_wake;
+    bool stopping = false;
+    std::thread purger([&] {
+        std::unique_lock lock(purge_mutex);
+        while (!purge_wake.wait_for(lock, std::chrono::seconds(60), [&] { return stopping; })) {
+            if (auto removed = tenant.store->purge_expired(util::unix_now()); removed && *removed > 0)
+                spdlog::debug("purged {} expired rows", *removed);
+        }
+    });
+
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("gatehouse listening on {}://{}:{} issuer={} threads={} startup_ms={}",
+                 options.tls_cert.empty() ? "http" : "https", server_options.host, server.port(), tenant.config.issuer,
+                 server_options.threads, ms);
+    server.run();
+    {
+        std::lock_guard lock(purge_mutex);
+        stopping = true;
+    }
+    purge_wake.notify_all();
+    purger.join();
+    spdlog::info("gatehouse stopped");
+    return 0;
+}
+
+int init(const TenantOptions& tenant_options, const InitOptions& options) {
+    auto tenant = open_tenant(tenant_options, true);
+    auto& store = *tenant.store;
+    if (is_initialised(store)) {
+        std::cout << "Gatehouse is already initialised in " << tenant_options.db << ": nothing changed.\n";
+        return 0;
+    }
+    for (auto alg : {"RS256", "ES256", "EdDSA"})
+        if (auto r = store.add_key(new_signing_key(tenant, alg)); !r)
+            throw std::runtime_error(std::string("cannot store signing key: ") + r.error().message());
+
+    mgmt::BootstrapOptions bootstrap;
+    bootstrap.issuer = tenant.config.issuer;
+    bootstrap.secret_hash_key = tenant.config.secret_hash_key;
+    const char* env_id = std::getenv("GATEHOUSE_BOOTSTRAP_CLIENT_ID");
+    const char* env_secret = std::getenv("GATEHOUSE_BOOTSTRAP_CLIENT_SECRET");
+    if (env_id) bootstrap.mgmt_client_id = env_id;
+    if (env_secret) bootstrap.mgmt_client_secret = env_secret;
+    bootstrap.demo = options.demo;
+    bootstrap.demo_callbacks = options.demo_callbacks;
+    if (options.demo && bootstrap.demo_callbacks.empty())
+        bootstrap.demo_callbacks = {tenant.config.issuer + "demo/callback", "http://localhost:3000/callback"};
+    auto created = mgmt::bootstrap_tenant(store, bootstrap);
+    if (!created) throw std::runtime_error("cannot initialise the tenant: " + created.error().message());
+
+    std::string demo_password;
+    if (options.demo) {
+        (void)store.set_meta("demo_client_id", created->demo_client_id);
+        connections::DatabaseConnection database(store, std::string(mgmt::default_database_connection));
+        demo_password = util::random_alnum(16);
+        if (auto user = database.signup("demo@example.com", demo_password, {}); !user)
+            throw std::runtime_error("cannot create the demo user: " + user.error().message());
+    }
+    (void)store.set_meta("initialised_at", util::iso8601_ms(util::unix_now_ms()));
+
+    std::cout << "Gatehouse initialised in " << tenant_options.db << "\n"
+              << "  issuer                      " << tenant.config.issuer << "\n"
+              << "  Management API audience     " << created->api_identifier << "\n"
+              << "  management client_id        " << created->mgmt_client_id << "\n";
+    if (env_secret)
+        std::cout << "  management client_secret    (from GATEHOUSE_BOOTSTRAP_CLIENT_SECRET)\n";
+    else
+        std::cout << "  management client_secret    " << created->mgmt_client_secret
+                  << "\n                              (shown once: store it now)\n";
+    if (options.demo)
+        std::cout << "  demo SPA client_id          " << created->demo_client_id << "\n"
+                  << "  demo user                   demo@example.com\n"
+                  << "  demo user password          " << demo_password << "  (shown once)\n";
+    return 0;
+}
+
+int pkce(const TenantOptions& tenant_options, PkceOptions options) {
+    auto store = store::open_store(tenant_options.db, 1);
+    if (options.client_id.empty()) {
+        auto demo = store->get_meta("demo_client_id");
+        if (!demo || !demo->has_value())
+            throw std::runtime_error("--client-id is required (this tenant has no demo client)");
+        options.client_id = **demo;
+    }
+    auto client = store->get_client(options.client_id);
+    if (!client) throw std::runtime_error("no client has the id " + options.client_id);
+    if (options.redirect_uri.empty()) {
+        auto* callbacks = client->doc.if_contains("callbacks");
+        if (!callbacks || !callbacks->is_array() || callbacks->get_array().empty() ||
+            !callbacks->get_array().front().is_string())
+            throw std::runtime_error("the client has no callback URL: pass --redirect-uri");
+        options.redirect_uri = std::string(callbacks->get_array().front().get_string());
+    }
+    // RFC 7636 §4.1: 32 random octets, base64url -> a 43-character verifier.
+    auto verifier = util::random_token(32);
+    auto challenge = oauth::s256_challenge(verifier);
+    auto state = util::random_token(16);
+    std::vector<std::pair<std::string, std::string>> params = {{"response_type", "code"},
+                                                               {"client_id", options.client_id},
+                                                               {"redirect_uri", options.redirect_uri},
+                                                               {"scope", options.scope},
+                                                               {"state", state},
+                                                               {"nonce", util::random_token(16)},
+                                                               {"code_challenge", challenge},
+                                                               {"code_challenge_method", "S256"}};
+    if (!options.audience.empty()) params.emplace_back("audience", options.audience);
+    if (!options.connection.empty()) params.emplace_back("connection", options.connection);
+    std::cout << "code_verifier   " << verifier << "\n"
+              << "code_challenge  " << challenge << "  (S256)\n"
+              << "state           " << state << "\n"
+              << "authorize URL   " << util::append_params(tenant_options.issuer + "authorize", params) << "\n";
+    return 0;
+}
+
+int user_add(const TenantOptions& tenant_options, UserAddOptions options) {
+    if (options.password.empty()) {
+        if (const char* env = std::getenv("GATEHOUSE_USER_PASSWORD")) options.password = env;
+    }
+    if (options.password.empty()) {
+        std::cerr << "Password for " << options.email << ": ";
+        std::getline(std::cin, options.password);
+    }
+    auto store = store::open_store(tenant_options.db, 1);
+    if (!store->get_connection_by_name(options.connection))
+        throw std::runtime_error("no database connection named \"" + options.connection + "\"");
+    connections::DatabaseConnection database(*store, options.connection);
+    auto user = database.signup(options.email, options.password, {});
+    if (!user) throw std::runtime_error("cannot add the user: " + user.error().message());
+    std::cout << "created user " << user->user_id << " (" << options.email << ") in " << options.connection << "\n";
+    return 0;
+}
+
+int keys_rotate(const TenantOptions& tenant_options, const std::string& alg) {
+    auto tenant = open_tenant(tenant_options, false);
+    auto next = new_signing_key(tenant, alg);
+    auto now = util::unix_now();
+    if (auto r = tenant.store->rotate_key(next, now, now + tenant.config.retired_key_ttl); !r)
+        throw std::runtime_error("cannot rotate the key: " + r.error().message());
+    std::cout << "new " << alg << " signing key " << next.kid << "; the previous one stays in the JWKS for "
+              << tenant.config.retired_key_ttl / 3600 << " hours\n";
+    return 0;
+}
+
+int migrate(const TenantOptions& tenant_options) {
+    auto store = store::open_store(tenant_options.db, 1);
+    auto version = store->migrate();
+    if (!version) throw std::runtime_error("migration failed: " + version.error().message());
+    std::cout << "schema at version " << *version << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    CLI::App app{"Gatehouse: an OAuth 2.0 / OpenID Connect server that speaks Auth0's protocol"};
+    app.set_version_flag("--version", "gatehouse 0.1.0");
+    app.set_config("--config", "", "Read options from a TOML/INI file")->envname("GATEHOUSE_CONFIG");
+    app.require_subcommand(1);
+    app.fallthrough();
+
+    TenantOptions tenant;
+    app.add_option("--db", tenant.db, "Database URL: sqlite:///path.db, a path, or postgres://...")
+        ->envname("GATEHOUSE_DB")
+        ->capture_default_str();
+    app.add_option("--issuer", tenant.issuer, "Public base URL, with trailing slash")
+        ->envname("GATEHOUSE_ISSUER")
+        ->capture_default_str();
+    app.add_option("--master-key-file", tenant.master_key_file,
+                   "File with the key that encrypts signing keys (default: master.key beside a SQLite database; "
+                   "or set GATEHOUSE_MASTER_KEY)")
+        ->envname("GATEHOUSE_MASTER_KEY_FILE");
+    app.add_option("--pool-size", tenant.pool_size, "Database connections (PostgreSQL)")
+        ->envname("GATEHOUSE_POOL_SIZE")
+        ->capture_default_str();
+
+    ServeOptions serve_options;
+    auto* serve_cmd = app.add_subcommand("serve", "Run the server");
+    serve_cmd->add_option("--listen", serve_options.listen, "host:port to listen on")
+        ->envname("GATEHOUSE_LISTEN")
+        ->capture_default_str();
+    serve_cmd->add_option("--threads", serve_options.threads, "I/O threads (default: one per core)")
+        ->envname("GATEHOUSE_THREADS")
+        ->check(CLI::Range(0, 256));
+    serve_cmd->add_option("--tls-cert", serve_options.tls_cert, "PEM certificate chain (enables TLS)")
+        ->envname("GATEHOUSE_TLS_CERT");
+    serve_cmd->add_option("--tls-key", serve_options.tls_key, "PEM private key for --tls-cert")
+        ->envname("GATEHOUSE_TLS_KEY");
+    serve_cmd->add_option("--log-level", serve_options.log_level, "trace, debug, info, warn, error, off")
+        ->envname("GATEHOUSE_LOG_LEVEL")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+
+    InitOptions init_options;
+    auto* init_cmd = app.add_subcommand(
+        "init", "Initialise a tenant: keys, Management API, management client, default database connection");
+    init_cmd->add_flag("--demo", init_options.demo, "Also create a demo SPA client and a demo user");
+    init_cmd->add_option("--demo-callback", init_options.demo_callbacks,
+                         "Callback URL of the demo client (repeatable)");
+
+    PkceOptions pkce_options;
+    auto* pkce_cmd = app.add_subcommand("pkce", "Print a PKCE code verifier, its S256 challenge and an /authorize URL");
+    pkce_cmd->add_option("--client-id", pkce_options.client_id, "Client (default: the demo client)");
+    pkce_cmd->add_option("--redirect-uri", pkce_options.redirect_uri, "Callback (default: the client's first)");
+    pkce_cmd->add_option("--scope", pkce_options.scope, "Scopes")->capture_default_str();
+    pkce_cmd->add_option("--audience", pkce_options.audience, "API identifier");
+    pkce_cmd->add_option("--connection", pkce_options.connection, "Connection name (skips the login page choice)");
+
+    UserAddOptions user_options;
+    auto* user_cmd = app.add_subcommand("user", "Manage users");
+    user_cmd->require_subcommand(1);
+    auto* user_add_cmd = user_cmd->add_subcommand("add", "Add a user to a database connection");
+    user_add_cmd->add_option("--email", user_options.email, "Email address")->required();
+    user_add_cmd->add_option("--password", user_options.password,
+                             "Password (default: GATEHOUSE_USER_PASSWORD, else read from standard input)");
+    user_add_cmd->add_option("--connection", user_options.connection, "Database connection")->capture_default_str();
+
+    std::string rotate_alg = "RS256";
+    auto* keys_cmd = app.add_subcommand("keys", "Manage signing keys");
+    keys_cmd->require_subcommand(1);
+    auto* rotate_cmd =
+        keys_cmd->add_subcommand("rotate", "Make a new signing key current; the old one stays published for a while");
+    rotate_cmd->add_option("--alg", rotate_alg, "RS256, ES256 or EdDSA")
+        ->check(CLI::IsMember({"RS256", "ES256", "EdDSA"}))
+        ->capture_default_str();
+
+    auto* migrate_cmd = app.add_subcommand("migrate", "Apply database schema migrations");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        if (serve_cmd->parsed()) return serve(tenant, serve_options);
+        if (init_cmd->parsed()) return init(tenant, init_options);
+        if (pkce_cmd->parsed()) return pkce(tenant, pkce_options);
+        if (user_add_cmd->parsed()) return user_add(tenant, user_options);
+        if (rotate_cmd->parsed()) return keys_rotate(tenant, rotate_alg);
+        if (migrate_cmd->parsed()) return migrate(tenant);
+    } catch (const std::exception& e) {
+        std::cerr << "gatehouse: " << e.what() << "\n";
+        return 1;
+    }
+    return 2;
+}
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "oauth/config.hpp"
+#include "store/store.hpp"
+
+#include <memory>
+#include <string>
+
+namespace gatehouse::cli {
+
+// Options every subcommand that touches a tenant shares (flags, GATEHOUSE_* variables, config file).
+struct TenantOptions {
+    std::string db = "sqlite://data/gatehouse.db";
+    std::string issuer = "http://127.0.0.1:8080/";
+    std::string master_key_file;  // default: master.key beside a SQLite database
+    int pool_size = 8;
+};
+
+// An opened, migrated store and the tenant configuration derived from the options and the master key.
+struct Tenant {
+    std::unique_ptr<store::Store> store;
+    oauth::TenantConfig config;
+};
+
+// Opens the store (running migrations) and loads or, when `create_master_key`, creates the master
+// key. Throws std::runtime_error with a message meant for the operator.
+Tenant open_tenant(const TenantOptions& options, bool create_master_key);
+
+// Generates a signing key of `alg`, sealed with the tenant's master key, ready for the KeyStore.
+store::SigningKey new_signing_key(const Tenant& tenant, std::string_view alg);
+
+bool is_initialised(store::Store& store);
+
+}  // namespace gatehouse::cli

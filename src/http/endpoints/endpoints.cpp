@@ -1,0 +1,367 @@
+#include "http/endpoints/endpoints.hpp"
+
+#include "http/cors.hpp"
+#include "http/endpoints/pages.hpp"
+#include "http/endpoints/render.hpp"
+#include "http/parse.hpp"
+#include "http/response.hpp"
+#include "util/util.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/url.hpp>
+
+#include <chrono>
+
+namespace gatehouse::http {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kSessionCookie = "gh_session";
+constexpr std::string_view kBrowserCookie = "gh_browser";
+
+using oauth::oauth_errc;
+
+CookieOptions cookie_options(const oauth::TenantConfig& config, std::int64_t max_age) {
+    CookieOptions o;
+    o.max_age = max_age;
+    o.http_only = true;
+    // Silent authentication runs in a third-party iframe: only SameSite=None cookies reach it, and
+    // browsers accept those only with Secure, i.e. over TLS.
+    o.secure = config.secure_cookies;
+    o.same_site = config.secure_cookies ? "None" : "Lax";
+    return o;
+}
+
+std::string header(const Request& req, bhttp::field f) { return std::string(req[f]); }
+
+// The browser-binding id: the existing cookie, or a new one that `res` must set.
+struct BrowserId {
+    std::string value;
+    bool is_new = false;
+};
+
+BrowserId browser_id(const Request& req) {
+    if (auto v = find_cookie(req, kBrowserCookie); v && v->size() >= 32) return {*v, false};
+    return {util::random_token(24), true};
+}
+
+void remember_browser(Response& res, const BrowserId& id, const oauth::TenantConfig& config) {
+    if (id.is_new) set_cookie(res, kBrowserCookie, id.value, cookie_options(config, 365 * 86400));
+}
+
+class Endpoints : public std::enable_shared_from_this<Endpoints> {
+  public:
+    explicit Endpoints(Services& s) : s_(s), config_(s.catalog.config()) {
+        discovery_json_ = json::serialize(oauth::discovery_document(config_));
+    }
+
+    void register_all(Router& r) {
+        using bhttp::verb;
+        r.add(verb::get, "/.well-known/openid-configuration", bind(&Endpoints::discovery));
+        r.add(verb::get, "/.well-known/jwks.json", bind(&Endpoints::jwks));
+        r.add(verb::options, "/.well-known/openid-configuration", bind(&Endpoints::public_preflight));
+        r.add(verb::options, "/.well-known/jwks.json", bind(&Endpoints::public_preflight));
+        r.add(verb::get, "/authorize", bind(&Endpoints::authorize));
+        r.add(verb::get, "/u/login", bind(&Endpoints::login_page));
+        r.add(verb::post, "/u/login", bind(&Endpoints::login_submit));
+        r.add(verb::get, "/u/signup", bind(&Endpoints::signup_page));
+        r.add(verb::post, "/u/signup", bind(&Endpoints::signup_submit));
+        r.add(verb::post, "/oauth/token", bind(&Endpoints::token));
+        r.add(verb::options, "/oauth/token", bind(&Endpoints::client_preflight));
+        r.add(verb::post, "/oauth/revoke", bind(&Endpoints::revoke));
+        r.add(verb::options, "/oauth/revoke", bind(&Endpoints::client_preflight));
+        r.add(verb::get, "/userinfo", bind(&Endpoints::userinfo));
+        r.add(verb::post, "/userinfo", bind(&Endpoints::userinfo));
+        r.add(verb::options, "/userinfo", bind(&Endpoints::client_preflight));
+        r.add(verb::get, "/v2/logout", bind(&Endpoints::logout));
+        r.add(verb::get, "/oidc/logout", bind(&Endpoints::logout));
+        r.add(verb::get, "/healthz", bind(&Endpoints::healthz));
+        r.add(verb::get, "/metrics", bind(&Endpoints::metrics));
+        r.add(verb::get, "/assets/gatehouse.css", bind(&Endpoints::stylesheet));
+        r.add(verb::get, "/demo/callback", bind(&Endpoints::demo_callback));
+        for (auto v : {verb::get, verb::post, verb::patch, verb::put, verb::delete_})
+            r.add_prefix(v, "/api/v2/", bind(&Endpoints::management));
+    }
+
+  private:
+    using Method = Response (Endpoints::*)(RequestContext&);
+    // Each handler shares ownership of the endpoints, so the router keeps them alive.
+    Handler bind(Method m) {
+        return [self = shared_from_this(), m](RequestContext& ctx) -> net::awaitable<Response> {
+            co_return ((*self).*m)(ctx);
+        };
+    }
+
+    // --- discovery ------------------------------------------------------------------------------
+    Response discovery(RequestContext&) {
+        auto res = text_response(bhttp::status::ok, discovery_json_, "application/json");
+        res.set(bhttp::field::cache_control, "public, max-age=3600");
+        res.set(bhttp::field::access_control_allow_origin, "*");
+        return res;
+    }
+
+    Response jwks(RequestContext&) {
+        auto res = text_response(bhttp::status::ok, s_.catalog.keys()->jwks_json, "application/json");
+        // Short, so a rotation is seen quickly; retired keys stay published long after anyway.
+        res.set(bhttp::field::cache_control, "public, max-age=60");
+        res.set(bhttp::field::access_control_allow_origin, "*");
+        return res;
+    }
+
+    Response public_preflight(RequestContext& ctx) {
+        auto res = cors_preflight(ctx.req, header(ctx.req, bhttp::field::origin), true);
+        res.set(bhttp::field::access_control_allow_origin, "*");
+        return res;
+    }
+
+    // --- authorization and hosted login ---------------------------------------------------------
+    Response authorize(RequestContext& ctx) {
+        auto params = parse_query(ctx.query);
+        if (!params) return render_error_page({400, "Invalid request", params.error().description});
+        ctx.log_client_id = params->get("client_id");
+        auto now = util::unix_now();
+        auto browser = browser_id(ctx.req);
+        auto session_token = find_cookie(ctx.req, kSessionCookie).value_or("");
+        auto session = s_.authorization.current_session(session_token, now);
+        auto outcome = s_.authorization.authorize(*params, session, browser.value, now);
+        auto res = std::visit([&](auto& o) { return render(o); }, outcome);
+        remember_browser(res, browser, config_);
+        return res;
+    }
+
+    Response render(const oauth::ErrorPage& page) { return render_error_page(page); }
+    Response render(const oauth::AuthorizationResponse& r) { return render_authorization_response(r); }
+    Response render(const oauth::LoginRedirect& r) {
+        return redirect("/u/login?state=" +
+                        std::string(boost::urls::encode(r.interaction_id, boost::urls::unreserved_chars)));
+    }
+    Response render(const oauth::UpstreamRedirect& r) { return redirect(r.url); }
+    Response render(const oauth::LoginForm& form) {
+        auto status = form.error.empty() ? bhttp::status::ok : bhttp::status::bad_request;
+        return html_response(status, pages::login_page(form));
+    }
+
+    Response show_form(RequestContext& ctx, bool signup) {
+        auto params = parse_query(ctx.query);
+        if (!params) return render_error_page({400, "Invalid request", params.error().description});
+        auto outcome = s_.authorization.login_form(params->get("state"), signup, util::unix_now());
+        auto res = std::visit([&](auto& o) { return render(o); }, outcome);
+        // A browser that lost its binding cookie gets one now; its submit will then fail the
+        // binding check and explain why, instead of looping.
+        remember_browser(res, browser_id(ctx.req), config_);
+        return res;
+    }
+
+    Response submit_form(RequestContext& ctx, bool signup) {
+        auto form = parse_form(ctx.req.body());
+        if (!form) return render_error_page({400, "Invalid request", form.error().description});
+        auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
+        auto now = util::unix_now();
+        auto result = s_.authorization.submit_login(*form, browser, signup, now);
+        auto res = std::visit([&](auto& o) { return render(o); }, result.outcome);
+        if (!result.session_token.empty())
+            set_cookie(res, kSessionCookie, result.session_token, cookie_options(config_, config_.session_ttl));
+        return res;
+    }
+
+    Response login_page(RequestContext& ctx) { return show_form(ctx, false); }
+    Response signup_page(RequestContext& ctx) { return show_form(ctx, true); }
+    Response login_submit(RequestContext& ctx) { return submit_form(ctx, false); }
+    Response signup_submit(RequestContext& ctx) { return submit_form(ctx, true); }
+
+    // --- token endpoint family ------------------------------------------------------------------
+    // RFC 6749 §2.3.1: HTTP Basic or body parameters, and never both at once.
+    oauth::oauth_result<oauth::ClientCredentials> credentials(const Request& req, const util::Params& body) {
+        oauth::ClientCredentials c;
+        c.client_id = body.get("client_id");
+        if (auto secret = body.find("client_secret")) c.client_secret = std::string(*secret);
+        auto authorization = req[bhttp::field::authorization];
+        if (authorization.empty()) return c;
+        auto basic = parse_basic_auth(authorization);
+        if (!basic) return oauth::make_error(oauth_errc::invalid_client, "Malformed HTTP Basic credentials.");
+        if (c.client_secret)
+            return oauth::make_error(oauth_errc::invalid_request,
+                                     "Client credentials were sent both in the Authorization header and in the body.");
+        if (!c.client_id.empty() && c.client_id != basic->first)
+            return oauth::make_error(oauth_errc::invalid_request,
+                                     "client_id in the body differs from the one in the Authorization header.");
+        c.client_id = basic->first;
+        c.client_secret = basic->second;
+        c.via_basic = true;
+        return c;
+    }
+
+    void cors_for_client(RequestContext& ctx, Response& res, std::string_view client_id) {
+        auto origin = ctx.req[bhttp::field::origin];
+        if (origin.empty()) return;
+        auto client = s_.catalog.client(client_id);
+        if (client && client->allows_origin(origin)) allow_cors(res, origin);
+    }
+
+    Response client_preflight(RequestContext& ctx) {
+        auto origin = header(ctx.req, bhttp::field::origin);
+        return cors_preflight(ctx.req, origin, !origin.empty() && s_.catalog.any_client_allows_origin(origin));
+    }
+
+    Response token(RequestContext& ctx) {
+        auto started = std::chrono::steady_clock::now();
+        auto body = parse_body_params(ctx.req);
+        if (!body) {
+            auto res = render_oauth_error(oauth::make_error(oauth_errc::invalid_request, body.error().description));
+            if (auto origin = ctx.req[bhttp::field::origin];
+                !origin.empty() && s_.catalog.any_client_allows_origin(origin))
+                allow_cors(res, origin);
+            return res;
+        }
+        auto creds = credentials(ctx.req, *body);
+        ctx.log_client_id = creds ? creds->client_id : body->get("client_id");
+        Response res;
+        if (!creds) {
+            res = render_oauth_error(creds.error(), true);
+        } else {
+            oauth::TokenRequest request{body->get("grant_type"), *creds, std::move(*body)};
+            auto result = s_.tokens.exchange(request, util::unix_now());
+            res = result ? json_response(bhttp::status::ok, *result)
+                         : render_oauth_error(result.error(), creds->via_basic);
+            if (result)
+                s_.metrics.observe("gatehouse_token_issuance_seconds",
+                                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+        cors_for_client(ctx, res, ctx.log_client_id);
+        return res;
+    }
+
+    Response revoke(RequestContext& ctx) {
+        auto body = parse_body_params(ctx.req);
+        if (!body) return render_oauth_error(oauth::make_error(oauth_errc::invalid_request, body.error().description));
+        auto creds = credentials(ctx.req, *body);
+        if (!creds) return render_oauth_error(creds.error(), true);
+        ctx.log_client_id = creds->client_id;
+        auto result = s_.tokens.revoke(*creds, *body, util::unix_now());
+        Response res =
+            result ? empty_response(bhttp::status::ok) : render_oauth_error(result.error(), creds->via_basic);
+        res.set(bhttp::field::cache_control, "no-store");
+        cors_for_client(ctx, res, creds->client_id);
+        return res;
+    }
+
+    Response userinfo(RequestContext& ctx) {
+        auto token = bearer_token(ctx.req);
+        Response res;
+        if (!token) {
+            res = json_error(bhttp::status::unauthorized, "invalid_token", "Missing bearer token");
+            res.set(bhttp::field::www_authenticate, "Bearer realm=\"gatehouse\"");  // RFC 6750 §3: no error code
+        } else {
+            auto claims = s_.tokens.userinfo(*token, util::unix_now());
+            res = claims ? json_response(bhttp::status::ok, *claims) : render_oauth_error(claims.error());
+        }
+        if (auto origin = ctx.req[bhttp::field::origin]; !origin.empty() && s_.catalog.any_client_allows_origin(origin))
+            allow_cors(res, origin);
+        return res;
+    }
+
+    // --- logout ---------------------------------------------------------------------------------
+    Response logout(RequestContext& ctx) {
+        auto params = parse_query(ctx.query);
+        if (!params) return render_error_page({400, "Invalid request", params.error().description});
+        ctx.log_client_id = params->get("client_id");
+        auto decision = oauth::decide_logout(s_.catalog, *params);
+        if (auto* page = std::get_if<oauth::ErrorPage>(&decision)) return render_error_page(*page);
+        s_.authorization.end_session(find_cookie(ctx.req, kSessionCookie).value_or(""));
+        Response res = std::holds_alternative<oauth::LogoutRedirect>(decision)
+                           ? redirect(std::get<oauth::LogoutRedirect>(decision).url)
+                           : html_response(bhttp::status::ok, pages::logged_out_page());
+        set_cookie(res, kSessionCookie, "", cookie_options(config_, 0));
+        return res;
+    }
+
+    // --- operations -----------------------------------------------------------------------------
+    Response healthz(RequestContext&) {
+        auto version = s_.catalog.store().config_version();
+        if (!version) return json_response(bhttp::status::service_unavailable, json::object{{"status", "unavailable"}});
+        return json_response(bhttp::status::ok, json::object{{"status", "ok"}});
+    }
+
+    Response metrics(RequestContext&) {
+        return text_response(bhttp::status::ok, s_.metrics.render_prometheus(), "text/plain; version=0.0.4");
+    }
+
+    Response stylesheet(RequestContext&) {
+        auto res = text_response(bhttp::status::ok, std::string(pages::stylesheet()), "text/css; charset=utf-8");
+        res.set(bhttp::field::cache_control, "public, max-age=86400");
+        return res;
+    }
+
+    Response demo_callback(RequestContext& ctx) {
+        auto params = parse_query(ctx.query);
+        if (!params) return render_error_page({400, "Invalid request", params.error().description});
+        return html_response(bhttp::status::ok, pages::demo_callback_page(config_.issuer, params->items()));
+    }
+
+    // --- Management API -------------------------------------------------------------------------
+    Response management(RequestContext& ctx) {
+        auto unauthorized = [](std::string_view message) {
+            json::object body{{"statusCode", 401}, {"error", "Unauthorized"}, {"message", message}};
+            if (message != "Missing authentication") body["attributes"] = json::object{{"error", message}};
+            auto res = json_response(bhttp::status::unauthorized, body);
+            res.set(bhttp::field::www_authenticate, "Bearer");
+            return res;
+        };
+        auto token = bearer_token(ctx.req);
+        if (!token) return unauthorized("Missing authentication");
+        auto verified = s_.tokens.verify_access_token(*token, config_.management_audience(), util::unix_now());
+        if (!verified)
+            return unauthorized(verified.error().description == "Token has expired" ? "Expired token"
+                                                                                    : "Invalid token");
+        ctx.log_client_id = verified->client_id;
+
+        mgmt::ApiRequest request;
+        request.method = std::string(ctx.req.method_string());
+        auto target = ctx.req.target();
+        auto path = target.substr(0, target.find('?'));
+        request.path = std::string(path.substr(std::string_view("/api/v2").size()));
+        if (auto parsed = boost::urls::parse_query(ctx.query)) {
+            for (auto param : *parsed) request.query.emplace_back(param.key, param.value);
+        } else {
+            return json_response(bhttp::status::bad_request,
+                                 json::object{{"statusCode", 400},
+                                              {"error", "Bad Request"},
+                                              {"message", "Query string is not valid percent-encoded text"},
+                                              {"errorCode", "invalid_query_string"}});
+        }
+        request.content_type = header(ctx.req, bhttp::field::content_type);
+        request.if_match = header(ctx.req, bhttp::field::if_match);
+        request.body = ctx.req.body();
+        std::size_t pos = 0;
+        while (pos < verified->scope.size()) {
+            auto end = verified->scope.find(' ', pos);
+            if (end == std::string::npos) end = verified->scope.size();
+            if (end > pos) request.scopes.insert(verified->scope.substr(pos, end - pos));
+            pos = end + 1;
+        }
+        auto reply = s_.management.handle(request);
+        // This instance sees its own writes at once; others within the catalog's poll interval.
+        if (request.method != "GET" && reply.status < 300) s_.catalog.invalidate();
+        Response res{static_cast<bhttp::status>(reply.status), 11};
+        for (auto& [name, value] : reply.headers) res.set(name, value);
+        if (!reply.body.empty() && res[bhttp::field::content_type].empty())
+            res.set(bhttp::field::content_type, "application/json; charset=utf-8");
+        res.set(bhttp::field::cache_control, "no-store");
+        res.body() = std::move(reply.body);
+        res.prepare_payload();
+        return res;
+    }
+
+    Services& s_;
+    const oauth::TenantConfig& config_;
+    std::string discovery_json_;
+};
+
+}  // namespace
+
+void register_endpoints(Router& router, Services& services) {
+    std::make_shared<Endpoints>(services)->register_all(router);
+}
+
+}  // namespace gatehouse::http

@@ -1,0 +1,45 @@
+#include "http/endpoints/render.hpp"
+
+#include "http/endpoints/pages.hpp"
+#include "http/response.hpp"
+#include "util/url.hpp"
+#include "util/util.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace gatehouse::http {
+
+Response render_oauth_error(const oauth::OAuthError& error, bool basic_auth_used) {
+    if (!error.detail.empty()) spdlog::info("oauth error={} detail=\"{}\"", error.wire(), error.detail);
+    auto res = json_error(error.status(), error.wire(), error.description);
+    if (error.code == oauth::oauth_errc::invalid_token || error.code == oauth::oauth_errc::insufficient_scope) {
+        // RFC 6750 §3: the description is a quoted-string; ours never contain quotes or backslashes.
+        res.set(bhttp::field::www_authenticate,
+                "Bearer error=\"" + std::string(error.wire()) + "\", error_description=\"" + error.description + "\"");
+    } else if (basic_auth_used && error.status() == bhttp::status::unauthorized) {
+        res.set(bhttp::field::www_authenticate, "Basic realm=\"gatehouse\"");  // RFC 6749 §5.2
+    }
+    return res;
+}
+
+Response render_authorization_response(const oauth::AuthorizationResponse& response) {
+    const auto& target = response.target;
+    if (target.response_mode == "form_post") {
+        auto nonce = util::random_token(16);
+        return html_response(bhttp::status::ok, pages::form_post_page(target.redirect_uri, response.params, nonce),
+                             HtmlOptions{false, nonce});
+    }
+    if (target.response_mode == "web_message") {
+        auto nonce = util::random_token(16);
+        auto origin = util::origin_of(target.redirect_uri).value_or("");
+        return html_response(bhttp::status::ok, pages::web_message_page(origin, response.params, nonce),
+                             HtmlOptions{true, nonce});
+    }
+    return redirect(util::append_params(target.redirect_uri, response.params));
+}
+
+Response render_error_page(const oauth::ErrorPage& page) {
+    return html_response(static_cast<bhttp::status>(page.status), pages::error_page(page.title, page.message));
+}
+
+}  // namespace gatehouse::http
