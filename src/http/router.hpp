@@ -30,7 +30,7 @@ class Router {
         std::string allow;  // precomputed Allow header value
     };
     static void add_to(Entry& e, bhttp::verb method, Handler handler);
-    const Entry* match(std::string_view path) const;
+    const Entry* match_prefix(std::string_view path) const;
 
     std::unordered_map<std::string, Entry> exact_;
     std::vector<Entry> prefixes_;  // sorted longest first

@@ -12,7 +12,7 @@
 namespace gatehouse::util {
 
 class Params {
-public:
+  public:
     Params() = default;
     explicit Params(std::vector<std::pair<std::string, std::string>> items) : items_(std::move(items)) {}
 
@@ -39,7 +39,7 @@ public:
     const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
     bool empty() const { return items_.empty(); }
 
-private:
+  private:
     std::vector<std::pair<std::string, std::string>> items_;
 };
 

@@ -27,8 +27,8 @@ std::string random_alnum(std::size_t n);
 // `n` lowercase hex characters: resource server ids (24 hex), user ids (auth0|24 hex).
 std::string random_hex(std::size_t n);
 
-std::string sha256(std::string_view data);                           // raw 32 bytes
-std::string sha256_b64url(std::string_view data);                    // storage keys for secrets
+std::string sha256(std::string_view data);                             // raw 32 bytes
+std::string sha256_b64url(std::string_view data);                      // storage keys for secrets
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string to_hex(std::string_view bytes);
 

@@ -1,1 +1,0 @@
-// Placeholder so the module library links before its first source lands; removed with the first real file.
