@@ -33,7 +33,7 @@ Response text_response(bhttp::status status, std::string body, std::string_view 
 
 struct CookieOptions {
     std::string path = "/";
-    std::optional<std::int64_t> max_age;  // seconds; 0 deletes the cookie; nullopt = session cookie
+    std::optional<std::int64_t> max_age{};  // seconds; 0 deletes the cookie; nullopt = session cookie
     bool http_only = true;
     bool secure = false;
     std::string same_site = "Lax";  // "Lax", "Strict" or "None" (browsers require secure with None)

@@ -23,7 +23,7 @@ struct ServerOptions {
     std::string large_body_prefix = "/api/v2/";
     std::chrono::seconds request_timeout{30};  // reading + writing one request; also the keep-alive idle time
     std::chrono::seconds shutdown_grace{10};
-    std::string tls_cert_file, tls_key_file;  // both empty = plain HTTP
+    std::string tls_cert_file{}, tls_key_file{};  // both empty = plain HTTP
 };
 
 class Server {

@@ -1,0 +1,308 @@
+#include "http/parse.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/throw_exception.hpp>
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <stdexcept>
+
+#include "util/util.hpp"
+
+namespace gatehouse::http {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+        if (std::tolower(x) != std::tolower(y)) return false;
+    }
+    return true;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// Percent-decodes one form component; nullopt on a broken %-escape.
+std::optional<std::string> form_decode(std::string_view s, bool plus_is_space) {
+    auto pct = boost::urls::make_pct_string_view(s);
+    if (!pct) return std::nullopt;
+    boost::urls::encoding_opts opts;
+    opts.space_as_plus = plus_is_space;
+    return pct->decode(opts);
+}
+
+// Checks one (name, value) pair against the limits shared by every parameter parser and appends it.
+ParseResult<void> add_param(std::vector<std::pair<std::string, std::string>>& items, std::string name,
+                            std::string value) {
+    if (items.size() >= max_params)
+        return ParseError{"Too many parameters (at most " + std::to_string(max_params) + ")"};
+    if (name.size() > max_param_name)
+        return ParseError{"Parameter name too long (at most " + std::to_string(max_param_name) + " bytes)"};
+    if (!util::valid_utf8(name)) return ParseError{"Parameter name is not valid UTF-8"};
+    if (value.size() > max_param_value)
+        return ParseError{"Parameter '" + name + "' is too long (at most " + std::to_string(max_param_value) +
+                          " bytes)"};
+    if (!util::valid_utf8(value)) return ParseError{"Parameter '" + name + "' is not valid UTF-8"};
+    for (const auto& item : items)
+        // RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once."
+        if (item.first == name) return ParseError{"Parameter '" + name + "' must not be repeated"};
+    items.emplace_back(std::move(name), std::move(value));
+    return {};
+}
+
+ParseResult<util::Params> parse_urlencoded(std::string_view raw) {
+    std::vector<std::pair<std::string, std::string>> items;
+    while (!raw.empty()) {
+        auto amp = raw.find('&');
+        auto segment = raw.substr(0, amp);
+        raw = amp == std::string_view::npos ? std::string_view{} : raw.substr(amp + 1);
+        if (segment.empty()) continue;
+        auto eq = segment.find('=');
+        auto raw_name = segment.substr(0, eq);
+        auto raw_value = eq == std::string_view::npos ? std::string_view{} : segment.substr(eq + 1);
+        // Bound the work before decoding: an encoded component is at most 3x its decoded size.
+        if (raw_name.size() > 3 * max_param_name)
+            return ParseError{"Parameter name too long (at most " + std::to_string(max_param_name) + " bytes)"};
+        auto name = form_decode(raw_name, true);
+        if (!name) return ParseError{"Invalid percent-encoding in a parameter name"};
+        if (name->empty()) continue;  // "=x" carries nothing addressable
+        if (raw_value.size() > 3 * max_param_value)
+            return ParseError{"Parameter '" + *name + "' is too long (at most " + std::to_string(max_param_value) +
+                              " bytes)"};
+        auto value = form_decode(raw_value, true);
+        if (!value) {
+            if (name->size() > max_param_name || !util::valid_utf8(*name))
+                return ParseError{"Invalid percent-encoding in a parameter value"};
+            return ParseError{"Invalid percent-encoding in parameter '" + *name + "'"};
+        }
+        if (auto r = add_param(items, std::move(*name), std::move(*value)); !r) return r.error();
+    }
+    return util::Params(std::move(items));
+}
+
+// SAX handler for parse_json_params: accepts exactly one flat object and collects its members.
+struct FlatObjectHandler {
+    // Boost.JSON's own limits stay wide open so that the checks below, with their clearer messages,
+    // decide; the server's body limit bounds the total.
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+
+    std::vector<std::pair<std::string, std::string>> items;
+    std::vector<std::string> seen;  // every key, including those with null values
+    std::string key, text;
+    int depth = 0;
+    std::optional<ParseError> error;
+
+    bool fail(boost::system::error_code& ec, std::string description) {
+        if (!error) error = ParseError{std::move(description)};
+        ec = boost::json::error::syntax;  // any error code stops the parser; `error` says why
+        return false;
+    }
+    bool nested(boost::system::error_code& ec) {
+        if (depth == 0) return fail(ec, "Request body must be a JSON object");
+        return fail(ec, "Parameter '" + key + "' must be a string, number or boolean");
+    }
+    bool value(boost::system::error_code& ec, std::optional<std::string> v) {
+        if (depth != 1) return fail(ec, "Request body must be a JSON object");
+        for (const auto& k : seen)
+            if (k == key) return fail(ec, "Parameter '" + key + "' must not be repeated");
+        if (seen.size() >= max_params)
+            return fail(ec, "Too many parameters (at most " + std::to_string(max_params) + ")");
+        seen.push_back(key);
+        if (v) {
+            if (v->size() > max_param_value)
+                return fail(
+                    ec, "Parameter '" + key + "' is too long (at most " + std::to_string(max_param_value) + " bytes)");
+            items.emplace_back(key, std::move(*v));
+        }
+        return true;
+    }
+
+    bool on_document_begin(boost::system::error_code&) { return true; }
+    bool on_document_end(boost::system::error_code&) { return true; }
+    bool on_object_begin(boost::system::error_code& ec) {
+        if (depth != 0) return nested(ec);
+        depth = 1;
+        return true;
+    }
+    bool on_object_end(std::size_t, boost::system::error_code&) {
+        depth = 2;  // done: anything after the top-level object is a syntax error anyway
+        return true;
+    }
+    bool on_array_begin(boost::system::error_code& ec) { return nested(ec); }
+    bool on_array_end(std::size_t, boost::system::error_code&) { return true; }
+    bool on_key_part(std::string_view s, std::size_t, boost::system::error_code&) {
+        key.append(s);
+        return true;
+    }
+    bool on_key(std::string_view s, std::size_t, boost::system::error_code& ec) {
+        key.append(s);
+        if (key.size() > max_param_name)
+            return fail(ec, "Parameter name too long (at most " + std::to_string(max_param_name) + " bytes)");
+        return true;
+    }
+    bool on_string_part(std::string_view s, std::size_t, boost::system::error_code&) {
+        text.append(s);
+        return true;
+    }
+    bool on_string(std::string_view s, std::size_t, boost::system::error_code& ec) {
+        text.append(s);
+        return finish(ec, std::move(text));
+    }
+    bool on_number_part(std::string_view s, boost::system::error_code&) {
+        text.append(s);
+        return true;
+    }
+    bool number(std::string_view s, boost::system::error_code& ec) {
+        text.append(s);
+        return finish(ec, std::move(text));
+    }
+    bool on_int64(std::int64_t, std::string_view s, boost::system::error_code& ec) { return number(s, ec); }
+    bool on_uint64(std::uint64_t, std::string_view s, boost::system::error_code& ec) { return number(s, ec); }
+    bool on_double(double, std::string_view s, boost::system::error_code& ec) { return number(s, ec); }
+    bool on_bool(bool b, boost::system::error_code& ec) { return finish(ec, std::string(b ? "true" : "false")); }
+    bool on_null(boost::system::error_code& ec) { return finish(ec, std::nullopt); }
+    bool on_comment_part(std::string_view, boost::system::error_code&) { return true; }
+    bool on_comment(std::string_view, boost::system::error_code&) { return true; }
+
+    bool finish(boost::system::error_code& ec, std::optional<std::string> v) {
+        bool ok = value(ec, std::move(v));
+        key.clear();
+        text.clear();
+        return ok;
+    }
+};
+
+}  // namespace
+
+void throw_exception_from_error(const ParseError& e, const boost::source_location& loc) {
+    boost::throw_exception(std::invalid_argument(e.description), loc);
+}
+
+ParseResult<util::Params> parse_query(std::string_view raw) { return parse_urlencoded(raw); }
+
+ParseResult<util::Params> parse_form(std::string_view body) { return parse_urlencoded(body); }
+
+ParseResult<util::Params> parse_json_params(std::string_view body) {
+    boost::json::parse_options opts;
+    opts.max_depth = max_json_depth;
+    boost::json::basic_parser<FlatObjectHandler> parser(opts);
+    boost::system::error_code ec;
+    auto n = parser.write_some(false, body.data(), body.size(), ec);
+    auto& h = parser.handler();
+    if (h.error) return *h.error;
+    if (!ec && body.substr(n).find_first_not_of(" \t\r\n") != std::string_view::npos)
+        return ParseError{"Request body is not valid JSON"};
+    if (ec) {
+        if (ec == boost::json::error::too_deep) return ParseError{"JSON body is nested too deeply"};
+        if (ec == boost::json::error::syntax && h.depth == 0 && body.find_first_not_of(" \t\r\n") != body.npos &&
+            body[body.find_first_not_of(" \t\r\n")] != '{')
+            return ParseError{"Request body must be a JSON object"};
+        return ParseError{"Request body is not valid JSON"};
+    }
+    return util::Params(std::move(h.items));
+}
+
+ParseResult<util::Params> parse_body_params(const Request& req) {
+    auto it = req.find(bhttp::field::content_type);
+    if (it == req.end()) {
+        if (req.body().empty()) return util::Params{};
+    } else {
+        std::string_view value = it->value();
+        auto type = trim(value.substr(0, value.find(';')));
+        if (iequals(type, "application/x-www-form-urlencoded")) return parse_form(req.body());
+        if (iequals(type, "application/json")) return parse_json_params(req.body());
+    }
+    return ParseError{"Content-Type must be application/x-www-form-urlencoded or application/json"};
+}
+
+std::vector<std::pair<std::string, std::string>> parse_cookies(std::string_view header) {
+    std::vector<std::pair<std::string, std::string>> out;
+    while (!header.empty()) {
+        auto semi = header.find(';');
+        auto pair = header.substr(0, semi);
+        header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
+        auto eq = pair.find('=');
+        if (eq == std::string_view::npos) continue;
+        auto name = trim(pair.substr(0, eq));
+        auto value = trim(pair.substr(eq + 1));
+        if (name.empty()) continue;
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        out.emplace_back(std::string(name), std::string(value));
+    }
+    return out;
+}
+
+std::optional<std::string> find_cookie(const Request& req, std::string_view name) {
+    for (auto it = req.find(bhttp::field::cookie); it != req.end() && it->name() == bhttp::field::cookie; ++it) {
+        for (auto& [k, v] : parse_cookies(it->value()))
+            if (k == name) return std::move(v);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_view authorization) {
+    authorization = trim(authorization);
+    if (authorization.size() < 6 || !iequals(authorization.substr(0, 6), "Basic ")) return std::nullopt;
+    auto decoded = util::base64_decode(trim(authorization.substr(6)));
+    if (!decoded) return std::nullopt;
+    auto colon = decoded->find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    auto id = form_decode(std::string_view(*decoded).substr(0, colon), true);
+    auto secret = form_decode(std::string_view(*decoded).substr(colon + 1), true);
+    if (!id || !secret || id->empty() || !util::valid_utf8(*id) || !util::valid_utf8(*secret)) return std::nullopt;
+    return std::pair{std::move(*id), std::move(*secret)};
+}
+
+std::optional<std::string> bearer_token(const Request& req) {
+    auto it = req.find(bhttp::field::authorization);
+    if (it == req.end()) return std::nullopt;
+    auto v = trim(std::string_view(it->value()));
+    if (v.size() < 7 || !iequals(v.substr(0, 7), "Bearer ")) return std::nullopt;
+    auto token = trim(v.substr(7));
+    if (token.empty()) return std::nullopt;
+    return std::string(token);
+}
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 8);
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> decode_path(std::string_view path) {
+    if (path.find('%') == std::string_view::npos) return std::string(path);
+    auto decoded = form_decode(path, false);
+    if (!decoded || !util::valid_utf8(*decoded)) return std::nullopt;
+    return decoded;
+}
+
+}  // namespace gatehouse::http
