@@ -48,7 +48,8 @@ void pg_admin(const std::string& sql) {
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(pg_url()), &PQfinish);
     if (PQstatus(conn.get()) != CONNECTION_OK)
         throw std::runtime_error(std::string("cannot connect to GATEHOUSE_TEST_PG_URL: ") + PQerrorMessage(conn.get()));
-    std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), ("SET client_min_messages = warning; " + sql).c_str()), &PQclear);
+    std::unique_ptr<PGresult, decltype(&PQclear)> res(
+        PQexec(conn.get(), ("SET client_min_messages = warning; " + sql).c_str()), &PQclear);
     if (PQresultStatus(res.get()) != PGRES_COMMAND_OK)
         throw std::runtime_error(std::string("test database setup failed: ") + PQerrorMessage(conn.get()));
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <ostream>
 #include <string>
 
 namespace gatehouse::store::test_backends {
@@ -16,6 +17,9 @@ struct backend {
     // Whether a second open_store(url) reaches the same data (false for sqlite::memory:).
     bool shared = true;
 };
+
+// Readable test names in ctest/gtest output instead of a byte dump of the struct.
+inline void PrintTo(const backend& b, std::ostream* os) { *os << b.name; }
 
 backend sqlite_file_backend();
 backend sqlite_memory_backend();

@@ -155,6 +155,30 @@ TEST_P(StoreConformance, MigrateIsIdempotentAndReportsLatestVersion) {
     }
 }
 
+TEST_P(StoreConformance, InstancesStartingTogetherMigrateOnce) {
+    if (!GetParam().shared) GTEST_SKIP() << "each in-memory store is its own database";
+    auto url = GetParam().create();  // untouched: nobody has migrated it yet
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            try {
+                auto st = open_store(url, 1);
+                if (st->migrate().value() != latest_schema_version()) ++failures;
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << e.what();
+                ++failures;
+            }
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    {
+        auto st = open_store(url, 1);
+        EXPECT_TRUE(st->create_client(make_client("after-concurrent-migrate")));
+    }
+    GetParam().destroy(url);
+}
+
 TEST_P(StoreConformance, MetaSetGetOverwrite) {
     auto missing = s().get_meta("initialized");
     ASSERT_TRUE(missing);
