@@ -1,0 +1,120 @@
+#include "mgmt/bootstrap.hpp"
+
+#include "mgmt/detail.hpp"
+#include "util/util.hpp"
+
+#include <boost/url.hpp>
+
+namespace gatehouse::mgmt {
+namespace {
+
+namespace json = boost::json;
+
+// "https://app.example.com:3000/callback" -> "https://app.example.com:3000".
+std::string origin_of(std::string_view url) {
+    auto u = boost::urls::parse_absolute_uri(url);
+    if (!u || !u->has_authority()) return {};
+    return std::string(u->scheme()) + "://" + std::string(u->encoded_authority());
+}
+
+json::array strings(const std::vector<std::string>& v) {
+    json::array a;
+    for (const auto& s : v) a.emplace_back(s);
+    return a;
+}
+
+}  // namespace
+
+store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const BootstrapOptions& opts) {
+    BootstrapResult out;
+    auto now = util::unix_now();
+
+    // 1. The Management API itself, with every scope the API checks.
+    store::ResourceServer api;
+    api.id = util::random_hex(24);
+    api.identifier = opts.issuer + "api/v2/";
+    json::array scopes;
+    for (const auto& s : management_scopes()) {
+        auto colon = s.find(':');
+        std::string what = s.substr(colon + 1);
+        for (auto& ch : what)
+            if (ch == '_') ch = ' ';
+        scopes.push_back(json::object{{"value", s},
+                                      {"description", s.substr(0, colon) == "read"     ? "Read " + what
+                                                      : s.substr(0, colon) == "create" ? "Create " + what
+                                                      : s.substr(0, colon) == "update" ? "Update " + what
+                                                                                       : "Delete " + what}});
+    }
+    api.doc = json::object{{"name", "Gatehouse Management API"}, {"scopes", std::move(scopes)}, {"is_system", true}};
+    detail::apply_resource_server_defaults(api.doc, api.identifier);
+    api.created_at = api.updated_at = now;
+    if (auto r = store.create_resource_server(api); !r) return r.error();
+    out.resource_server_id = api.id;
+    out.api_identifier = api.identifier;
+
+    // 2. The management client (machine to machine, secret in the body as the Node SDK sends it).
+    store::Client mgmt;
+    mgmt.client_id = opts.mgmt_client_id.empty() ? util::random_alnum(32) : opts.mgmt_client_id;
+    out.mgmt_client_secret = opts.mgmt_client_secret.empty() ? util::random_token(48) : opts.mgmt_client_secret;
+    mgmt.secret_hash = util::hash_secret(opts.secret_hash_key, out.mgmt_client_secret);
+    mgmt.doc = json::object{{"name", "Gatehouse Management Client"},
+                            {"app_type", "non_interactive"},
+                            {"token_endpoint_auth_method", "client_secret_post"},
+                            {"grant_types", json::array{"client_credentials"}}};
+    detail::apply_client_defaults(mgmt.doc);
+    mgmt.created_at = mgmt.updated_at = now;
+    if (auto r = store.create_client(mgmt); !r) return r.error();
+    out.mgmt_client_id = mgmt.client_id;
+
+    // 3. Its grant for every management scope.
+    store::ClientGrant grant;
+    grant.id = "cgr_" + util::random_alnum(16);
+    grant.client_id = mgmt.client_id;
+    grant.audience = api.identifier;
+    grant.scope = management_scopes();
+    grant.created_at = now;
+    if (auto r = store.create_client_grant(grant); !r) return r.error();
+    out.client_grant_id = grant.id;
+
+    json::array enabled{json::string(mgmt.client_id)};
+
+    // 4. Optionally a public SPA for trying the login flow by hand.
+    if (opts.demo) {
+        store::Client spa;
+        spa.client_id = util::random_alnum(32);
+        std::vector<std::string> origins;
+        for (const auto& cb : opts.demo_callbacks)
+            if (auto o = origin_of(cb); !o.empty() && std::find(origins.begin(), origins.end(), o) == origins.end())
+                origins.push_back(o);
+        spa.doc = json::object{{"name", "Demo SPA"},
+                               {"app_type", "spa"},
+                               {"token_endpoint_auth_method", "none"},
+                               {"grant_types", json::array{"authorization_code", "refresh_token"}},
+                               {"callbacks", strings(opts.demo_callbacks)},
+                               {"allowed_logout_urls", strings(origins)},
+                               {"web_origins", strings(origins)},
+                               {"allowed_origins", strings(origins)}};
+        detail::apply_client_defaults(spa.doc);
+        spa.created_at = spa.updated_at = now;
+        if (auto r = store.create_client(spa); !r) return r.error();
+        out.demo_client_id = spa.client_id;
+        enabled.emplace_back(spa.client_id);
+    }
+
+    // 5. The default database connection, enabled for the clients above.
+    store::Connection db;
+    db.id = "con_" + util::random_alnum(16);
+    db.name = std::string(default_database_connection);
+    db.strategy = "auth0";
+    db.doc = json::object{{"options", json::object{{"brute_force_protection", true}}},
+                          {"enabled_clients", std::move(enabled)},
+                          {"realms", json::array{json::string(db.name)}},
+                          {"is_domain_connection", false}};
+    db.version = 1;
+    db.created_at = db.updated_at = now;
+    if (auto r = store.create_connection(db); !r) return r.error();
+    out.connection_id = db.id;
+    return out;
+}
+
+}  // namespace gatehouse::mgmt

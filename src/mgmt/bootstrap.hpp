@@ -1,0 +1,38 @@
+// The tenant bootstrap of `gatehouse init`: the Management API resource server, the management
+// client with a grant for every management scope, the default database connection and, on demand,
+// a demo SPA client. Whether the tenant is already initialised is the caller's check.
+#pragma once
+
+#include "store/store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace gatehouse::mgmt {
+
+struct BootstrapOptions {
+    std::string issuer;              // with trailing slash; the API identifier is "<issuer>api/v2/"
+    std::string secret_hash_key;     // key of util::hash_secret
+    std::string mgmt_client_id;      // empty = generate (32 alphanumerics)
+    std::string mgmt_client_secret;  // empty = generate (64 characters)
+    bool demo = false;               // also create the "Demo SPA" client
+    std::vector<std::string> demo_callbacks;
+};
+
+struct BootstrapResult {
+    std::string resource_server_id;
+    std::string api_identifier;
+    std::string mgmt_client_id;
+    std::string mgmt_client_secret;  // the only time it is available in clear
+    std::string client_grant_id;
+    std::string connection_id;   // Username-Password-Authentication
+    std::string demo_client_id;  // empty unless demo
+};
+
+inline constexpr std::string_view default_database_connection = "Username-Password-Authentication";
+
+// Writes everything through the store; a failure part-way leaves what was written (the caller
+// reports it and `init` can be rerun on a fresh database).
+store::result<BootstrapResult> bootstrap_tenant(store::Store&, const BootstrapOptions&);
+
+}  // namespace gatehouse::mgmt

@@ -1,0 +1,254 @@
+// /api/v2/clients (wire contract §6.2). The client secret is shown on create and on
+// rotate-secret only; the store keeps util::hash_secret of it.
+#include "mgmt/detail.hpp"
+#include "util/util.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace gatehouse::mgmt::detail {
+namespace {
+
+bool valid_client_id(std::string_view id) {
+    if (id.empty() || id.size() > 64) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+}
+
+// Objects Auth0 merges one level deep on create (over defaults) and on update (over the stored value).
+constexpr std::array<std::string_view, 3> merged_objects = {"jwt_configuration", "refresh_token", "client_metadata"};
+
+void check_client_body(BodyCheck& check) {
+    check
+        .allowed({"name",
+                  "description",
+                  "app_type",
+                  "token_endpoint_auth_method",
+                  "grant_types",
+                  "callbacks",
+                  "allowed_logout_urls",
+                  "web_origins",
+                  "allowed_origins",
+                  "allowed_clients",
+                  "is_first_party",
+                  "oidc_conformant",
+                  "sso",
+                  "sso_disabled",
+                  "cross_origin_auth",
+                  "cross_origin_loc",
+                  "custom_login_page_on",
+                  "jwt_configuration",
+                  "refresh_token",
+                  "logo_uri",
+                  "client_metadata",
+                  "initiate_login_uri",
+                  "organization_usage",
+                  "organization_require_behavior"})
+        .string("name", 1, 128)
+        .string("description", 0, 140)
+        .one_of("app_type", {"native", "spa", "regular_web", "non_interactive", "sso_integration"})
+        .one_of("token_endpoint_auth_method", {"none", "client_secret_post", "client_secret_basic"})
+        .string_array("grant_types", 20)
+        .string_array("callbacks")
+        .string_array("allowed_logout_urls")
+        .string_array("web_origins")
+        .string_array("allowed_origins")
+        .string_array("allowed_clients")
+        .boolean("is_first_party")
+        .boolean("oidc_conformant")
+        .boolean("sso")
+        .boolean("sso_disabled")
+        .boolean("cross_origin_auth")
+        .string("cross_origin_loc")
+        .boolean("custom_login_page_on")
+        .object("jwt_configuration")
+        .object("refresh_token")
+        .string("logo_uri")
+        .object("client_metadata")
+        .string("initiate_login_uri")
+        .one_of("organization_usage", {"deny", "allow", "require"})
+        .one_of("organization_require_behavior", {"no_prompt", "pre_login_prompt", "post_login_prompt"});
+}
+
+void apply_fields(json::object& doc, const json::object& body) {
+    for (const auto& [k, v] : body) {
+        auto* existing = doc.if_contains(k);
+        bool merge =
+            std::find(merged_objects.begin(), merged_objects.end(), std::string_view(k)) != merged_objects.end();
+        if (merge && existing && existing->is_object()) {
+            for (const auto& [ik, iv] : v.get_object()) existing->get_object()[ik] = iv;
+        } else {
+            doc[k] = v;
+        }
+    }
+}
+
+bool is_public(const json::object& doc) {
+    const auto* m = doc.if_contains("token_endpoint_auth_method");
+    return m && m->is_string() && m->get_string() == "none";
+}
+
+std::string new_secret() { return util::random_token(48); }  // 64 base64url characters
+
+expected<store::Client> load(Context& ctx) {
+    const auto& id = ctx.params[0];
+    if (!valid_client_id(id)) return path_error("client-id", id, "ID of the client");
+    auto c = ctx.store.get_client(id);
+    if (!c) return store_error(c.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict);
+    return std::move(*c);
+}
+
+}  // namespace
+
+ApiResponse list_clients(Context& ctx) {
+    auto paging = parse_paging(ctx.req, false);
+    if (!paging) return render_error(paging.error());
+    auto fields = parse_fields(ctx.req);
+    if (!fields) return render_error(fields.error());
+    auto app_type = query_one(ctx.req, "app_type");
+    auto first_party = query_one(ctx.req, "is_first_party");
+    auto global = query_one(ctx.req, "is_global");
+    for (auto* b : {&first_party, &global})
+        if (*b && **b != "true" && **b != "false")
+            return render_error(make_error(mgmt_errc::invalid_query_string,
+                                           query_error("Expected type boolean but found type string")));
+    bool filtered = app_type || first_party || global;
+    // Filters are applied here, so a filtered list reads everything and pages in memory.
+    auto page = ctx.store.list_clients(filtered ? store::Page{0, 100000} : store_page(*paging));
+    if (!page) return render_error(make_error(mgmt_errc::internal_error));
+    std::vector<json::object> all;
+    for (const auto& c : page->items) {
+        auto o = client_to_json(c);
+        if (app_type) {
+            std::string type =
+                o.contains("app_type") && o["app_type"].is_string() ? std::string(o["app_type"].get_string()) : "";
+            bool hit = false;
+            for (std::string_view rest = *app_type;;) {
+                auto comma = rest.find(',');
+                hit = hit || rest.substr(0, comma) == type;
+                if (comma == std::string_view::npos) break;
+                rest = rest.substr(comma + 1);
+            }
+            if (!hit) continue;
+        }
+        if (first_party) {
+            const auto* v = o.if_contains("is_first_party");
+            bool fp = v && v->is_bool() && v->get_bool();
+            if (fp != (*first_party == "true")) continue;
+        }
+        if (global && *global == "true") continue;  // Gatehouse has no global client
+        all.push_back(std::move(o));
+    }
+    std::size_t total = filtered ? all.size() : page->total;
+    json::array items;
+    auto sp = store_page(*paging);
+    std::size_t begin = filtered ? std::min(sp.offset, all.size()) : 0;
+    std::size_t end = filtered ? std::min(all.size(), begin + sp.limit) : all.size();
+    for (std::size_t i = begin; i < end; ++i) {
+        fields->apply(all[i]);
+        items.push_back(std::move(all[i]));
+    }
+    return list_response(*paging, "clients", std::move(items), total);
+}
+
+ApiResponse get_client(Context& ctx) {
+    auto fields = parse_fields(ctx.req);
+    if (!fields) return render_error(fields.error());
+    auto c = load(ctx);
+    if (!c) return render_error(c.error());
+    auto o = client_to_json(*c);
+    fields->apply(o);
+    return json_response(200, o);
+}
+
+ApiResponse create_client(Context& ctx) {
+    auto body = parse_body(ctx.req);
+    if (!body) return render_error(body.error());
+    BodyCheck check(*body);
+    check_client_body(check);
+    check.required("name");
+    if (!check.ok()) return render_error(*check.error());
+    store::Client c;
+    c.client_id = util::random_alnum(32);
+    json::object doc;
+    for (auto k : {"name", "app_type", "token_endpoint_auth_method"})
+        if (const auto* v = body->if_contains(k)) doc[k] = *v;
+    apply_client_defaults(doc);
+    apply_fields(doc, *body);
+    c.doc = std::move(doc);
+    std::string secret;
+    if (!is_public(c.doc)) {
+        secret = new_secret();
+        c.secret_hash = util::hash_secret(ctx.settings.secret_hash_key, secret);
+    }
+    c.created_at = c.updated_at = util::unix_now();
+    if (auto r = ctx.store.create_client(c); !r)
+        return render_error(store_error(r.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict));
+    auto o = client_to_json(c);
+    if (!secret.empty()) o["client_secret"] = secret;
+    return json_response(201, o);
+}
+
+ApiResponse update_client(Context& ctx) {
+    auto c = load(ctx);
+    if (!c) return render_error(c.error());
+    auto body = parse_body(ctx.req);
+    if (!body) return render_error(body.error());
+    BodyCheck check(*body);
+    check_client_body(check);
+    if (!check.ok()) return render_error(*check.error());
+    apply_fields(c->doc, *body);
+    std::string secret;
+    if (is_public(c->doc)) {
+        c->secret_hash.clear();
+    } else if (c->secret_hash.empty()) {
+        // Turning a public client confidential needs a secret, and this is the only time it is shown.
+        secret = new_secret();
+        c->secret_hash = util::hash_secret(ctx.settings.secret_hash_key, secret);
+    }
+    c->updated_at = util::unix_now();
+    if (auto r = ctx.store.update_client(*c); !r)
+        return render_error(store_error(r.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict));
+    auto o = client_to_json(*c);
+    if (!secret.empty()) o["client_secret"] = secret;
+    return json_response(200, o);
+}
+
+ApiResponse delete_client(Context& ctx) {
+    auto c = load(ctx);
+    if (!c) return render_error(c.error());
+    if (auto r = ctx.store.delete_client(c->client_id); !r)
+        return render_error(store_error(r.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict));
+    // A deleted client must not linger in enabled_clients (best effort: the client is gone either way).
+    if (auto conns = ctx.store.list_connections(store::Page{0, 100000}, {}, "")) {
+        for (auto& conn : conns->items) {
+            auto* e = conn.doc.if_contains("enabled_clients");
+            if (!e || !e->is_array()) continue;
+            auto& arr = e->get_array();
+            auto it = std::find(arr.begin(), arr.end(), json::value(c->client_id));
+            if (it == arr.end()) continue;
+            arr.erase(it);
+            std::int64_t expected = conn.version;
+            conn.version = expected + 1;
+            conn.updated_at = util::unix_now();
+            (void)ctx.store.update_connection(conn, expected);
+        }
+    }
+    return no_content(204);
+}
+
+ApiResponse rotate_client_secret(Context& ctx) {
+    auto c = load(ctx);
+    if (!c) return render_error(c.error());
+    std::string secret = new_secret();
+    c->secret_hash = util::hash_secret(ctx.settings.secret_hash_key, secret);
+    c->updated_at = util::unix_now();
+    if (auto r = ctx.store.update_client(*c); !r)
+        return render_error(store_error(r.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict));
+    auto o = client_to_json(*c);
+    o["client_secret"] = secret;
+    return json_response(200, o);
+}
+
+}  // namespace gatehouse::mgmt::detail

@@ -1,0 +1,71 @@
+#include "mgmt/error.hpp"
+
+#include "mgmt/mgmt.hpp"
+
+#include <boost/json.hpp>
+
+#include <array>
+
+namespace gatehouse::mgmt {
+namespace {
+
+using E = mgmt_errc;
+
+constexpr std::array errors = {
+    ErrorInfo{E::invalid_body, 400, "Bad Request", "invalid_body", "Payload validation error"},
+    ErrorInfo{E::invalid_query_string, 400, "Bad Request", "invalid_query_string", "Query validation error"},
+    ErrorInfo{E::invalid_uri, 400, "Bad Request", "invalid_uri", "Path validation error"},
+    ErrorInfo{E::operation_not_supported, 400, "Bad Request", "operation_not_supported",
+              "The operation is not supported for this connection."},
+    ErrorInfo{E::insufficient_scope, 403, "Forbidden", "insufficient_scope", "Insufficient scope"},
+    ErrorInfo{E::inexistent_connection, 404, "Not Found", "inexistent_connection", "The connection does not exist"},
+    ErrorInfo{E::inexistent_client, 404, "Not Found", "inexistent_client", "The client does not exist"},
+    ErrorInfo{E::inexistent_resource_server, 404, "Not Found", "inexistent_resource_server",
+              "The resource server does not exist"},
+    ErrorInfo{E::inexistent_user, 404, "Not Found", "inexistent_user", "The user does not exist."},
+    ErrorInfo{E::inexistent_client_grant, 404, "Not Found", "inexistent_client_grant",
+              "The client grant does not exist"},
+    ErrorInfo{E::route_not_found, 404, "Not Found", "", "Not Found"},
+    ErrorInfo{E::method_not_allowed, 405, "Method Not Allowed", "", "Method Not Allowed"},
+    ErrorInfo{E::connection_conflict, 409, "Conflict", "connection_conflict",
+              "A connection with the same name already exists"},
+    ErrorInfo{E::client_conflict, 409, "Conflict", "client_conflict", "A client with the same id already exists"},
+    ErrorInfo{E::resource_server_conflict, 409, "Conflict", "resource_server_conflict",
+              "A resource server with the same identifier already exists"},
+    ErrorInfo{E::client_grant_conflict, 409, "Conflict", "client_grant_conflict",
+              "A client grant for this client and audience already exists"},
+    ErrorInfo{E::user_conflict, 409, "Conflict", "auth0_idp_error", "The user already exists."},
+    ErrorInfo{E::precondition_failed, 412, "Precondition Failed", "precondition_failed",
+              "The resource has been modified since it was read (If-Match does not match its ETag)"},
+    ErrorInfo{E::unsupported_media_type, 415, "Unsupported Media Type", "unsupported_media_type",
+              "Unsupported Media Type"},
+    ErrorInfo{E::internal_error, 500, "Internal Server Error", "internal_error", "Internal Server Error"},
+};
+
+}  // namespace
+
+const ErrorInfo& error_info(mgmt_errc code) noexcept {
+    for (const auto& e : errors)
+        if (e.code == code) return e;
+    return errors.back();
+}
+
+ApiError insufficient_scope(std::string_view scopes) {
+    return make_error(mgmt_errc::insufficient_scope, "Insufficient scope, expected any of: " + std::string(scopes));
+}
+
+ApiResponse render_error(const ApiError& e) {
+    const auto& info = error_info(e.code);
+    boost::json::object body;
+    body["statusCode"] = info.status;
+    body["error"] = info.error;
+    body["message"] = e.message.empty() ? info.message : std::string_view(e.message);
+    if (!info.error_code.empty()) body["errorCode"] = info.error_code;
+    ApiResponse r;
+    r.status = info.status;
+    r.body = boost::json::serialize(body);
+    r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    return r;
+}
+
+}  // namespace gatehouse::mgmt

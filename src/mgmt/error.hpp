@@ -1,0 +1,59 @@
+// Management API errors: one table, rendered as Auth0 renders them
+// ({"statusCode", "error", "message", "errorCode"}, wire contract §6.1).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace gatehouse::mgmt {
+
+struct ApiResponse;
+
+// Adding a code = adding a row to `errors` in error.cpp (a test walks every row).
+enum class mgmt_errc {
+    invalid_body = 1,            // 400: the JSON body is malformed or breaks the schema / a business rule
+    invalid_query_string,        // 400: a query parameter is malformed
+    invalid_uri,                 // 400: an id in the path has the wrong format
+    operation_not_supported,     // 400: the operation makes no sense for this object (e.g. strategy)
+    insufficient_scope,          // 403: the token lacks every scope the operation accepts
+    inexistent_connection,       // 404
+    inexistent_client,           // 404
+    inexistent_resource_server,  // 404
+    inexistent_user,             // 404
+    inexistent_client_grant,     // 404
+    route_not_found,             // 404: no such endpoint
+    method_not_allowed,          // 405: the endpoint exists, the method does not
+    connection_conflict,         // 409: duplicate connection name
+    client_conflict,             // 409
+    resource_server_conflict,    // 409: duplicate identifier
+    client_grant_conflict,       // 409: a grant for this client and audience exists
+    user_conflict,               // 409: email or username taken in the connection
+    precondition_failed,         // 412: If-Match does not match the current ETag
+    unsupported_media_type,      // 415: a body that is neither JSON nor merge-patch JSON
+    internal_error,              // 500: the store failed
+};
+
+struct ErrorInfo {
+    mgmt_errc code;
+    int status;
+    std::string_view error;       // the HTTP reason phrase, as Auth0 puts it in "error"
+    std::string_view error_code;  // "errorCode"; empty = omitted (Auth0's generic 404/405 have none)
+    std::string_view message;     // default "message"
+};
+
+const ErrorInfo& error_info(mgmt_errc) noexcept;
+
+struct ApiError {
+    mgmt_errc code = mgmt_errc::internal_error;
+    std::string message;  // public; the default message of the row when empty
+};
+
+inline ApiError make_error(mgmt_errc code, std::string message = {}) { return ApiError{code, std::move(message)}; }
+
+// 403 "Insufficient scope, expected any of: <scopes joined by ','>".
+ApiError insufficient_scope(std::string_view scopes);
+
+// The response for `e`: status, JSON body, Content-Type (and Allow for 405 when given).
+ApiResponse render_error(const ApiError& e);
+
+}  // namespace gatehouse::mgmt

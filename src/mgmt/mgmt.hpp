@@ -1,0 +1,57 @@
+// mgmt: the Auth0-compatible Management API v2 (/api/v2/...): connections, clients, resource
+// servers, client grants and users, with Auth0's shapes, ids, pagination, status codes and error
+// bodies, so Auth0's own Management SDK works unmodified; plus the tenant bootstrap of `gatehouse
+// init`. It knows no HTTP server and no tokens: the caller has verified the bearer token and hands
+// over its scopes. Depends on connections, store and util only.
+#pragma once
+
+#include "mgmt/bootstrap.hpp"
+#include "mgmt/error.hpp"
+#include "store/store.hpp"
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gatehouse::mgmt {
+
+struct ApiRequest {
+    std::string method;  // "GET", "POST", "PATCH", "PUT", "DELETE"
+    std::string path;    // after "/api/v2", e.g. "/connections/con_x" (still percent-encoded)
+    std::vector<std::pair<std::string, std::string>> query;  // decoded; repeats allowed
+    std::string content_type;
+    std::string if_match;
+    std::string body;
+    std::set<std::string> scopes;  // of the already-verified access token
+};
+
+struct ApiResponse {
+    int status = 200;
+    std::string body;  // JSON text or empty
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct Settings {
+    std::string issuer;           // public URL with trailing slash, e.g. "https://id.example.com/"
+    std::string secret_hash_key;  // key of util::hash_secret for client secrets
+};
+
+// Thread-safe as long as the store is: it keeps no state between requests.
+class ManagementApi {
+  public:
+    ManagementApi(store::Store& store, Settings settings);
+
+    // Never throws on bad input: every failure is an Auth0-shaped error response.
+    ApiResponse handle(const ApiRequest& request);
+
+  private:
+    store::Store& store_;
+    Settings settings_;
+};
+
+// Every scope of the Management API: {read,create,update,delete}:{connections,clients,
+// resource_servers,users,client_grants}. The bootstrap grants them all to the management client.
+const std::vector<std::string>& management_scopes();
+
+}  // namespace gatehouse::mgmt

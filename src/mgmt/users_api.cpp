@@ -1,0 +1,250 @@
+// /api/v2/users and /api/v2/users-by-email (wire contract §6.4). Users of database connections
+// are created here with connections::DatabaseConnection; the password hash never leaves the store.
+#include "connections/database.hpp"
+#include "connections/password.hpp"
+#include "connections/user_json.hpp"
+#include "mgmt/detail.hpp"
+#include "util/util.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace gatehouse::mgmt::detail {
+namespace {
+
+constexpr std::array<std::string_view, 5> profile_strings = {"name", "nickname", "picture", "given_name",
+                                                             "family_name"};
+
+expected<store::User> load(Context& ctx) {
+    const auto& id = ctx.params[0];
+    auto bar = id.find('|');
+    if (bar == std::string::npos || bar == 0 || bar + 1 == id.size() || id.size() > 512 || !util::valid_utf8(id))
+        return path_error("user-id", id, "ID of the user");
+    auto u = ctx.store.get_user(id);
+    if (!u) return store_error(u.error(), mgmt_errc::inexistent_user, mgmt_errc::user_conflict);
+    return std::move(*u);
+}
+
+void check_profile(BodyCheck& check) {
+    for (auto k : profile_strings) check.string(k, 1, 300, true);
+    check.boolean("email_verified")
+        .boolean("verify_email")
+        .boolean("blocked")
+        .object("user_metadata", true)
+        .object("app_metadata", true)
+        .string("username", 1, 128)
+        .string("password", 0, 1024)
+        .string("email", 1, 254)
+        .string("connection", 1, 128);
+}
+
+std::optional<ApiError> check_email(const json::object& body) {
+    if (const auto* e = body.if_contains("email"); e && !connections::valid_email(e->get_string()))
+        return make_error(
+            mgmt_errc::invalid_body,
+            payload_error("Object didn't pass validation for format email: " + std::string(e->get_string()), "email"));
+    return std::nullopt;
+}
+
+std::optional<ApiError> check_password(const json::object& body) {
+    if (const auto* p = body.if_contains("password"))
+        if (auto why = connections::check_password_policy(p->get_string()))
+            return make_error(mgmt_errc::invalid_body, "PasswordStrengthError: " + *why);
+    return std::nullopt;
+}
+
+// Auth0 merges metadata one level deep; a null value removes its key.
+void merge_metadata(json::object& doc, std::string_view key, const json::value& patch) {
+    if (patch.is_null()) {
+        doc.erase(key);
+        return;
+    }
+    auto* existing = doc.if_contains(key);
+    if (!existing || !existing->is_object()) existing = &(doc[key] = json::object());
+    for (const auto& [k, v] : patch.get_object()) {
+        if (v.is_null())
+            existing->get_object().erase(k);
+        else
+            existing->get_object()[k] = v;
+    }
+}
+
+// The one query syntax supported: email:"a@b.c" (or unquoted). Empty = everyone.
+expected<std::string> parse_q(const std::optional<std::string>& q) {
+    if (!q || q->empty()) return std::string();
+    std::string_view s = *q;
+    if (!s.starts_with("email:"))
+        return make_error(mgmt_errc::invalid_query_string,
+                          query_error("Unsupported query: only email:\"<address>\" is supported", "q"));
+    s.remove_prefix(6);
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+    return connections::lower_ascii(s);
+}
+
+}  // namespace
+
+ApiResponse list_users(Context& ctx) {
+    auto paging = parse_paging(ctx.req, false);
+    if (!paging) return render_error(paging.error());
+    auto fields = parse_fields(ctx.req);
+    if (!fields) return render_error(fields.error());
+    auto email = parse_q(query_one(ctx.req, "q"));
+    if (!email) return render_error(email.error());
+    auto connection = query_one(ctx.req, "connection");
+    auto sp = store_page(*paging);
+    auto page = ctx.store.list_users(connection ? store::Page{0, 100000} : sp, *email);
+    if (!page) return render_error(make_error(mgmt_errc::internal_error));
+    std::vector<store::User> rows;
+    std::size_t total = page->total;
+    if (connection) {
+        for (auto& u : page->items)
+            if (u.connection == *connection) rows.push_back(std::move(u));
+        total = rows.size();
+        std::vector<store::User> window;
+        for (std::size_t i = sp.offset; i < rows.size() && window.size() < sp.limit; ++i) window.push_back(rows[i]);
+        rows = std::move(window);
+    } else {
+        rows = std::move(page->items);
+    }
+    json::array items;
+    for (const auto& u : rows) {
+        auto o = connections::user_to_json(u);
+        fields->apply(o);
+        items.push_back(std::move(o));
+    }
+    return list_response(*paging, "users", std::move(items), total);
+}
+
+ApiResponse users_by_email(Context& ctx) {
+    auto fields = parse_fields(ctx.req);
+    if (!fields) return render_error(fields.error());
+    auto email = query_one(ctx.req, "email");
+    if (!email || email->empty())
+        return render_error(
+            make_error(mgmt_errc::invalid_query_string, query_error("Missing required property: email")));
+    auto page = ctx.store.list_users(store::Page{0, 1000}, connections::lower_ascii(*email));
+    if (!page) return render_error(make_error(mgmt_errc::internal_error));
+    json::array items;
+    for (const auto& u : page->items) {
+        auto o = connections::user_to_json(u);
+        fields->apply(o);
+        items.push_back(std::move(o));
+    }
+    return json_response(200, items);
+}
+
+ApiResponse get_user(Context& ctx) {
+    auto fields = parse_fields(ctx.req);
+    if (!fields) return render_error(fields.error());
+    auto u = load(ctx);
+    if (!u) return render_error(u.error());
+    auto o = connections::user_to_json(*u);
+    fields->apply(o);
+    return json_response(200, o);
+}
+
+ApiResponse create_user(Context& ctx) {
+    auto body = parse_body(ctx.req);
+    if (!body) return render_error(body.error());
+    BodyCheck check(*body);
+    check
+        .allowed({"connection", "email", "password", "username", "email_verified", "verify_email", "name", "nickname",
+                  "picture", "given_name", "family_name", "user_metadata", "app_metadata", "blocked"})
+        .required("connection");
+    check_profile(check);
+    check.required("email").required("password");
+    if (!check.ok()) return render_error(*check.error());
+    if (auto err = check_email(*body)) return render_error(*err);
+    std::string connection(body->at("connection").get_string());
+    auto conn = ctx.store.get_connection_by_name(connection);
+    if (!conn) {
+        if (conn.error() == store::store_errc::not_found)
+            return render_error(make_error(mgmt_errc::invalid_body, "The connection does not exist."));
+        return render_error(make_error(mgmt_errc::internal_error));
+    }
+    if (conn->strategy != "auth0")
+        return render_error(
+            make_error(mgmt_errc::operation_not_supported, "Creating users is not supported for this connection."));
+    if (auto err = check_password(*body)) return render_error(*err);
+    if (const auto* un = body->if_contains("username")) {
+        if (auto existing = ctx.store.find_user_by_username(connection, un->get_string()))
+            return render_error(make_error(mgmt_errc::user_conflict));
+    }
+    json::object profile;
+    for (const auto& [k, v] : *body) {
+        if (k == "connection" || k == "email" || k == "password" || k == "verify_email" || v.is_null()) continue;
+        profile[k] = v;
+    }
+    connections::DatabaseConnection db(ctx.store, connection);
+    auto user = db.signup(body->at("email").get_string(), body->at("password").get_string(), std::move(profile));
+    if (!user) {
+        if (user.error() == connections::connection_errc::user_exists)
+            return render_error(make_error(mgmt_errc::user_conflict));
+        return render_error(make_error(mgmt_errc::internal_error));
+    }
+    return json_response(201, connections::user_to_json(*user));
+}
+
+ApiResponse update_user(Context& ctx) {
+    auto u = load(ctx);
+    if (!u) return render_error(u.error());
+    auto body = parse_body(ctx.req);
+    if (!body) return render_error(body.error());
+    BodyCheck check(*body);
+    check.allowed({"connection", "email", "password", "username", "email_verified", "verify_email", "name", "nickname",
+                   "picture", "given_name", "family_name", "user_metadata", "app_metadata", "blocked"});
+    check_profile(check);
+    if (!check.ok()) return render_error(*check.error());
+    if (auto err = check_email(*body)) return render_error(*err);
+    if (const auto* c = body->if_contains("connection"); c && c->get_string() != u->connection)
+        return render_error(make_error(mgmt_errc::invalid_body,
+                                       "The user does not belong to connection " + std::string(c->get_string()) + "."));
+    bool database = u->user_id.starts_with("auth0|");
+    for (auto k : {"password", "email", "username"})
+        if (body->contains(k) && !database)
+            return render_error(make_error(mgmt_errc::operation_not_supported,
+                                           "Changing " + std::string(k) + " is not supported for this connection."));
+    if (auto err = check_password(*body)) return render_error(*err);
+    if (const auto* e = body->if_contains("email")) {
+        auto email = connections::lower_ascii(e->get_string());
+        if (auto other = ctx.store.find_user_by_email(u->connection, email); other && other->user_id != u->user_id)
+            return render_error(make_error(mgmt_errc::user_conflict));
+        if (email != u->email && !body->contains("email_verified")) u->doc["email_verified"] = false;
+        u->email = email;
+        u->doc["email"] = email;
+    }
+    if (const auto* un = body->if_contains("username")) {
+        if (auto other = ctx.store.find_user_by_username(u->connection, un->get_string());
+            other && other->user_id != u->user_id)
+            return render_error(make_error(mgmt_errc::user_conflict));
+        u->username = un->get_string();
+    }
+    if (const auto* p = body->if_contains("password")) u->password_hash = connections::hash_password(p->get_string());
+    for (const auto& [k, v] : *body) {
+        if (k == "user_metadata" || k == "app_metadata") {
+            merge_metadata(u->doc, k, v);
+        } else if (k == "email_verified" || k == "blocked") {
+            u->doc[k] = v;
+        } else if (std::find(profile_strings.begin(), profile_strings.end(), std::string_view(k)) !=
+                   profile_strings.end()) {
+            if (v.is_null())
+                u->doc.erase(k);
+            else
+                u->doc[k] = v;
+        }
+    }
+    u->updated_at = util::unix_now();
+    if (auto r = ctx.store.update_user(*u); !r)
+        return render_error(store_error(r.error(), mgmt_errc::inexistent_user, mgmt_errc::user_conflict));
+    return json_response(200, connections::user_to_json(*u));
+}
+
+ApiResponse delete_user(Context& ctx) {
+    auto u = load(ctx);
+    if (!u) return render_error(u.error());
+    if (auto r = ctx.store.delete_user(u->user_id); !r)
+        return render_error(store_error(r.error(), mgmt_errc::inexistent_user, mgmt_errc::user_conflict));
+    return no_content(204);
+}
+
+}  // namespace gatehouse::mgmt::detail

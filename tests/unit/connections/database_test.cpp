@@ -1,0 +1,84 @@
+#include "connections/database.hpp"
+#include "connections/user_json.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::connections {
+namespace {
+
+class DatabaseConnectionTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        store_ = store::open_store("sqlite::memory:");
+        ASSERT_TRUE(store_->migrate());
+    }
+    std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(DatabaseConnectionTest, SignupThenLoginByEmailAndUsername) {
+    DatabaseConnection db(*store_, "Username-Password-Authentication");
+    auto u = db.signup("Alice@Example.com", "s3cret-pass", json::object{{"username", "alice"}});
+    ASSERT_TRUE(u) << u.error().message();
+    EXPECT_TRUE(u->user_id.starts_with("auth0|"));
+    EXPECT_EQ(u->user_id.size(), 6u + 24u);
+    EXPECT_EQ(u->email, "alice@example.com");
+    EXPECT_TRUE(u->password_hash.starts_with("$argon2id$"));
+
+    auto by_email = db.login("ALICE@example.com", "s3cret-pass");
+    ASSERT_TRUE(by_email) << by_email.error().message();
+    EXPECT_EQ(by_email->user_id, u->user_id);
+    auto by_name = db.login("alice", "s3cret-pass");
+    ASSERT_TRUE(by_name);
+    EXPECT_EQ(by_name->user_id, u->user_id);
+}
+
+TEST_F(DatabaseConnectionTest, UnknownUserAndWrongPasswordAreTheSameError) {
+    DatabaseConnection db(*store_, "db");
+    ASSERT_TRUE(db.signup("bob@example.com", "right-password", {}));
+    auto wrong = db.login("bob@example.com", "wrong-password");
+    auto unknown = db.login("nobody@example.com", "right-password");
+    ASSERT_FALSE(wrong);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(wrong.error(), connection_errc::wrong_credentials);
+    EXPECT_EQ(unknown.error(), wrong.error());
+    EXPECT_EQ(wrong.error().message(), unknown.error().message());
+}
+
+TEST_F(DatabaseConnectionTest, UsersAreScopedToTheirConnection) {
+    DatabaseConnection a(*store_, "a"), b(*store_, "b");
+    ASSERT_TRUE(a.signup("carol@example.com", "password-a", {}));
+    auto r = b.login("carol@example.com", "password-a");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), connection_errc::wrong_credentials);
+}
+
+TEST_F(DatabaseConnectionTest, BlockedUserWithRightPasswordIsDistinct) {
+    DatabaseConnection db(*store_, "db");
+    ASSERT_TRUE(db.signup("dave@example.com", "password-d", json::object{{"blocked", true}}));
+    auto r = db.login("dave@example.com", "password-d");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), connection_errc::user_blocked);
+    auto wrong = db.login("dave@example.com", "nope-nope");
+    EXPECT_EQ(wrong.error(), connection_errc::wrong_credentials);
+}
+
+TEST_F(DatabaseConnectionTest, SignupEnforcesPolicyAndUniqueness) {
+    DatabaseConnection db(*store_, "db");
+    EXPECT_EQ(db.signup("not-an-email", "long-enough", {}).error(), connection_errc::invalid_email);
+    EXPECT_EQ(db.signup("e@example.com", "short", {}).error(), connection_errc::invalid_password);
+    ASSERT_TRUE(db.signup("e@example.com", "long-enough", {}));
+    EXPECT_EQ(db.signup("E@example.com", "long-enough", {}).error(), connection_errc::user_exists);
+}
+
+TEST(PasswordPolicy, LengthInCharactersAndUtf8) {
+    EXPECT_TRUE(check_password_policy("1234567"));
+    EXPECT_FALSE(check_password_policy("12345678"));
+    EXPECT_FALSE(check_password_policy(std::string(128, 'a')));
+    EXPECT_TRUE(check_password_policy(std::string(129, 'a')));
+    EXPECT_FALSE(check_password_policy("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"));  // 8 x é
+    EXPECT_TRUE(check_password_policy("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"));  // 4 chars, 8 bytes
+    EXPECT_TRUE(check_password_policy("abcdefg\xff"));
+}
+
+}  // namespace
+}  // namespace gatehouse::connections
