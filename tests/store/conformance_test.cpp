@@ -20,14 +20,14 @@ class StoreConformance : public ::testing::TestWithParam<backend> {
     void SetUp() override {
         if (auto why = GetParam().unavailable(); !why.empty()) GTEST_SKIP() << why;
         url_ = GetParam().create();
-        store_ = open_store(url_, 8);
+        store_ = open_store(url_, 4);
     }
     void TearDown() override {
         store_.reset();
         if (!url_.empty()) GetParam().destroy(url_);
     }
     // A second, independent handle on the same database: what another instance would hold.
-    std::unique_ptr<Store> second_instance() { return open_store(url_, 8); }
+    std::unique_ptr<Store> second_instance() { return open_store(url_, 4); }
 
     Store& s() { return *store_; }
 

@@ -4,6 +4,7 @@
 #include "store/store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -76,6 +77,19 @@ TEST_F(OpenStore, FileIsInWalMode) {
     auto s = open_store(path.string());
     write_client(*s, "c1");
     EXPECT_TRUE(fs::exists(fs::path(dir_) / "wal.db-wal")) << "WAL journal present while the store is open";
+}
+
+TEST_F(OpenStore, RefusesADatabaseMigratedByANewerGatehouse) {
+    auto path = (fs::path(dir_) / "future.db").string();
+    open_store(path).reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    auto msg = open_error(path);
+    EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
 }
 
 TEST_F(OpenStore, UnknownSchemeIsNamed) {

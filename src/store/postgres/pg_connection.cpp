@@ -140,8 +140,9 @@ std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size
     std::vector<std::unique_ptr<sql::connection>> conns;
     for (int i = 0; i < pool_size; ++i) conns.push_back(std::make_unique<postgres::pg_connection>(url));
     auto store = std::make_unique<sql::sql_store>(std::make_unique<sql::pool>(std::move(conns)));
-    if (auto v = store->migrate(); !v)
-        throw std::runtime_error("cannot migrate the PostgreSQL database: " + v.error().message());
+    auto v = store->migrate();
+    if (!v) throw std::runtime_error("cannot migrate the PostgreSQL database: " + v.error().message());
+    sql::require_known_schema(*v);
     return store;
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 namespace gatehouse::store::sql {
 
@@ -253,6 +254,13 @@ auto transact_on(connection& c, F&& f) -> decltype(f(c)) {
 }
 
 }  // namespace
+
+void require_known_schema(int version) {
+    if (version > latest_schema_version())
+        throw std::runtime_error("database schema version " + std::to_string(version) +
+                                 " is newer than this Gatehouse understands (" +
+                                 std::to_string(latest_schema_version()) + "); upgrade Gatehouse");
+}
 
 sql_store::sql_store(std::unique_ptr<sql::pool> pool) : pool_(std::move(pool)) {}
 

@@ -91,4 +91,8 @@ class sql_store final : public Store {
     std::unique_ptr<sql::pool> pool_;
 };
 
+// Throws std::runtime_error when the database was migrated by a newer Gatehouse: this binary
+// would misread tables it does not know, so it refuses to start rather than corrupt them.
+void require_known_schema(int version);
+
 }  // namespace gatehouse::store::sql

@@ -152,8 +152,9 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
     std::vector<std::unique_ptr<sql::connection>> conns;
     conns.push_back(std::make_unique<sqlite_connection>(path));
     auto store = std::make_unique<sql::sql_store>(std::make_unique<sql::pool>(std::move(conns)));
-    if (auto v = store->migrate(); !v)
-        throw std::runtime_error("cannot migrate SQLite database '" + path + "': " + v.error().message());
+    auto v = store->migrate();
+    if (!v) throw std::runtime_error("cannot migrate SQLite database '" + path + "': " + v.error().message());
+    sql::require_known_schema(*v);
     return store;
 }
 
