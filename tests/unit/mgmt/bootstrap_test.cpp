@@ -1,0 +1,66 @@
+#include "mgmt/bootstrap.hpp"
+#include "mgmt/mgmt.hpp"
+
+#include "util/util.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::mgmt {
+namespace {
+
+TEST(Bootstrap, CreatesApiClientGrantAndDefaultConnection) {
+    auto store = store::open_store("sqlite::memory:");
+    ASSERT_TRUE(store->migrate());
+    BootstrapOptions o{"http://localhost:8080/", "k", "", "", true, {"http://localhost:3000/callback"}};
+    auto r = bootstrap_tenant(*store, o);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->api_identifier, "http://localhost:8080/api/v2/");
+    EXPECT_EQ(r->mgmt_client_id.size(), 32u);
+    EXPECT_EQ(r->mgmt_client_secret.size(), 64u);
+
+    auto api = store->get_resource_server_by_identifier("http://localhost:8080/api/v2/");
+    ASSERT_TRUE(api);
+    EXPECT_EQ(api->doc.at("is_system"), true);
+    EXPECT_EQ(api->doc.at("scopes").as_array().size(), management_scopes().size());
+
+    auto client = store->get_client(r->mgmt_client_id);
+    ASSERT_TRUE(client);
+    EXPECT_EQ(client->secret_hash, util::hash_secret("k", r->mgmt_client_secret));
+    EXPECT_EQ(client->doc.at("app_type"), "non_interactive");
+    EXPECT_EQ(client->doc.at("token_endpoint_auth_method"), "client_secret_post");
+    EXPECT_EQ(client->doc.at("grant_types"), boost::json::array{"client_credentials"});
+
+    auto grant = store->find_client_grant(r->mgmt_client_id, "http://localhost:8080/api/v2/");
+    ASSERT_TRUE(grant);
+    EXPECT_EQ(grant->scope, management_scopes());
+    EXPECT_EQ(grant->scope.size(), 20u);
+
+    auto spa = store->get_client(r->demo_client_id);
+    ASSERT_TRUE(spa);
+    EXPECT_EQ(spa->doc.at("app_type"), "spa");
+    EXPECT_EQ(spa->doc.at("token_endpoint_auth_method"), "none");
+    EXPECT_EQ(spa->doc.at("callbacks"), boost::json::array{"http://localhost:3000/callback"});
+    EXPECT_EQ(spa->doc.at("web_origins"), boost::json::array{"http://localhost:3000"});
+    EXPECT_TRUE(spa->secret_hash.empty());
+
+    auto db = store->get_connection_by_name("Username-Password-Authentication");
+    ASSERT_TRUE(db);
+    EXPECT_EQ(db->strategy, "auth0");
+    EXPECT_EQ(db->doc.at("enabled_clients"),
+              (boost::json::array{boost::json::string(r->mgmt_client_id), boost::json::string(r->demo_client_id)}));
+}
+
+TEST(Bootstrap, UsesGivenClientCredentials) {
+    auto store = store::open_store("sqlite::memory:");
+    ASSERT_TRUE(store->migrate());
+    BootstrapOptions o{"https://id.test/", "k", "my-client-id", "my-secret", false, {}};
+    auto r = bootstrap_tenant(*store, o);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->mgmt_client_id, "my-client-id");
+    EXPECT_EQ(r->mgmt_client_secret, "my-secret");
+    EXPECT_TRUE(r->demo_client_id.empty());
+    EXPECT_EQ(store->get_client("my-client-id")->secret_hash, util::hash_secret("k", "my-secret"));
+}
+
+}  // namespace
+}  // namespace gatehouse::mgmt

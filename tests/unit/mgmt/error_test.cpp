@@ -1,0 +1,38 @@
+#include "mgmt/error.hpp"
+#include "mgmt/mgmt.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+namespace gatehouse::mgmt {
+namespace {
+
+TEST(ErrorTable, EveryRowRendersAnAuth0Body) {
+    for (int i = int(mgmt_errc::invalid_body); i <= int(mgmt_errc::internal_error); ++i) {
+        auto code = static_cast<mgmt_errc>(i);
+        const auto& info = error_info(code);
+        EXPECT_EQ(info.code, code) << i;
+        auto r = render_error(make_error(code));
+        EXPECT_EQ(r.status, info.status);
+        EXPECT_GE(r.status, 400);
+        auto b = boost::json::parse(r.body).as_object();
+        EXPECT_EQ(b.at("statusCode"), info.status);
+        EXPECT_EQ(b.at("error").as_string(), info.error);
+        EXPECT_FALSE(b.at("message").as_string().empty());
+        EXPECT_EQ(b.contains("errorCode"), !info.error_code.empty());
+    }
+}
+
+TEST(ErrorTable, Auth0Wording) {
+    auto b = boost::json::parse(render_error(make_error(mgmt_errc::inexistent_connection)).body);
+    EXPECT_EQ(
+        boost::json::serialize(b),
+        R"({"statusCode":404,"error":"Not Found","message":"The connection does not exist","errorCode":"inexistent_connection"})");
+    auto s = boost::json::parse(render_error(insufficient_scope("read:connections")).body);
+    EXPECT_EQ(s.at("message"), "Insufficient scope, expected any of: read:connections");
+    EXPECT_EQ(s.at("statusCode"), 403);
+    EXPECT_EQ(s.at("errorCode"), "insufficient_scope");
+}
+
+}  // namespace
+}  // namespace gatehouse::mgmt
