@@ -1,6 +1,6 @@
 #include "http/metrics.hpp"
 
-#include <cstdio>
+#include <charconv>
 #include <mutex>
 
 namespace gatehouse::http {
@@ -37,10 +37,11 @@ std::string label(std::string_view v) {
     return out;
 }
 
+// Shortest text that reads back as the same double: "0.00025", not "0.00025000000000000001".
 std::string number(double v) {
-    char buf[32];
-    auto n = std::snprintf(buf, sizeof buf, "%.17g", v);
-    return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    char buf[400];  // fixed notation of any double fits
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    return ec == std::errc{} ? std::string(buf, end) : std::string("NaN");
 }
 
 void render_histogram(std::string& out, const std::string& name, const std::string& labels,
