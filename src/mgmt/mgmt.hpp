@@ -37,6 +37,12 @@ struct Settings {
     std::string secret_hash_key;  // key of util::hash_secret for client secrets
 };
 
+// Routes: /connections[/{id}[/clients|/authorize-preview]], /clients[/{id}[/rotate-secret]],
+// /resource-servers[/{id}], /client-grants[/{id}], /users[/{id}], /users-by-email.
+// GET /connections/{id}/authorize-preview answers {"url": ...} built exactly as a login would build
+// it, with the per-login values replaced by fixed placeholders: state=STATE_PLACEHOLDER,
+// nonce=NONCE_PLACEHOLDER (oidc), code_challenge=CODE_CHALLENGE_PLACEHOLDER (when PKCE applies),
+// redirect_uri=<issuer>login/callback; the request's query parameters feed the upstream_params aliases.
 // Thread-safe as long as the store is: it keeps no state between requests.
 class ManagementApi {
   public:
