@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <thread>
 
 namespace json = boost::json;
 using namespace gatehouse::jose;
@@ -216,4 +218,29 @@ TEST(JoseJwt, MalformedTokensAreRejected) {
         }
     }
     EXPECT_TRUE(verify_jwt(good, set, kAll));  // the parts above came from a valid token
+}
+
+TEST(JoseJwt, OneKeySignsFromManyThreadsAtOnce) {
+    // PrivateKey promises thread safety: the shared sign template is only ever copied, never used.
+    for (Alg alg : kAll) {
+        auto key = PrivateKey::generate(alg);
+        auto set = set_of({key});
+        std::vector<std::string> tokens(4 * 50);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 50; ++i) {
+                    auto c = claims();
+                    c["n"] = t * 50 + i;
+                    tokens[std::size_t(t * 50 + i)] = sign_jwt(key, c);
+                }
+            });
+        }
+        for (auto& th : threads) th.join();
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            auto v = verify_jwt(tokens[i], set, kAll);
+            ASSERT_TRUE(v) << alg_name(alg) << " " << i;
+            EXPECT_EQ(v->claims.at("n"), std::int64_t(i));
+        }
+    }
 }
