@@ -9,6 +9,7 @@
 #include "util/url.hpp"
 #include "util/util.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/url.hpp>
@@ -239,6 +240,8 @@ int migrate(const TenantOptions& tenant_options) {
 }  // namespace
 
 int run(int argc, char** argv) {
+    // Standard output carries what commands print for people and scripts; logs go to stderr.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("gatehouse"));
     CLI::App app{"Gatehouse: an OAuth 2.0 / OpenID Connect server that speaks Auth0's protocol"};
     app.set_version_flag("--version", "gatehouse 0.1.0");
     app.set_config("--config", "", "Read options from a TOML/INI file")->envname("GATEHOUSE_CONFIG");

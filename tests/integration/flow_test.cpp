@@ -6,6 +6,7 @@
 #include "oauth/pkce.hpp"
 #include "util/util.hpp"
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -216,7 +217,8 @@ TEST_F(Flow, CodeIsBoundToVerifierClientAndRedirectUri) {
     EXPECT_EQ(str(wrong, "error"), "invalid_grant");
     EXPECT_EQ(str(wrong, "error_description"), "Invalid authorization code or code verifier");
 
-    auto code2 = query_of(login(b, authorize_params(p))).get("code");
+    auto b2 = browser();
+    auto code2 = query_of(login(b2, authorize_params(p))).get("code");
     auto r = browser().post_form("/oauth/token", {{"grant_type", "authorization_code"},
                                                   {"client_id", tenant().demo_client_id},
                                                   {"code", code2},
@@ -225,7 +227,8 @@ TEST_F(Flow, CodeIsBoundToVerifierClientAndRedirectUri) {
     EXPECT_EQ(r.status, 403);
     EXPECT_EQ(str(r.json().as_object(), "error"), "invalid_grant");
 
-    auto code3 = query_of(login(b, authorize_params(p))).get("code");
+    auto b3 = browser();
+    auto code3 = query_of(login(b3, authorize_params(p))).get("code");
     auto by_other_client = browser().post_form("/oauth/token", {{"grant_type", "authorization_code"},
                                                                 {"client_id", tenant().mgmt_client_id},
                                                                 {"client_secret", tenant().mgmt_client_secret},

@@ -322,7 +322,10 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         auto path = target.substr(0, target.find('?'));
         request.path = std::string(path.substr(std::string_view("/api/v2").size()));
         if (auto parsed = boost::urls::parse_query(ctx.query)) {
-            for (auto param : *parsed) request.query.emplace_back(param.key, param.value);
+            boost::urls::encoding_opts plus_is_space(true, false, false);
+            for (auto param : *parsed)
+                request.query.emplace_back(param.key.decode(plus_is_space),
+                                           param.has_value ? param.value.decode(plus_is_space) : std::string());
         } else {
             return json_response(bhttp::status::bad_request,
                                  json::object{{"statusCode", 400},

@@ -100,7 +100,8 @@ result<sql::exec_result> sqlite_connection::exec(sql::query id, std::initializer
             rc = sqlite3_bind_int64(st, index, *n);
         } else {
             auto s = std::get<std::string_view>(p);
-            rc = sqlite3_bind_text(st, index, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+            // A default-constructed string_view has no data pointer, which SQLite would bind as NULL.
+            rc = sqlite3_bind_text(st, index, s.data() ? s.data() : "", static_cast<int>(s.size()), SQLITE_STATIC);
         }
         if (rc != SQLITE_OK) return classify(db_, rc, "bind");
         ++index;

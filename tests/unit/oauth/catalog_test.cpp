@@ -1,0 +1,50 @@
+#include "mgmt/bootstrap.hpp"
+#include "oauth/catalog.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::oauth {
+namespace {
+
+struct Tenant {
+    std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
+    TenantConfig config{.issuer = "http://127.0.0.1:8080/", .secret_hash_key = "k", .master_key = std::string(32, 'm')};
+    mgmt::BootstrapResult boot;
+    Tenant() {
+        mgmt::BootstrapOptions options{config.issuer, config.secret_hash_key, {}, {}, true, {"http://localhost:3000/cb"}};
+        boot = mgmt::bootstrap_tenant(*store, options).value();
+    }
+};
+
+TEST(Catalog, SeesTheBootstrappedClientsApisAndConnections) {
+    Tenant t;
+    Catalog catalog(*t.store, t.config);
+    auto demo = catalog.client(t.boot.demo_client_id);
+    ASSERT_TRUE(demo);
+    EXPECT_TRUE(demo->is_public());
+    EXPECT_TRUE(demo->allows_origin("http://localhost:3000"));
+    EXPECT_FALSE(demo->allows_origin("http://localhost:3001"));
+    auto connections = catalog.connections();
+    ASSERT_EQ(connections.size(), 1u);
+    EXPECT_EQ(connections.front()->name(), "Username-Password-Authentication");
+    EXPECT_TRUE(connections.front()->enabled_for(t.boot.demo_client_id));
+    ASSERT_TRUE(catalog.api("http://127.0.0.1:8080/api/v2/"));
+    EXPECT_TRUE(catalog.api("https://127.0.0.1:8080/api/v2/")) << "Auth0's Node SDK spelling of the audience";
+    EXPECT_FALSE(catalog.client("unknown"));
+    EXPECT_TRUE(catalog.client_grant(t.boot.mgmt_client_id, "http://127.0.0.1:8080/api/v2/"));
+    EXPECT_TRUE(catalog.any_client_allows_origin("http://localhost:3000"));
+}
+
+TEST(Catalog, InvalidateDropsCachedEntries) {
+    Tenant t;
+    Catalog catalog(*t.store, t.config);
+    auto before = catalog.client(t.boot.demo_client_id);
+    auto row = t.store->get_client(t.boot.demo_client_id).value();
+    row.doc["name"] = "Renamed";
+    ASSERT_TRUE(t.store->update_client(row));
+    catalog.invalidate();
+    EXPECT_EQ(catalog.client(t.boot.demo_client_id)->name, "Renamed");
+}
+
+}  // namespace
+}  // namespace gatehouse::oauth
