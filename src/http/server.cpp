@@ -117,7 +117,8 @@ struct Server::impl {
     template <class Stream>
     net::awaitable<bool> serve(Stream& stream, Connection& conn, bool tls);
     template <class Stream>
-    net::awaitable<void> reject(Stream& stream, bhttp::status status, std::string_view description);
+    net::awaitable<void> reject(Stream& stream, const std::string& remote_ip, bhttp::status status,
+                                std::string_view description);
     void begin_shutdown();
     void forget(const std::shared_ptr<Connection>& conn);
     void log_request(const RequestContext& ctx, unsigned status, std::int64_t duration_us);
@@ -154,7 +155,9 @@ void Server::impl::load_tls() {
 
 net::awaitable<void> Server::impl::accept_loop() {
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), use_tuple);
+        // One thread needs no strand; skipping it saves an executor indirection per operation.
+        auto executor = opts.threads > 1 ? net::any_io_executor(net::make_strand(ioc)) : ioc.get_executor();
+        auto [ec, socket] = co_await acceptor.async_accept(executor, use_tuple);
         if (stopping || ec == net::error::operation_aborted) co_return;
         if (ec) {
             // Out of descriptors and the like: back off instead of spinning.
@@ -210,9 +213,14 @@ net::awaitable<void> Server::impl::run_tls(tcp::socket socket, std::shared_ptr<C
 
 // Answers a request that could not be read and closes: the rest of the stream cannot be trusted.
 template <class Stream>
-net::awaitable<void> Server::impl::reject(Stream& stream, bhttp::status status, std::string_view description) {
+net::awaitable<void> Server::impl::reject(Stream& stream, const std::string& remote_ip, bhttp::status status,
+                                          std::string_view description) {
     auto res = json_error(status, "invalid_request", description);
     res.keep_alive(false);
+    metrics.record_request("unmatched", static_cast<unsigned>(status), 0.0);
+    if (auto* logger = spdlog::default_logger_raw(); logger->should_log(spdlog::level::info))
+        logger->info("method=- path=- status={} duration_us=0 ip={} client_id=- error={}",
+                     static_cast<unsigned>(status), remote_ip, logfmt_value(description));
     auto& lowest = beast::get_lowest_layer(stream);
     lowest.expires_after(opts.request_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
@@ -252,15 +260,16 @@ net::awaitable<bool> Server::impl::serve(Stream& stream, Connection& conn, bool 
         auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
         conn.busy = true;
         if (rec == bhttp::error::header_limit) {
-            co_await reject(stream, bhttp::status::request_header_fields_too_large, "Request header too large");
+            co_await reject(stream, remote_ip, bhttp::status::request_header_fields_too_large,
+                            "Request header too large");
             co_return false;
         }
         if (rec == bhttp::error::body_limit) {
-            co_await reject(stream, bhttp::status::payload_too_large, "Request body too large");
+            co_await reject(stream, remote_ip, bhttp::status::payload_too_large, "Request body too large");
             co_return false;
         }
         if (is_malformed(rec)) {
-            co_await reject(stream, bhttp::status::bad_request, "Malformed HTTP request");
+            co_await reject(stream, remote_ip, bhttp::status::bad_request, "Malformed HTTP request");
             co_return false;
         }
         if (rec) co_return rec == bhttp::error::end_of_stream;
@@ -271,13 +280,13 @@ net::awaitable<bool> Server::impl::serve(Stream& stream, Connection& conn, bool 
         auto qmark = target.find('?');
         auto path = decode_path(target.substr(0, qmark));
         if (target.empty() || target.front() != '/' || !path) {
-            co_await reject(stream, bhttp::status::bad_request, "Malformed request target");
+            co_await reject(stream, remote_ip, bhttp::status::bad_request, "Malformed request target");
             co_return false;
         }
         const bool large = !opts.large_body_prefix.empty() && path->starts_with(opts.large_body_prefix);
         const std::size_t limit = large ? opts.large_body_limit : opts.body_limit;
         if (auto len = parser.content_length(); len && *len > limit) {
-            co_await reject(stream, bhttp::status::payload_too_large, "Request body too large");
+            co_await reject(stream, remote_ip, bhttp::status::payload_too_large, "Request body too large");
             co_return false;
         }
         parser.body_limit(limit);
@@ -290,11 +299,11 @@ net::awaitable<bool> Server::impl::serve(Stream& stream, Connection& conn, bool 
             }
             auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
             if (bec == bhttp::error::body_limit) {
-                co_await reject(stream, bhttp::status::payload_too_large, "Request body too large");
+                co_await reject(stream, remote_ip, bhttp::status::payload_too_large, "Request body too large");
                 co_return false;
             }
             if (is_malformed(bec)) {
-                co_await reject(stream, bhttp::status::bad_request, "Malformed HTTP request");
+                co_await reject(stream, remote_ip, bhttp::status::bad_request, "Malformed HTTP request");
                 co_return false;
             }
             if (bec) co_return false;

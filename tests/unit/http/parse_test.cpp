@@ -40,6 +40,14 @@ TEST(ParseQuery, SkipsEmptySegmentsAndKeepsOrder) {
     EXPECT_TRUE(parse_query("")->empty());
 }
 
+TEST(ParseQuery, AcceptsRawReservedCharacters) {
+    // Browsers leave ':' '/' '?' '|' and the like unencoded in query strings.
+    auto r = parse_query("redirect_uri=https://app.example/cb?x=1|y&scope=openid%20profile");
+    ASSERT_TRUE(r) << error_of(r);
+    EXPECT_EQ(r->get("redirect_uri"), "https://app.example/cb?x=1|y");
+    EXPECT_EQ(r->get("scope"), "openid profile");
+}
+
 TEST(ParseQuery, DecodesNames) {
     auto r = parse_query("redirect%5Furi=https%3A%2F%2Fapp%2Fcb");
     ASSERT_TRUE(r);

@@ -53,9 +53,8 @@ TEST(HtmlResponse, FramingAndNonce) {
     EXPECT_NE(csp.find("frame-ancestors *"), std::string::npos);
     EXPECT_NE(csp.find("script-src 'nonce-n0nce'"), std::string::npos);
     EXPECT_EQ(res.find("X-Frame-Options"), res.end());
-    EXPECT_EQ(
-        std::string(html_response(bhttp::status::ok, "x")["Content-Security-Policy"]).find("script-src"),
-        std::string::npos);
+    EXPECT_EQ(std::string(html_response(bhttp::status::ok, "x")["Content-Security-Policy"]).find("script-src"),
+              std::string::npos);
 }
 
 TEST(Redirect, FoundNoStore) {

@@ -397,7 +397,9 @@ TEST_F(ServerTest, MetricsAfterRequests) {
     for (int i = 0; i < 3; ++i) client.get("/hello");
     client.get("/missing");
     client.get("/boom");
+    client.get("/hello", {{"X-Big", std::string(10000, 'h')}});
     auto text = client.get("/metrics").body;
+    EXPECT_NE(text.find("gatehouse_http_requests_total{route=\"unmatched\",status=\"431\"} 1\n"), std::string::npos);
     EXPECT_NE(text.find("gatehouse_http_requests_total{route=\"/hello\",status=\"200\"} 3\n"), std::string::npos)
         << text;
     EXPECT_NE(text.find("gatehouse_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n"), std::string::npos);
