@@ -1,0 +1,116 @@
+// Starts the real gatehouse binary for a test: a fresh tenant (`init --demo`) in a temp
+// directory, `serve` on a free loopback port; stop() sends SIGTERM and removes the directory.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const MGMT_CLIENT_ID = 'mgmtClientForInteropTests0000000';
+export const MGMT_CLIENT_SECRET = 'interop-test-management-secret-0123456789abcdefghijklmnopqrstuvw';
+
+export function binary() {
+  const bin = process.env.GATEHOUSE_BINARY;
+  if (!bin) throw new Error('GATEHOUSE_BINARY is not set (ctest sets it)');
+  return bin;
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+// options.demoCallbacks: callback URLs of the demo SPA client; options.env: extra environment.
+export async function startGatehouse(options = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-interop-'));
+  const port = options.port ?? (await freePort());
+  const issuer = `http://127.0.0.1:${port}/`;
+  const db = `sqlite://${dir}/gatehouse.db`;
+  const common = ['--db', db, '--issuer', issuer];
+  const callbacks = options.demoCallbacks ?? ['http://localhost:3000/callback'];
+  const initOut = execFileSync(
+    binary(),
+    ['init', ...common, '--demo', ...callbacks.flatMap((c) => ['--demo-callback', c])],
+    {
+      env: { ...process.env, GATEHOUSE_BOOTSTRAP_CLIENT_ID: MGMT_CLIENT_ID, GATEHOUSE_BOOTSTRAP_CLIENT_SECRET: MGMT_CLIENT_SECRET },
+      encoding: 'utf8',
+    },
+  );
+  const field = (label) => initOut.match(new RegExp(`${label}\\s+(\\S+)`))?.[1];
+  const tenant = {
+    dir,
+    db,
+    port,
+    issuer,
+    origin: `http://127.0.0.1:${port}`,
+    mgmtClientId: MGMT_CLIENT_ID,
+    mgmtClientSecret: MGMT_CLIENT_SECRET,
+    demoClientId: field('demo SPA client_id'),
+    demoUser: 'demo@example.com',
+    demoPassword: field('demo user password'),
+    cli(args) {
+      return execFileSync(binary(), [...args, ...common], { encoding: 'utf8' });
+    },
+  };
+  const child = spawn(binary(), ['serve', ...common, '--listen', `127.0.0.1:${port}`, '--threads', '2', '--log-level', 'warn'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...(options.env ?? {}) },
+  });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${tenant.origin}/healthz`);
+      if (r.ok) break;
+    } catch {}
+    if (child.exitCode !== null) throw new Error(`gatehouse serve exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('gatehouse serve did not become healthy');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  tenant.stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return tenant;
+}
+
+// Logs in through the hosted page like a browser without JavaScript: follows /authorize to the
+// login form, posts the credentials, returns the final redirect URL (with code or error).
+export async function browserLogin(authorizeUrl, username, password) {
+  const jar = new Map();
+  const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const remember = (res) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair.indexOf('=');
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+  };
+  const base = new URL(authorizeUrl);
+  let res = await fetch(authorizeUrl, { redirect: 'manual', headers: { cookie: cookieHeader() } });
+  remember(res);
+  let location = new URL(res.headers.get('location'), base);
+  if (!location.pathname.startsWith('/u/login')) return location.href;  // a session answered at once
+  res = await fetch(location, { headers: { cookie: cookieHeader() } });
+  remember(res);
+  const html = await res.text();
+  const field = (name) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1] ?? '';
+  res = await fetch(new URL('/u/login', base), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader() },
+    body: new URLSearchParams({ state: field('state'), csrf: field('csrf'), username, password }),
+  });
+  remember(res);
+  if (res.status !== 302) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return new URL(res.headers.get('location'), base).href;
+}
