@@ -99,6 +99,31 @@ expected<store::Client> load(Context& ctx) {
     return std::move(*c);
 }
 
+// Auth0's tenant flag enable_client_connections (default true): a new application is enabled for
+// every connection that exists when it is created, so it can log in at once. Best effort per
+// connection (a concurrent edit of one connection is retried, then that connection is skipped):
+// the client exists either way and PATCH /connections/{id}/clients can fix the rest.
+void enable_on_every_connection(Context& ctx, const std::string& client_id) {
+    auto conns = ctx.store.list_connections(store::Page{0, 100000}, {}, "");
+    if (!conns) return;
+    for (auto& listed : conns->items) {
+        std::optional<store::Connection> conn(std::move(listed));
+        for (int attempt = 0; attempt < 3 && conn; ++attempt) {
+            auto* e = conn->doc.if_contains("enabled_clients");
+            if (!e || !e->is_array()) e = &(conn->doc["enabled_clients"] = json::array());
+            auto& arr = e->get_array();
+            if (std::find(arr.begin(), arr.end(), json::value(client_id)) != arr.end()) break;
+            arr.emplace_back(client_id);
+            std::int64_t expected = conn->version;
+            conn->version = expected + 1;
+            conn->updated_at = util::unix_now();
+            if (ctx.store.update_connection(*conn, expected)) break;
+            auto fresh = ctx.store.get_connection(conn->id);
+            conn = fresh ? std::optional<store::Connection>(std::move(*fresh)) : std::nullopt;
+        }
+    }
+}
+
 }  // namespace
 
 ApiResponse list_clients(Context& ctx) {
@@ -185,6 +210,7 @@ ApiResponse create_client(Context& ctx) {
     c.created_at = c.updated_at = util::unix_now();
     if (auto r = ctx.store.create_client(c); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict));
+    enable_on_every_connection(ctx, c.client_id);
     auto o = client_to_json(c);
     if (!secret.empty()) o["client_secret"] = secret;
     return json_response(201, o);

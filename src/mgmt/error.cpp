@@ -17,6 +17,8 @@ constexpr std::array errors = {
     ErrorInfo{E::invalid_uri, 400, "Bad Request", "invalid_uri", "Path validation error"},
     ErrorInfo{E::operation_not_supported, 400, "Bad Request", "operation_not_supported",
               "The operation is not supported for this connection."},
+    ErrorInfo{E::missing_authentication, 401, "Unauthorized", "", "Missing authentication"},
+    ErrorInfo{E::invalid_token, 401, "Unauthorized", "", "Invalid token"},
     ErrorInfo{E::insufficient_scope, 403, "Forbidden", "insufficient_scope", "Insufficient scope"},
     ErrorInfo{E::inexistent_connection, 404, "Not Found", "inexistent_connection", "The connection does not exist"},
     ErrorInfo{E::inexistent_client, 404, "Not Found", "inexistent_client", "The client does not exist"},
@@ -37,6 +39,8 @@ constexpr std::array errors = {
     ErrorInfo{E::user_conflict, 409, "Conflict", "auth0_idp_error", "The user already exists."},
     ErrorInfo{E::precondition_failed, 412, "Precondition Failed", "precondition_failed",
               "The resource has been modified since it was read (If-Match does not match its ETag)"},
+    ErrorInfo{E::payload_too_large, 413, "Request Entity Too Large", "",
+              "Payload content length greater than maximum allowed: 1048576"},
     ErrorInfo{E::unsupported_media_type, 415, "Unsupported Media Type", "unsupported_media_type",
               "Unsupported Media Type"},
     ErrorInfo{E::internal_error, 500, "Internal Server Error", "internal_error", "Internal Server Error"},
@@ -61,11 +65,18 @@ ApiResponse render_error(const ApiError& e) {
     body["error"] = info.error;
     body["message"] = e.message.empty() ? info.message : std::string_view(e.message);
     if (!info.error_code.empty()) body["errorCode"] = info.error_code;
+    if (e.code == mgmt_errc::invalid_token) body["attributes"] = boost::json::object{{"error", body["message"]}};
     ApiResponse r;
     r.status = info.status;
     r.body = boost::json::serialize(body);
     r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    if (info.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
+}
+
+ApiResponse render_unauthorized(bool token_present, bool expired) {
+    if (!token_present) return render_error(make_error(mgmt_errc::missing_authentication));
+    return render_error(make_error(mgmt_errc::invalid_token, expired ? "Expired token" : ""));
 }
 
 }  // namespace gatehouse::mgmt

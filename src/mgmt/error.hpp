@@ -15,6 +15,8 @@ enum class mgmt_errc {
     invalid_query_string,        // 400: a query parameter is malformed
     invalid_uri,                 // 400: an id in the path has the wrong format
     operation_not_supported,     // 400: the operation makes no sense for this object (e.g. strategy)
+    missing_authentication,      // 401: no bearer token at all
+    invalid_token,               // 401: a bearer token that is malformed, badly signed, expired or for another API
     insufficient_scope,          // 403: the token lacks every scope the operation accepts
     inexistent_connection,       // 404
     inexistent_client,           // 404
@@ -29,6 +31,7 @@ enum class mgmt_errc {
     client_grant_conflict,       // 409: a grant for this client and audience exists
     user_conflict,               // 409: email or username taken in the connection
     precondition_failed,         // 412: If-Match does not match the current ETag
+    payload_too_large,           // 413: a body over the Management API's limit (1 MiB)
     unsupported_media_type,      // 415: a body that is neither JSON nor merge-patch JSON
     internal_error,              // 500: the store failed
 };
@@ -54,6 +57,13 @@ inline ApiError make_error(mgmt_errc code, std::string message = {}) { return Ap
 ApiError insufficient_scope(std::string_view scopes);
 
 // The response for `e`: status, JSON body, Content-Type (and Allow for 405 when given).
+// A 401 also carries `WWW-Authenticate: Bearer` and, for invalid_token, Auth0's
+// "attributes":{"error":<message>}.
 ApiResponse render_error(const ApiError& e);
+
+// The 401 of a request the HTTP layer could not authenticate: no bearer token at all
+// (`token_present` false) -> "Missing authentication"; a token that failed verification ->
+// "Invalid token", or "Expired token" when `expired`. Never says more about why a token failed.
+ApiResponse render_unauthorized(bool token_present, bool expired = false);
 
 }  // namespace gatehouse::mgmt

@@ -34,5 +34,30 @@ TEST(ErrorTable, Auth0Wording) {
     EXPECT_EQ(s.at("errorCode"), "insufficient_scope");
 }
 
+TEST(ErrorTable, UnauthorizedBodies) {
+    auto missing = render_unauthorized(false);
+    EXPECT_EQ(missing.status, 401);
+    EXPECT_EQ(missing.body, R"({"statusCode":401,"error":"Unauthorized","message":"Missing authentication"})");
+    auto invalid = render_unauthorized(true);
+    EXPECT_EQ(invalid.status, 401);
+    EXPECT_EQ(
+        invalid.body,
+        R"({"statusCode":401,"error":"Unauthorized","message":"Invalid token","attributes":{"error":"Invalid token"}})");
+    auto expired = boost::json::parse(render_unauthorized(true, true).body);
+    EXPECT_EQ(expired.at("message"), "Expired token");
+    EXPECT_EQ(expired.at("attributes").at("error"), "Expired token");
+    for (const auto* r : {&missing, &invalid}) {
+        bool www = false;
+        for (const auto& [k, v] : r->headers) www = www || (k == "WWW-Authenticate" && v == "Bearer");
+        EXPECT_TRUE(www);
+    }
+}
+
+TEST(ErrorTable, PayloadTooLarge) {
+    auto b = boost::json::parse(render_error(make_error(mgmt_errc::payload_too_large)).body);
+    EXPECT_EQ(b.at("statusCode"), 413);
+    EXPECT_EQ(b.at("error"), "Request Entity Too Large");
+}
+
 }  // namespace
 }  // namespace gatehouse::mgmt

@@ -48,6 +48,25 @@ TEST_F(ClientsApi, PublicAppTypesDefaultToNoClientAuthentication) {
     EXPECT_EQ(m2m.at("grant_types"), json::array{"client_credentials"});
 }
 
+// Auth0's tenant flag enable_client_connections (default true): a new application is enabled for
+// every connection that already exists, so it can log in at once; later connections start empty.
+TEST_F(ClientsApi, NewClientIsEnabledForEveryExistingConnection) {
+    auto db = create_connection(R"({"name":"db","strategy":"auth0"})");
+    auto wp = create_connection(R"({"name":"wp","strategy":"wordpress","enabled_clients":["other"]})");
+    auto before = call("GET", "/connections/" + wp);
+    auto created = body(call("POST", "/clients", R"({"name":"New","app_type":"spa"})"));
+    auto id = std::string(created.at("client_id").as_string());
+    EXPECT_EQ(body(call("GET", "/connections/" + db)).at("enabled_clients"), json::array{json::string(id)});
+    auto after = call("GET", "/connections/" + wp);
+    EXPECT_EQ(body(after).at("enabled_clients"), (json::array{"other", json::string(id)}));
+    EXPECT_NE(header(after, "ETag"), header(before, "ETag"));  // a real change of the connection
+    auto later = create_connection(R"({"name":"later","strategy":"wordpress"})");
+    EXPECT_EQ(body(call("GET", "/connections/" + later)).at("enabled_clients"), json::array());
+    // A failed create touches no connection.
+    expect_error(call("POST", "/clients", R"({"name":5})"), 400, "invalid_body");
+    EXPECT_EQ(body(call("GET", "/connections/" + db)).at("enabled_clients").as_array().size(), 1u);
+}
+
 TEST_F(ClientsApi, ListEnvelopeUpdateDeleteAndErrors) {
     for (int i = 0; i < 3; ++i) call("POST", "/clients", R"({"name":"c)" + std::to_string(i) + R"("})");
     auto list = body(call("GET", "/clients", {}, {{"page", "0"}, {"per_page", "2"}, {"include_totals", "true"}}));
