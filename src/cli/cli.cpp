@@ -2,6 +2,7 @@
 
 #include "cli/tenant.hpp"
 #include "connections/database.hpp"
+#include "connections/upstream_client.hpp"
 #include "http/endpoints/endpoints.hpp"
 #include "http/server.hpp"
 #include "mgmt/mgmt.hpp"
@@ -12,6 +13,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/url.hpp>
 
 #include <condition_variable>
@@ -72,7 +74,11 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     mgmt::ManagementApi management(*tenant.store, {tenant.config.issuer, tenant.config.secret_hash_key});
     http::Metrics metrics;
     http::Router router;
-    http::Services services{catalog, authorization, tokens, management, metrics};
+    auto threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    boost::asio::thread_pool blocking{static_cast<std::size_t>(threads)};
+    connections::UpstreamClient upstream;  // federation's HTTP client; runs on the server's I/O threads
+    oauth::FederationService federation(catalog, *tenant.store, authorization, upstream);
+    http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation};
     http::register_endpoints(router, services);
     if (catalog.keys()->signers.empty()) throw std::runtime_error("no usable signing key (wrong master key?)");
 
@@ -101,12 +107,14 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
                  options.tls_cert.empty() ? "http" : "https", server_options.host, server.port(), tenant.config.issuer,
                  server_options.threads, ms);
     server.run();
+    upstream.close_idle();  // pooled sockets belong to the server's io_context: close them before it goes
     {
         std::lock_guard lock(purge_mutex);
         stopping = true;
     }
     purge_wake.notify_all();
     purger.join();
+    blocking.join();
     spdlog::info("gatehouse stopped");
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "http/endpoints/endpoints.hpp"
 
 #include "http/cors.hpp"
+#include "http/endpoints/federation_endpoints.hpp"
 #include "http/endpoints/pages.hpp"
 #include "http/endpoints/render.hpp"
 #include "http/parse.hpp"
@@ -8,6 +9,8 @@
 #include "util/util.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/url.hpp>
 
 #include <chrono>
@@ -58,10 +61,10 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
 
     void register_all(Router& r) {
         using bhttp::verb;
-        r.add(verb::get, "/.well-known/openid-configuration", bind(&Endpoints::discovery));
+        r.add(verb::get, "/.well-known/openid-configuration", bind_inline(&Endpoints::discovery));
         r.add(verb::get, "/.well-known/jwks.json", bind(&Endpoints::jwks));
-        r.add(verb::options, "/.well-known/openid-configuration", bind(&Endpoints::public_preflight));
-        r.add(verb::options, "/.well-known/jwks.json", bind(&Endpoints::public_preflight));
+        r.add(verb::options, "/.well-known/openid-configuration", bind_inline(&Endpoints::public_preflight));
+        r.add(verb::options, "/.well-known/jwks.json", bind_inline(&Endpoints::public_preflight));
         r.add(verb::get, "/authorize", bind(&Endpoints::authorize));
         r.add(verb::get, "/u/login", bind(&Endpoints::login_page));
         r.add(verb::post, "/u/login", bind(&Endpoints::login_submit));
@@ -77,8 +80,8 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         r.add(verb::get, "/v2/logout", bind(&Endpoints::logout));
         r.add(verb::get, "/oidc/logout", bind(&Endpoints::logout));
         r.add(verb::get, "/healthz", bind(&Endpoints::healthz));
-        r.add(verb::get, "/metrics", bind(&Endpoints::metrics));
-        r.add(verb::get, "/assets/gatehouse.css", bind(&Endpoints::stylesheet));
+        r.add(verb::get, "/metrics", bind_inline(&Endpoints::metrics));
+        r.add(verb::get, "/assets/gatehouse.css", bind_inline(&Endpoints::stylesheet));
         r.add(verb::get, "/demo/callback", bind(&Endpoints::demo_callback));
         for (auto v : {verb::get, verb::post, verb::patch, verb::put, verb::delete_})
             r.add_prefix(v, "/api/v2/", bind(&Endpoints::management));
@@ -86,8 +89,19 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
 
   private:
     using Method = Response (Endpoints::*)(RequestContext&);
-    // Each handler shares ownership of the endpoints, so the router keeps them alive.
+    // Each handler shares ownership of the endpoints, so the router keeps them alive. The handler
+    // body runs on the blocking pool; the connection's coroutine resumes on its own executor after.
     Handler bind(Method m) {
+        return [self = shared_from_this(), m](RequestContext& ctx) -> net::awaitable<Response> {
+            auto io = co_await net::this_coro::executor;
+            co_await net::post(self->s_.blocking.get_executor(), net::use_awaitable);
+            auto res = ((*self).*m)(ctx);
+            co_await net::post(io, net::use_awaitable);
+            co_return res;
+        };
+    }
+    // For handlers that touch nothing but memory: no thread hop.
+    Handler bind_inline(Method m) {
         return [self = shared_from_this(), m](RequestContext& ctx) -> net::awaitable<Response> {
             co_return ((*self).*m)(ctx);
         };
@@ -225,7 +239,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
             res = result ? json_response(bhttp::status::ok, *result)
                          : render_oauth_error(result.error(), creds->via_basic);
             if (result)
-                s_.metrics.observe("gatehouse_token_issuance_seconds",
+                s_.metrics.observe("token_issuance",
                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
         cors_for_client(ctx, res, ctx.log_client_id);
@@ -365,6 +379,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
 
 void register_endpoints(Router& router, Services& services) {
     std::make_shared<Endpoints>(services)->register_all(router);
+    register_federation_endpoints(router, services);
 }
 
 }  // namespace gatehouse::http

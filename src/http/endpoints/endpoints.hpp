@@ -3,7 +3,10 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "mgmt/mgmt.hpp"
+#include "oauth/federation.hpp"
 #include "oauth/oauth.hpp"
+
+#include <boost/asio/thread_pool.hpp>
 
 namespace gatehouse::http {
 
@@ -14,6 +17,10 @@ struct Services {
     oauth::TokenService& tokens;
     mgmt::ManagementApi& management;
     Metrics& metrics;
+    // Where handlers run domain code that may block on the store (a PostgreSQL round trip, a
+    // SQLite write, an argon2 hash), so the I/O threads only ever parse and write.
+    boost::asio::thread_pool& blocking;
+    oauth::FederationService* federation = nullptr;  // upstream logins; null = federated connections unusable
 };
 
 // Registers every public route of Gatehouse. Handlers are thin: parse the wire, call one domain
