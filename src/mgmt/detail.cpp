@@ -70,6 +70,12 @@ expected<json::object> parse_body(const ApiRequest& req, bool* merge_patch) {
     std::string type = ct.empty() ? std::string("application/json") : std::string(ct);
     std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return char(std::tolower(c)); });
     bool merge = type == "application/merge-patch+json";
+    // Merge-patch only where the caller says it means something (PATCH of a connection): elsewhere
+    // it would silently get replace semantics, or create an object from a patch document.
+    if (merge && !merge_patch)
+        return make_error(mgmt_errc::unsupported_media_type,
+                          "Unsupported Media Type: application/merge-patch+json is accepted by PATCH "
+                          "/connections/{id} only");
     if (!merge && type != "application/json") return make_error(mgmt_errc::unsupported_media_type);
     if (merge_patch) *merge_patch = merge;
     boost::system::error_code ec;

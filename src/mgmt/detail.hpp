@@ -48,7 +48,8 @@ std::string query_error(std::string_view what, std::string_view property = {});
 std::string_view type_name(const json::value&);
 
 // The body as a JSON object: invalid JSON, another content type or another JSON type is an error.
-// `merge_patch` (optional) is set when the body is application/merge-patch+json.
+// `merge_patch` (optional) is set when the body is application/merge-patch+json; without it a
+// merge-patch body is refused (415).
 expected<json::object> parse_body(const ApiRequest&, bool* merge_patch = nullptr);
 
 // Checks one body against a small schema; the first failure wins.

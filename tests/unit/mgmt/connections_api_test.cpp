@@ -181,6 +181,20 @@ TEST_F(ConnectionsApi, MergePatchKeepsWhatItDoesNotMention) {
     EXPECT_EQ(body(call("GET", "/connections/" + id)).at("options").at("client_id"), "wp2");
 }
 
+// Merge-patch means something only for PATCH /connections/{id}: elsewhere it is 415, never a create
+// from a patch document or a silent replace.
+TEST_F(ConnectionsApi, MergePatchOnlyWhereItMeansSomething) {
+    const std::string mp = "application/merge-patch+json";
+    expect_error(call("POST", "/connections", R"({"name":"mp","strategy":"auth0"})", {}, mp), 415,
+                 "unsupported_media_type");
+    EXPECT_EQ(body(call("GET", "/connections")).as_array().size(), 0u);
+    auto client = body(call("POST", "/clients", R"({"name":"c"})"));
+    auto cid = std::string(client.at("client_id").as_string());
+    expect_error(call("PATCH", "/clients/" + cid, R"({"name":"renamed"})", {}, mp), 415, "unsupported_media_type");
+    EXPECT_EQ(body(call("GET", "/clients/" + cid)).at("name"), "c");
+    expect_error(call("POST", "/clients", R"({"name":"c2"})", {}, mp), 415, "unsupported_media_type");
+}
+
 TEST_F(ConnectionsApi, PatchRefusesNameAndStrategy) {
     auto id = create_connection(wordpress);
     auto msg =
