@@ -242,6 +242,25 @@ test('upstream_params: every rejection is 400 naming the key, and nothing is sto
       assert.ok(r.body.message.includes(`upstream_params.${key}`), `${method} ${JSON.stringify(up)}: ${r.body.message}`);
     }
   }
+  // The same rules for every federated strategy, on create.
+  const federated = {
+    wordpress: { client_id: 'w' },
+    twitter: { client_id: 't' },
+    oidc: { client_id: 'o', issuer: 'https://op.example.com/', authorization_endpoint: 'https://op.example.com/a' },
+    oauth2: { client_id: 'c', authorizationURL: 'https://idp.example.com/a', tokenURL: 'https://idp.example.com/t' },
+  };
+  for (const [strategy, opts] of Object.entries(federated)) {
+    for (const [up, key] of [[{ screen_name: { alias: 'email' } }, 'screen_name'], [{ nonce: { value: 'n' } }, 'nonce'], [{ blog: { value: 1 } }, 'blog']]) {
+      const r = await api('POST', '/connections', { body: { name: unique(strategy), strategy, options: { ...opts, upstream_params: up } } });
+      assertAuth0Error(r, 400, 'invalid_body');
+      assert.ok(r.body.message.includes(`upstream_params.${key}`), `${strategy}: ${r.body.message}`);
+    }
+    const ok = await api('POST', '/connections', { body: { name: unique(strategy), strategy, options: { ...opts, upstream_params: { login_hint: { alias: 'login_hint' }, ui: { value: 'x' }, gone: null } } } });
+    assert.equal(ok.status, 201, `${strategy}: ${ok.text}`);
+    const u = await previewUrl(ok.body.id, '?login_hint=h%40x.y');
+    assert.equal(u.searchParams.get('login_hint'), 'h@x.y', strategy);
+    assert.equal(u.searchParams.get('ui'), 'x', strategy);
+  }
   assertAuth0Error(await api('PATCH', `/connections/${base.body.id}`, { body: { options: options('x') } }), 400, 'invalid_body', /upstream_params/);
   assertAuth0Error(await api('PATCH', `/connections/${base.body.id}`, { body: { options: options([]) } }), 400, 'invalid_body', /upstream_params/);
   // A database connection refuses upstream_params altogether.
