@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# `make bench`: Gatehouse under load beside its limit (openssl speed) and a peer (node oidc-provider).
+# Usage: bench/run.sh [build-dir]. Prints one markdown table and writes it to bench/results/latest.md.
+# Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (wrk, 32),
+# BENCH_RT_CONNECTIONS (load driver, 16), BENCH_OPENSSL_SECONDS (5), BENCH_SERVER_CORE (0),
+# BENCH_CLIENT_CORE (1), BENCH_NO_PEER=1 (skip oidc-provider). Quick run: BENCH_DURATION=2 BENCH_WARMUP=1.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=${1:-build}
+[[ $build = /* ]] || build="$root/$build"
+BIN="$build/gatehouse"
+LOADGEN=${BENCH_LOADGEN:-"$build/bench/gatehouse_loadgen"}
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+CONNS=${BENCH_CONNECTIONS:-32}
+RT_CONNS=${BENCH_RT_CONNECTIONS:-16}
+SSL_SECONDS=${BENCH_OPENSSL_SECONDS:-5}
+SCORE=${BENCH_SERVER_CORE:-0}
+CCORE=${BENCH_CLIENT_CORE:-1}
+LUA="$here/wrk/request.lua"
+
+for tool in wrk taskset openssl curl node; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh build bench)" >&2; exit 1; }
+done
+[[ -x $BIN ]] || { echo "bench: $BIN not built (make build)" >&2; exit 1; }
+if [[ ! -x $LOADGEN ]]; then cmake --build "$build" --target gatehouse_loadgen; fi
+
+work=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+log() { echo "bench: $*" >&2; }
+
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+jget() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{const v=JSON.parse(d);const r=eval("v"+process.argv[1]);console.log(r===undefined?"":r)})' "$1"; }
+rss_kib() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
+fmt_int() { LC_ALL=C printf "%'.0f" "$1" 2>/dev/null | sed 's/,/,/g'; }
+mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
+
+# Samples the server's RSS every 50 ms into $work/rss.max until $work/rss.stop appears.
+start_rss_sampler() {
+    local pid=$1
+    rm -f "$work/rss.stop"
+    echo 0 >"$work/rss.max"
+    (
+        max=0
+        while [[ ! -e $work/rss.stop ]]; do
+            v=$(awk '/^VmRSS:/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+            ((v > max)) && max=$v
+            sleep 0.05
+        done
+        echo "$max" >"$work/rss.max"
+    ) &
+    sampler=$!
+}
+stop_rss_sampler() { touch "$work/rss.stop"; wait "$sampler" 2>/dev/null || true; R_rss=$(cat "$work/rss.max"); }
+
+# measure <server-pid> <result-var-prefix> <command...>: runs the load command pinned to the client
+# core while sampling the server. Sets R_rate R_p50 R_p99 R_errors R_rss (KiB) R_lcpu R_scpu (%).
+measure() {
+    local spid=$1; shift
+    local before after t0 t1
+    start_rss_sampler "$spid"
+    before=$(cpu_ticks "$spid")
+    t0=$(date +%s%N)
+    local TIMEFORMAT='%U %S %R'
+    { time taskset -c "$CCORE" "$@" >"$work/out.json" 2>"$work/out.err"; } 2>"$work/time" || true
+    t1=$(date +%s%N)
+    after=$(cpu_ticks "$spid")
+    stop_rss_sampler
+    local line
+    line=$(grep '^{' "$work/out.json" | tail -1 || true)
+    if [[ -z $line ]]; then
+        log "load command failed: $* :: $(head -c 400 "$work/out.json" "$work/out.err")"
+        R_rate=0 R_p50=0 R_p99=0 R_errors=-1
+    else
+        R_rate=$(jget .rate <<<"$line")
+        R_p50=$(jget .p50_ms <<<"$line")
+        R_p99=$(jget .p99_ms <<<"$line")
+        R_errors=$(jget .errors <<<"$line")
+        if [[ $line == *last_error* && $R_errors != 0 ]]; then log "errors: $(jget .last_error <<<"$line")"; fi
+    fi
+    R_lcpu=$(awk '{ if ($3 > 0) printf "%.0f", 100 * ($1 + $2) / $3; else print 0 }' "$work/time")
+    R_scpu=$(awk -v a="$before" -v b="$after" -v t="$CLK_TCK" -v ns=$((t1 - t0)) \
+        'BEGIN{ printf "%.0f", 100 * (b - a) / t / (ns / 1e9) }')
+}
+
+# wrk_run <server-pid> <url> [METHOD BODY AUTH]: warm-up, then the measured run.
+wrk_run() {
+    local spid=$1 url=$2
+    export BENCH_METHOD=${3:-GET} BENCH_BODY=${4:-} BENCH_AUTH=${5:-}
+    taskset -c "$CCORE" wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s "$LUA" "$url" >/dev/null 2>&1 || true
+    measure "$spid" wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$LUA" "$url"
+}
+
+# loadgen_run <server-pid> <args...> (the driver warms up itself).
+loadgen_run() {
+    local spid=$1; shift
+    measure "$spid" "$LOADGEN" run --warmup "$WARMUP" --duration "$DURATION" "$@"
+}
+
+# start_server <name> <probe-port> <probe-path> <command...>: starts it on the server core, sets
+# S_pid, S_start_ms (start to first 200 answer) and, 1 s later, S_idle_kib.
+start_server() {
+    local name=$1 port=$2 path=$3; shift 3
+    local t0
+    t0=$(date +%s%N)
+    taskset -c "$SCORE" "$@" >"$work/$name.log" 2>&1 &
+    S_pid=$!
+    pids+=("$S_pid")
+    S_start_ms=$(taskset -c "$CCORE" "$LOADGEN" probe --port "$port" --path "$path" --since-ns "$t0") ||
+        { log "$name did not start: $(tail -5 "$work/$name.log")"; exit 1; }
+    sleep 1
+    S_idle_kib=$(rss_kib "$S_pid")
+}
+
+rows=()  # scenario | Gatehouse | p50 | p99 | RSS | peer | p50 | p99 | RSS | GH/peer | GH % of openssl | loadgen CPU | server CPU
+add_row() { local IFS='|'; rows+=("| $* |"); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2fx", a / b; else print "—" }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.0f%%", 100 * a / b; else print "—" }'; }
+rate() { local r; r=$(fmt_int "$1"); echo "$r $2"; }
+ms() { awk -v v="$1" 'BEGIN{ printf (v < 10 ? "%.2f" : "%.1f"), v }'; }
+
+# ---------------------------------------------------------------------------------------- limit
+log "openssl speed (${SSL_SECONDS}s per operation, core $SCORE)"
+ssl_rate() {
+    taskset -c "$SCORE" openssl speed -seconds "$SSL_SECONDS" -multi 1 "$1" 2>/dev/null | awk -v pat="$2" '$0 ~ pat {v=$(NF-1)} END{print v+0}'
+}
+SSL_RS256=$(ssl_rate rsa2048 '^rsa 2048 bits')
+SSL_ES256=$(ssl_rate ecdsap256 'ecdsa \\(nistp256\\)')
+SSL_EDDSA=$(ssl_rate ed25519 'EdDSA \\(Ed25519\\)')
+
+# ------------------------------------------------------------------------------------ gatehouse
+MGMT_ID=benchMgmtClient00000000000000000
+MGMT_SECRET=bench-management-secret-0123456789abcdefghijklmnopqrstuvwxyzABCD
+GH_PORT=$(free_port)
+GH="http://127.0.0.1:$GH_PORT"
+common=(--db "sqlite://$work/gatehouse.db" --issuer "$GH/")
+log "gatehouse init + serve on core $SCORE (port $GH_PORT)"
+init_out=$(GATEHOUSE_BOOTSTRAP_CLIENT_ID=$MGMT_ID GATEHOUSE_BOOTSTRAP_CLIENT_SECRET=$MGMT_SECRET \
+    "$BIN" init "${common[@]}" --demo --demo-callback http://localhost:3000/callback)
+DEMO_ID=$(awk '/demo SPA client_id/{print $NF}' <<<"$init_out")
+DEMO_PASSWORD=$(awk '/demo user password/{print $4}' <<<"$init_out")
+start_server gatehouse "$GH_PORT" /.well-known/openid-configuration \
+    "$BIN" serve "${common[@]}" --listen "127.0.0.1:$GH_PORT" --threads 1 --log-level warn
+GH_PID=$S_pid GH_START=$S_start_ms GH_IDLE=$S_idle_kib
+
+mgmt_token=$(curl -sf "$GH/oauth/token" -d grant_type=client_credentials -d "client_id=$MGMT_ID" \
+    -d "client_secret=$MGMT_SECRET" --data-urlencode "audience=$GH/api/v2/" | jget .access_token)
+api() { curl -sf -X "$1" "$GH/api/v2/$2" -H "authorization: Bearer $mgmt_token" -H 'content-type: application/json' ${3:+-d "$3"}; }
+declare -A AUD
+for alg in RS256 ES256 EdDSA; do
+    AUD[$alg]="https://bench-$alg.example/"
+    api POST resource-servers "{\"name\":\"bench $alg\",\"identifier\":\"${AUD[$alg]}\",\"signing_alg\":\"$alg\",\"token_lifetime\":86400}" >/dev/null
+    api POST client-grants "{\"client_id\":\"$MGMT_ID\",\"audience\":\"${AUD[$alg]}\",\"scope\":[]}" >/dev/null
+done
+CONN_ID=$(api GET connections | jget '[0].id')
+rt_common=(--port "$GH_PORT" --client-id "$DEMO_ID" --username demo@example.com --password "$DEMO_PASSWORD")
+user_at=$("$LOADGEN" once "${rt_common[@]}" --scope "openid profile email" | jget .access_token)
+cc_body() { echo "grant_type=client_credentials&client_id=$MGMT_ID&client_secret=$MGMT_SECRET&audience=$(node -p 'encodeURIComponent(process.argv[1])' "$1")"; }
+for alg in RS256 ES256 EdDSA; do  # each audience answers before the run starts
+    curl -sf "$GH/oauth/token" -d "$(cc_body "${AUD[$alg]}")" | jget .access_token | cut -d. -f1 | grep -q . ||
+        { log "no $alg token"; exit 1; }
+done
+
+declare -A G  # G[key.field]
+keep() { G[$1.rate]=$R_rate G[$1.p50]=$R_p50 G[$1.p99]=$R_p99 G[$1.rss]=$R_rss G[$1.lcpu]=$R_lcpu G[$1.scpu]=$R_scpu G[$1.err]=$R_errors; log "$1: $R_rate/s p50 $R_p50 ms p99 $R_p99 ms errors $R_errors (server CPU $R_scpu%, loadgen $R_lcpu%)"; }
+
+log "gatehouse scenarios (${WARMUP}s warm-up + ${DURATION}s each)"
+wrk_run "$GH_PID" "$GH/healthz"; keep gh.static
+loadgen_run "$GH_PID" --port "$GH_PORT" --scenario get --path /healthz --connections "$RT_CONNS"; keep gh.static_lg
+wrk_run "$GH_PID" "$GH/.well-known/openid-configuration"; keep gh.discovery
+wrk_run "$GH_PID" "$GH/.well-known/jwks.json"; keep gh.jwks
+for alg in RS256 ES256 EdDSA; do
+    wrk_run "$GH_PID" "$GH/oauth/token" POST "$(cc_body "${AUD[$alg]}")"; keep "gh.cc_$alg"
+done
+loadgen_run "$GH_PID" "${rt_common[@]}" --scenario code --connections "$RT_CONNS"; keep gh.code
+loadgen_run "$GH_PID" "${rt_common[@]}" --scenario login --connections 4; keep gh.login
+loadgen_run "$GH_PID" "${rt_common[@]}" --scenario refresh --scope "openid offline_access" --connections "$RT_CONNS"; keep gh.refresh
+wrk_run "$GH_PID" "$GH/userinfo" GET "" "Bearer $user_at"; keep gh.userinfo
+wrk_run "$GH_PID" "$GH/api/v2/connections/$CONN_ID" GET "" "Bearer $mgmt_token"; keep gh.mgmt
+kill "$GH_PID"; wait "$GH_PID" 2>/dev/null || true
+
+# ------------------------------------------------------------------------------- oidc-provider
+if [[ ${BENCH_NO_PEER:-0} != 1 ]]; then
+    OP_PORT=$(free_port)
+    OP="http://127.0.0.1:$OP_PORT"
+    log "oidc-provider on core $SCORE (port $OP_PORT)"
+    start_server oidc-provider "$OP_PORT" /.well-known/openid-configuration node "$here/oidc-peer.mjs" "$OP_PORT"
+    OP_PID=$S_pid OP_START=$S_start_ms OP_IDLE=$S_idle_kib
+    op_cc="grant_type=client_credentials&client_id=bench-m2m&client_secret=bench-m2m-secret-0123456789abcdefghijklmnopqrstuvwxyz0123&resource=https%3A%2F%2Fapi.bench.example%2F"
+    curl -sf "$OP/token" -d "$op_cc" | jget .access_token | grep -q . || { log "oidc-provider: no token"; exit 1; }
+    wrk_run "$OP_PID" "$OP/.well-known/openid-configuration"; keep op.discovery
+    wrk_run "$OP_PID" "$OP/jwks"; keep op.jwks
+    wrk_run "$OP_PID" "$OP/token" POST "$op_cc"; keep op.cc_RS256
+    loadgen_run "$OP_PID" --port "$OP_PORT" --client-id bench-spa --authorize-path /auth --token-path /token \
+        --login-path /interaction/ --scenario code --connections "$RT_CONNS"; keep op.code
+    kill "$OP_PID"; wait "$OP_PID" 2>/dev/null || true
+fi
+
+# ------------------------------------------------------------------------------------- the table
+cell() { # <key> <unit>: rate p50 p99 rss cells, or dashes
+    if [[ -n ${G[$1.rate]:-} ]]; then
+        local e=""; [[ ${G[$1.err]} != 0 ]] && e=" (${G[$1.err]} errors)"
+        echo "$(rate "${G[$1.rate]}" "$2")$e | $(ms "${G[$1.p50]}") | $(ms "${G[$1.p99]}") | $(mib "${G[$1.rss]}")"
+    else echo "— | — | — | —"; fi
+}
+row() { # <label> <gh-key> <peer-key or -> <unit> <openssl limit or -> <note>
+    local label=$1 gk=$2 pk=$3 unit=$4 limit=$5
+    local vs="—" ofssl="—"
+    [[ $pk != - && -n ${G[$pk.rate]:-} ]] && vs=$(ratio "${G[$gk.rate]}" "${G[$pk.rate]}")
+    [[ $limit != - ]] && ofssl="$(pct "${G[$gk.rate]}" "$limit") of $(fmt_int "$limit")"
+    local peer="— | — | — | —"; [[ $pk != - ]] && peer=$(cell "$pk" "$unit")
+    rows+=("| $label | $(cell "$gk" "$unit") | $peer | $vs | $ofssl | ${G[$gk.scpu]}% / ${G[$gk.lcpu]}% |")
+}
+row "static GET /healthz (wrk)" gh.static - req/s -
+row "static GET /healthz (load driver)" gh.static_lg - req/s -
+row "discovery GET" gh.discovery op.discovery req/s -
+row "JWKS GET" gh.jwks op.jwks req/s -
+row "client_credentials RS256" gh.cc_RS256 op.cc_RS256 tokens/s "$SSL_RS256"
+row "client_credentials ES256" gh.cc_ES256 - tokens/s "$SSL_ES256"
+row "client_credentials EdDSA" gh.cc_EdDSA - tokens/s "$SSL_EDDSA"
+row "code + PKCE round trip, existing session (2 req)" gh.code op.code "round trips/s" -
+row "password login round trip (4 req, argon2id)" gh.login - "logins/s" -
+row "refresh_token rotation" gh.refresh - tokens/s -
+row "/userinfo, JWT access token" gh.userinfo - req/s -
+row "Management API GET connection" gh.mgmt - req/s -
+rows+=("| openssl speed, one core (the limit) | RS256 $(fmt_int "$SSL_RS256") / ES256 $(fmt_int "$SSL_ES256") / EdDSA $(fmt_int "$SSL_EDDSA") signs/s | | | | | | | | | | |")
+rows+=("| idle RSS (MiB) / start to first answer (ms) | $(mib "$GH_IDLE") MiB / $GH_START ms | | | | ${OP_IDLE:+$(mib "$OP_IDLE") MiB / $OP_START ms} | | | | | | |")
+
+cpu_model=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
+mem=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (+ uncommitted changes)" || true)
+{
+    echo "# Gatehouse bench — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty"
+    echo
+    echo "Machine: $cpu_model, $(nproc) cores, $mem RAM; $(uname -sr). Server pinned to core $SCORE with \`--threads 1\`" \
+         "(oidc-provider: node on the same core), load generator on core $CCORE; loopback;" \
+         "${WARMUP}s warm-up + ${DURATION}s per scenario; wrk -t1 -c$CONNS, load driver $RT_CONNS connections (login: 4)." \
+         "RSS = server's peak VmRSS during the run. CPU = server / load generator, % of one core."
+    echo
+    echo "| scenario | Gatehouse | p50 ms | p99 ms | RSS MiB | oidc-provider 9.13.3 | p50 ms | p99 ms | RSS MiB | Gatehouse / peer | % of openssl speed | CPU server / loadgen |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${rows[@]}"
+} >"$work/table.md"
+mkdir -p "$here/results"
+cp "$work/table.md" "$here/results/latest.md"
+cat "$work/table.md"
