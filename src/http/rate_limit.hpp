@@ -1,0 +1,75 @@
+// RateLimiter: a thread-safe keyed token bucket with bounded memory, for throttling logins and token
+// requests per IP, per user and per client (spec §7).
+//
+// Each key ("ip:203.0.113.7", "user:alice@example.com", "client:abc", ...) has a bucket holding up
+// to `burst` tokens that refills continuously at `per_second`; a request costs one token (or `cost`).
+// A key never seen, or idle long enough to refill, behaves as a full bucket, so forgetting such keys
+// loses nothing: memory stays bounded by evicting them first, and only when more than `max_keys`
+// keys are all active does the least recently used one go (it then starts over with a full bucket:
+// under a flood of distinct keys the limiter fails open for the oldest ones rather than growing).
+//
+// Usage (one limiter per policy, shared by every handler thread):
+//
+//     http::RateLimiter per_ip({.burst = 30, .per_second = 0.5});
+//     if (auto d = per_ip.acquire("ip:" + ctx.remote_ip); !d)
+//         co_return too_many_requests(d.retry_after);   // 429 with "Retry-After: <seconds>"
+//
+// For "per user on failed logins": check() before verifying the password (does not consume), then
+// acquire() only when the password was wrong, and reset() after a success.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace gatehouse::http {
+
+struct RateLimitOptions {
+    double burst = 10;               // bucket capacity: requests allowed back to back (> 0)
+    double per_second = 1;           // refill rate: the sustained requests per second (> 0)
+    std::size_t max_keys = 100'000;  // memory bound over all keys (~100-200 bytes each, plus the key)
+};
+
+struct RateDecision {
+    bool allowed = true;
+    // When denied: whole seconds until the request would be allowed (>= 1), the Retry-After value
+    // (RFC 9110 §10.2.3). 0 when allowed.
+    std::int64_t retry_after = 0;
+    explicit operator bool() const noexcept { return allowed; }
+};
+
+class RateLimiter {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    // Throws std::invalid_argument for burst or per_second not > 0, or max_keys == 0.
+    explicit RateLimiter(RateLimitOptions options = {});
+    ~RateLimiter();
+    RateLimiter(const RateLimiter&) = delete;
+    RateLimiter& operator=(const RateLimiter&) = delete;
+
+    // Takes `cost` tokens from key's bucket if it has them (allowed), else takes nothing (denied,
+    // with the wait until it will have them; a cost above `burst` is always denied). Keys of any
+    // length and content are fine: long keys are stored as their SHA-256.
+    RateDecision acquire(std::string_view key, double cost = 1);
+    RateDecision acquire(std::string_view key, Clock::time_point now, double cost = 1);  // for tests
+
+    // What acquire() would answer, without taking anything.
+    RateDecision check(std::string_view key, double cost = 1) const;
+    RateDecision check(std::string_view key, Clock::time_point now, double cost = 1) const;
+
+    // Forgets the key: its next request sees a full bucket (e.g. after a successful login).
+    void reset(std::string_view key);
+
+    // Keys currently remembered (<= max_keys). For tests and metrics.
+    std::size_t size() const;
+
+    struct impl;
+
+  private:
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace gatehouse::http
