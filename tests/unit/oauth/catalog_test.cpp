@@ -1,5 +1,5 @@
-#include "mgmt/bootstrap.hpp"
 #include "oauth/catalog.hpp"
+#include "mgmt/bootstrap.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,8 @@ struct Tenant {
     TenantConfig config{.issuer = "http://127.0.0.1:8080/", .secret_hash_key = "k", .master_key = std::string(32, 'm')};
     mgmt::BootstrapResult boot;
     Tenant() {
-        mgmt::BootstrapOptions options{config.issuer, config.secret_hash_key, {}, {}, true, {"http://localhost:3000/cb"}};
+        mgmt::BootstrapOptions options{config.issuer, config.secret_hash_key,      {}, {},
+                                       true,          {"http://localhost:3000/cb"}};
         boot = mgmt::bootstrap_tenant(*store, options).value();
     }
 };

@@ -1,0 +1,178 @@
+// TokenService and AuthorizationService driven directly (no HTTP), with a real SQLite store and
+// explicit clocks, for what the wire tests cannot reach in reasonable time (expiry) or cannot see
+// (which branch refused a request).
+#include "connections/database.hpp"
+#include "jose/jose.hpp"
+#include "mgmt/bootstrap.hpp"
+#include "oauth/oauth.hpp"
+#include "util/util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+namespace gatehouse::oauth {
+namespace {
+
+constexpr std::int64_t kNow = 1'800'000'000;
+
+struct World {
+    std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
+    TenantConfig config{.issuer = "http://127.0.0.1:8080/", .secret_hash_key = "k", .master_key = std::string(32, 'm')};
+    mgmt::BootstrapResult boot;
+    std::unique_ptr<Catalog> catalog;
+    std::unique_ptr<AuthorizationService> authz;
+    std::unique_ptr<TokenService> tokens;
+    store::User user;
+
+    World() {
+        boot = mgmt::bootstrap_tenant(
+                   *store, {config.issuer, config.secret_hash_key, {}, {}, true, {"http://localhost:3000/cb"}})
+                   .value();
+        auto key = jose::PrivateKey::generate(jose::Alg::RS256);
+        store::SigningKey row{key.kid(),
+                              "RS256",
+                              jose::seal(key.to_pem(), config.master_key).value(),
+                              boost::json::serialize(key.public_jwk()),
+                              kNow,
+                              0,
+                              0};
+        EXPECT_TRUE(store->add_key(row));
+        catalog = std::make_unique<Catalog>(*store, config);
+        authz = std::make_unique<AuthorizationService>(*catalog, *store);
+        tokens = std::make_unique<TokenService>(*catalog, *store);
+        connections::DatabaseConnection db(*store, "Username-Password-Authentication");
+        user = db.signup("bob@example.com", "a long enough password", {}).value();
+    }
+
+    // A code for the demo client, as the hosted login would issue it at `now`.
+    std::string code(const std::string& verifier, std::int64_t now) {
+        PendingAuthorization pending;
+        pending.client_id = boot.demo_client_id;
+        pending.target.redirect_uri = "http://localhost:3000/cb";
+        pending.scope = "openid offline_access";
+        pending.code_challenge = s256_challenge(verifier);
+        pending.code_challenge_method = "S256";
+        std::string token;
+        auto session = authz->create_session(user, "Username-Password-Authentication", token, now);
+        auto response = authz->complete(pending, user, session, now);
+        for (auto& [k, v] : response.params)
+            if (k == "code") return v;
+        return {};
+    }
+
+    oauth_result<boost::json::object> exchange(const std::string& code, const std::string& verifier, std::int64_t now) {
+        util::Params params(
+            {{"code", code}, {"code_verifier", verifier}, {"redirect_uri", "http://localhost:3000/cb"}});
+        return tokens->exchange({"authorization_code", {boot.demo_client_id, std::nullopt, false}, params}, now);
+    }
+};
+
+const std::string kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+TEST(TokenService, CodeIsValidForSixtySecondsOnly) {
+    World w;
+    auto fresh = w.code(kVerifier, kNow);
+    EXPECT_TRUE(w.exchange(fresh, kVerifier, kNow + 59));
+    auto stale = w.code(kVerifier, kNow);
+    auto late = w.exchange(stale, kVerifier, kNow + 60);
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, oauth_errc::invalid_grant);
+    EXPECT_EQ(late.error().detail, "code expired");
+}
+
+TEST(TokenService, PkceVerifierMustMatchTheChallenge) {
+    World w;
+    auto c = w.code(kVerifier, kNow);
+    auto wrong = w.exchange(c, std::string(43, 'a'), kNow);
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().description, "Invalid authorization code or code verifier");
+}
+
+TEST(TokenService, RefreshTokenExpires) {
+    World w;
+    auto tokens = w.exchange(w.code(kVerifier, kNow), kVerifier, kNow).value();
+    auto refresh = std::string(tokens.at("refresh_token").as_string());
+    util::Params params({{"refresh_token", refresh}});
+    auto late = w.tokens->exchange({"refresh_token", {w.boot.demo_client_id, std::nullopt, false}, params},
+                                   kNow + w.config.refresh_token_ttl);
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, oauth_errc::invalid_grant);
+    EXPECT_NE(late.error().description.find("invalid refresh token"), std::string::npos);
+}
+
+TEST(TokenService, ClientSecretsAreCheckedAndNeverStoredInClear) {
+    World w;
+    auto row = w.store->get_client(w.boot.mgmt_client_id).value();
+    EXPECT_EQ(row.secret_hash, util::hash_secret(w.config.secret_hash_key, w.boot.mgmt_client_secret));
+    EXPECT_EQ(boost::json::serialize(row.doc).find(w.boot.mgmt_client_secret), std::string::npos);
+    EXPECT_TRUE(w.tokens->authenticate({w.boot.mgmt_client_id, w.boot.mgmt_client_secret, false}));
+    auto wrong = w.tokens->authenticate({w.boot.mgmt_client_id, w.boot.mgmt_client_secret + "x", false});
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().code, oauth_errc::unauthorized);
+    EXPECT_EQ(wrong.error().status(), boost::beast::http::status::unauthorized);
+    auto missing = w.tokens->authenticate({w.boot.mgmt_client_id, std::nullopt, false});
+    EXPECT_FALSE(missing);
+}
+
+TEST(TokenService, AccessTokensOfARevokedGrantAreRefused) {
+    World w;
+    auto tokens = w.exchange(w.code(kVerifier, kNow), kVerifier, kNow).value();
+    auto access = std::string(tokens.at("access_token").as_string());
+    auto verified = w.tokens->verify_access_token(access, w.config.userinfo_audience(), kNow + 1);
+    ASSERT_TRUE(verified);
+    ASSERT_TRUE(w.store->revoke_grant(verified->grant_id, kNow + 2));
+    auto after = w.tokens->verify_access_token(access, w.config.userinfo_audience(), kNow + 3);
+    ASSERT_FALSE(after);
+    EXPECT_EQ(after.error().code, oauth_errc::invalid_token);
+}
+
+TEST(TokenService, AccessTokenForAnotherAudienceIsRefused) {
+    World w;
+    auto tokens = w.exchange(w.code(kVerifier, kNow), kVerifier, kNow).value();
+    auto access = std::string(tokens.at("access_token").as_string());
+    EXPECT_FALSE(w.tokens->verify_access_token(access, w.config.management_audience(), kNow + 1));
+}
+
+TEST(ErrorTable, EveryCodeHasAWireNameAStatusAndADescription) {
+    for (int i = 1; i <= int(oauth_errc::too_many_requests); ++i) {
+        const auto& info = error_info(static_cast<oauth_errc>(i));
+        EXPECT_EQ(int(info.code), i);
+        EXPECT_FALSE(info.wire.empty());
+        EXPECT_FALSE(info.description.empty());
+        EXPECT_GE(int(info.status), 400);
+    }
+    // Auth0's statuses (wire contract §2.4).
+    EXPECT_EQ(error_info(oauth_errc::invalid_grant).status, boost::beast::http::status::forbidden);
+    EXPECT_EQ(error_info(oauth_errc::unauthorized).wire, "access_denied");
+}
+
+TEST(Pkce, VerifierRulesOfRfc7636) {
+    EXPECT_TRUE(valid_code_verifier(kVerifier));
+    EXPECT_FALSE(valid_code_verifier(std::string(42, 'a')));
+    EXPECT_TRUE(valid_code_verifier(std::string(128, '~')));
+    EXPECT_FALSE(valid_code_verifier(std::string(129, 'a')));
+    EXPECT_FALSE(valid_code_verifier(std::string(42, 'a') + "+"));
+    // RFC 7636 Appendix B.
+    EXPECT_EQ(s256_challenge(kVerifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    EXPECT_TRUE(verify_pkce(kVerifier, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "S256"));
+    EXPECT_FALSE(verify_pkce(kVerifier, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cN", "S256"));
+    EXPECT_FALSE(valid_code_challenge("short", "S256"));
+}
+
+TEST(GrantScope, KeepsOidcScopesAndWhatTheApiDefines) {
+    ClientView client;
+    client.grant_types = {"authorization_code", "refresh_token"};
+    ApiView api;
+    api.scopes = {"read:messages"};
+    EXPECT_EQ(grant_scope("openid profile read:messages write:all offline_access", client, &api),
+              "openid profile read:messages");
+    api.allow_offline_access = true;
+    EXPECT_EQ(grant_scope("openid offline_access offline_access", client, &api), "openid offline_access");
+    EXPECT_EQ(grant_scope("openid read:messages", client, nullptr), "openid");
+    client.grant_types = {"authorization_code"};
+    EXPECT_EQ(grant_scope("openid offline_access", client, nullptr), "openid");
+}
+
+}  // namespace
+}  // namespace gatehouse::oauth
