@@ -1,0 +1,60 @@
+#include "http/endpoints/federation_endpoints.hpp"
+
+#include "http/endpoints/render.hpp"
+#include "http/parse.hpp"
+#include "http/response.hpp"
+#include "oauth/federation.hpp"
+#include "util/util.hpp"
+
+#include <variant>
+
+namespace gatehouse::http {
+namespace {
+
+// The same cookies the hosted login uses (endpoints.cpp): the browser binding and the session.
+constexpr std::string_view kSessionCookie = "gh_session";
+constexpr std::string_view kBrowserCookie = "gh_browser";
+
+CookieOptions session_cookie_options(const oauth::TenantConfig& config) {
+    CookieOptions o;
+    o.max_age = config.session_ttl;
+    o.http_only = true;
+    o.secure = config.secure_cookies;
+    o.same_site = config.secure_cookies ? "None" : "Lax";
+    return o;
+}
+
+Response render(const oauth::ErrorPage& page) { return render_error_page(page); }
+Response render(const oauth::AuthorizationResponse& r) { return render_authorization_response(r); }
+Response render(const oauth::UpstreamRedirect& r) { return redirect(r.url); }
+
+}  // namespace
+
+void register_federation_endpoints(Router& router, Services& services) {
+    if (!services.federation) return;
+    oauth::FederationService& federation = *services.federation;
+    const oauth::TenantConfig& config = services.catalog.config();
+
+    router.add(bhttp::verb::get, "/u/connection", [&federation](RequestContext& ctx) -> net::awaitable<Response> {
+        auto params = parse_query(ctx.query);
+        if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
+        auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
+        auto outcome = co_await federation.start(params->get("state"), params->get("connection"), std::move(browser),
+                                                 util::unix_now());
+        co_return std::visit([](auto& o) { return render(o); }, outcome);
+    });
+
+    router.add(bhttp::verb::get, "/login/callback",
+               [&federation, &config](RequestContext& ctx) -> net::awaitable<Response> {
+                   auto params = parse_query(ctx.query);
+                   if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
+                   auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
+                   auto result = co_await federation.callback(std::move(*params), std::move(browser), util::unix_now());
+                   auto res = std::visit([](auto& o) { return render(o); }, result.outcome);
+                   if (!result.session_token.empty())
+                       set_cookie(res, kSessionCookie, result.session_token, session_cookie_options(config));
+                   co_return res;
+               });
+}
+
+}  // namespace gatehouse::http
