@@ -164,11 +164,9 @@ describe('Gatehouse federating to Gatehouse', () => {
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_post',
     });
-    await mgmt(b, 'PATCH', `/connections/${(await mgmt(b, 'GET', '/connections?name=Username-Password-Authentication'))[0].id}`, {
-      enabled_clients: [b.demoClientId, client.client_id],
-    }).catch(async () => {
-      // Older PATCH semantics: fall back to sending the whole connection body.
-    });
+    // B's database connection must be enabled for the new client, as on Auth0.
+    const [database] = await mgmt(b, 'GET', '/connections?name=Username-Password-Authentication');
+    await mgmt(b, 'PATCH', `/connections/${database.id}`, { enabled_clients: [b.demoClientId, client.client_id] });
     await createConnection(a, 'gatehouse-b', 'oidc', {
       client_id: client.client_id,
       client_secret: client.client_secret,
