@@ -8,6 +8,8 @@
 #include "util/util.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <array>
 #include <charconv>
@@ -306,14 +308,6 @@ AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
     }
     if (prompted("none")) return error_response(pending.target, make_error(oauth_errc::login_required));
 
-    if (!pending.connection.empty()) {
-        auto connection = catalog_.connection(pending.connection);
-        if (connection && connection->strategy() != "auth0")
-            return error_response(pending.target, make_error(oauth_errc::invalid_request,
-                                                             "Logging in through the " + connection->strategy() +
-                                                                 " connection is not available on this server yet"));
-    }
-
     store::Interaction interaction;
     interaction.id = util::random_token(24);
     interaction.kind = "login";
@@ -323,6 +317,15 @@ AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
     interaction.doc["browser"] = util::sha256_b64url(browser_id);
     if (auto r = store_.create_interaction(interaction); !r)
         return error_response(pending.target, make_error(oauth_errc::server_error, {}, r.error().message()));
+    // A federated connection: the upstream leg starts at /u/connection (federation), which may have to
+    // fetch the provider's discovery document first and so cannot run inside this synchronous check.
+    if (!pending.connection.empty()) {
+        auto connection = catalog_.connection(pending.connection);
+        if (connection && connection->strategy() != "auth0")
+            return UpstreamRedirect{catalog_.config().issuer + "u/connection?state=" + interaction.id +
+                                    "&connection=" +
+                                    std::string(boost::urls::encode(pending.connection, boost::urls::unreserved_chars))};
+    }
     return LoginRedirect{interaction.id};
 }
 
