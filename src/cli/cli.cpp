@@ -76,7 +76,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     http::Router router;
     auto threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
     boost::asio::thread_pool blocking{static_cast<std::size_t>(threads)};
-    connections::UpstreamClient upstream;  // federation's HTTP client; runs on the server's I/O threads
+    connections::UpstreamClient upstream;  // federation's HTTP client; its sockets live on the blocking pool
     oauth::FederationService federation(catalog, *tenant.store, authorization, upstream);
     http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation};
     http::register_endpoints(router, services);
@@ -107,7 +107,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
                  options.tls_cert.empty() ? "http" : "https", server_options.host, server.port(), tenant.config.issuer,
                  server_options.threads, ms);
     server.run();
-    upstream.close_idle();  // pooled sockets belong to the server's io_context: close them before it goes
+    upstream.close_idle();  // pooled sockets belong to the blocking pool: close them before it goes
     {
         std::lock_guard lock(purge_mutex);
         stopping = true;

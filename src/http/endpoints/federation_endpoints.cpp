@@ -6,6 +6,9 @@
 #include "oauth/federation.hpp"
 #include "util/util.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <variant>
 
 namespace gatehouse::http {
@@ -35,21 +38,29 @@ void register_federation_endpoints(Router& router, Services& services) {
     oauth::FederationService& federation = *services.federation;
     const oauth::TenantConfig& config = services.catalog.config();
 
-    router.add(bhttp::verb::get, "/u/connection", [&federation](RequestContext& ctx) -> net::awaitable<Response> {
-        auto params = parse_query(ctx.query);
-        if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
-        auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
-        auto outcome = co_await federation.start(params->get("state"), params->get("connection"), std::move(browser),
-                                                 util::unix_now());
-        co_return std::visit([](auto& o) { return render(o); }, outcome);
-    });
+    // The federation coroutines run on the blocking pool, like every handler that touches the store;
+    // their upstream I/O stays asynchronous there, so neither pool ever waits on a provider.
+    auto& blocking = services.blocking;
+    router.add(
+        bhttp::verb::get, "/u/connection", [&federation, &blocking](RequestContext& ctx) -> net::awaitable<Response> {
+            auto params = parse_query(ctx.query);
+            if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
+            auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
+            auto outcome = co_await net::co_spawn(
+                blocking,
+                federation.start(params->get("state"), params->get("connection"), std::move(browser), util::unix_now()),
+                net::use_awaitable);
+            co_return std::visit([](auto& o) { return render(o); }, outcome);
+        });
 
     router.add(bhttp::verb::get, "/login/callback",
-               [&federation, &config](RequestContext& ctx) -> net::awaitable<Response> {
+               [&federation, &config, &blocking](RequestContext& ctx) -> net::awaitable<Response> {
                    auto params = parse_query(ctx.query);
                    if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
                    auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
-                   auto result = co_await federation.callback(std::move(*params), std::move(browser), util::unix_now());
+                   auto result = co_await net::co_spawn(
+                       blocking, federation.callback(std::move(*params), std::move(browser), util::unix_now()),
+                       net::use_awaitable);
                    auto res = std::visit([](auto& o) { return render(o); }, result.outcome);
                    if (!result.session_token.empty())
                        set_cookie(res, kSessionCookie, result.session_token, session_cookie_options(config));
