@@ -78,6 +78,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     boost::asio::thread_pool blocking{static_cast<std::size_t>(threads)};
     connections::UpstreamClient upstream;  // federation's HTTP client; its sockets live on the blocking pool
     oauth::FederationService federation(catalog, *tenant.store, authorization, upstream);
+    authorization.set_upstream_starter(&federation);
     http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation};
     http::register_endpoints(router, services);
     if (catalog.keys()->signers.empty()) throw std::runtime_error("no usable signing key (wrong master key?)");

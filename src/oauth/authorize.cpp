@@ -321,10 +321,14 @@ AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
     // fetch the provider's discovery document first and so cannot run inside this synchronous check.
     if (!pending.connection.empty()) {
         auto connection = catalog_.connection(pending.connection);
-        if (connection && connection->strategy() != "auth0")
-            return UpstreamRedirect{catalog_.config().issuer + "u/connection?state=" + interaction.id +
-                                    "&connection=" +
-                                    std::string(boost::urls::encode(pending.connection, boost::urls::unreserved_chars))};
+        if (connection && connection->strategy() != "auth0") {
+            if (upstream_starter_)
+                if (auto started = upstream_starter_->start_now(pending, interaction.id, browser_id, now))
+                    return std::move(*started);
+            return UpstreamRedirect{
+                catalog_.config().issuer + "u/connection?state=" + interaction.id +
+                "&connection=" + std::string(boost::urls::encode(pending.connection, boost::urls::unreserved_chars))};
+        }
     }
     return LoginRedirect{interaction.id};
 }

@@ -88,6 +88,15 @@ struct PendingAuthorization {
     static PendingAuthorization from_json(const boost::json::object&);
 };
 
+// Starts the upstream leg of a federated connection synchronously when it can (oauth::FederationService);
+// nullopt when it needs I/O first (OIDC discovery), and /authorize then hops through /u/connection.
+class UpstreamStarter {
+  public:
+    virtual ~UpstreamStarter() = default;
+    virtual std::optional<AuthorizeOutcome> start_now(const PendingAuthorization& pending, const std::string& login_id,
+                                                      std::string_view browser_id, std::int64_t now) = 0;
+};
+
 // The authorization endpoint and the hosted login behind it. HTTP-free: the http module parses
 // the request, finds the browser's cookies and renders whatever outcome comes back.
 class AuthorizationService {
@@ -116,12 +125,17 @@ class AuthorizationService {
                                   std::int64_t now);
     void end_session(std::string_view session_token);
 
+    // Federation registers itself here (composition root); without it, /authorize?connection=<federated>
+    // always goes through /u/connection.
+    void set_upstream_starter(UpstreamStarter* starter) { upstream_starter_ = starter; }
+
   private:
     AuthorizationResponse error_response(const ResponseTarget& target, const OAuthError& error) const;
     LoginForm make_form(const std::string& interaction_id, const boost::json::object& doc, bool signup);
 
     Catalog& catalog_;
     store::Store& store_;
+    UpstreamStarter* upstream_starter_ = nullptr;
 };
 
 // Scopes granted for a request: OIDC scopes always, offline_access when refresh tokens are allowed,

@@ -196,14 +196,16 @@ net::awaitable<oauth_result<json::object>> FederationService::fetch_json(connect
     co_return *body;
 }
 
-net::awaitable<oauth_result<FederationService::Provider>> FederationService::provider(const ConnectionView& view,
-                                                                                      std::int64_t now) {
+std::optional<oauth_result<FederationService::Provider>> FederationService::provider_now(const ConnectionView& view,
+                                                                                         std::int64_t now,
+                                                                                         const json::object* fetched) {
     Provider p;
     p.connection = view.record;
     auto kind = connections::parse_strategy(view.strategy());
     if (!kind || !connections::is_federated(*kind))
-        co_return make_error(oauth_errc::invalid_request,
-                             "The connection \"" + view.name() + "\" does not log in through an identity provider.");
+        return oauth_result<Provider>(
+            make_error(oauth_errc::invalid_request,
+                       "The connection \"" + view.name() + "\" does not log in through an identity provider."));
     p.strategy = *kind;
     if (p.strategy == strategy_kind::oidc) {
         const auto& options = options_of(p.connection);
@@ -220,33 +222,10 @@ net::awaitable<oauth_result<FederationService::Provider>> FederationService::pro
         auto known = [&](std::string_view key) {
             return !util::json_string(options, key).empty() || !util::json_string(metadata, key).empty();
         };
-        if (!known("authorization_endpoint") || !known("token_endpoint") || !known("jwks_uri") || !known("issuer")) {
-            auto url = util::json_string(options, "discovery_url");
-            auto configured_issuer = util::json_string(options, "issuer");
-            if (url.empty()) {
-                auto base = configured_issuer;
-                while (!base.empty() && base.back() == '/') base.pop_back();
-                url = base + "/.well-known/openid-configuration";
-            }
-            connections::HttpRequest req;
-            req.url = url;
-            req.ca_file = util::json_string(options, "ca_file");
-            auto doc = co_await fetch_json(std::move(req), "discovery document", view.name());
-            if (!doc) co_return doc.error();
-            auto issuer = util::json_string(*doc, "issuer");
-            // §4.3: the issuer in the document must be the one the connection trusts.
-            if (issuer.empty() || (!configured_issuer.empty() && issuer != configured_issuer))
-                co_return make_error(oauth_errc::server_error,
-                                     "The discovery document of connection \"" + view.name() +
-                                         "\" names another issuer than the connection is configured for.");
-            metadata = std::move(*doc);
-            std::lock_guard lock(mutex_);
-            auto& entry = cache_[view.name()];
-            if (entry.version != view.record.version) entry = CacheEntry{};
-            entry.version = view.record.version;
-            entry.metadata = metadata;
-            entry.metadata_at = now;
-        }
+        if (fetched)
+            metadata = *fetched;
+        else if (!known("authorization_endpoint") || !known("token_endpoint") || !known("jwks_uri") || !known("issuer"))
+            return std::nullopt;
         auto& opts = p.connection.doc["options"];
         if (!opts.is_object()) opts = json::object{};
         opts.get_object()["oidc_metadata"] = metadata;
@@ -261,15 +240,54 @@ net::awaitable<oauth_result<FederationService::Provider>> FederationService::pro
         p.metadata = std::move(metadata);
     }
     auto endpoints = connections::upstream_endpoints(p.connection);
-    if (!endpoints) co_return make_error(oauth_errc::server_error, "The connection is not federated.");
+    if (!endpoints)
+        return oauth_result<Provider>(make_error(oauth_errc::server_error, "The connection is not federated."));
     p.endpoints = std::move(*endpoints);
     if (p.endpoints.authorization_url.empty() || p.endpoints.token_url.empty())
-        co_return make_error(oauth_errc::server_error,
-                             "The connection \"" + view.name() + "\" has no authorization or token endpoint.");
+        return oauth_result<Provider>(
+            make_error(oauth_errc::server_error,
+                       "The connection \"" + view.name() + "\" has no authorization or token endpoint."));
     if (p.strategy == strategy_kind::oidc && (p.endpoints.jwks_uri.empty() || p.endpoints.issuer.empty()))
-        co_return make_error(oauth_errc::server_error,
-                             "The connection \"" + view.name() + "\" has no issuer or jwks_uri to validate ID tokens.");
-    co_return p;
+        return oauth_result<Provider>(
+            make_error(oauth_errc::server_error,
+                       "The connection \"" + view.name() + "\" has no issuer or jwks_uri to validate ID tokens."));
+    return oauth_result<Provider>(std::move(p));
+}
+
+net::awaitable<oauth_result<FederationService::Provider>> FederationService::provider(const ConnectionView& view,
+                                                                                      std::int64_t now) {
+    if (auto ready = provider_now(view, now, nullptr)) co_return std::move(*ready);
+    // Discovery (OIDC Discovery 1.0 §4) at first use when the endpoints are not all known.
+    const auto& options = options_of(view.record);
+    json::object metadata;
+    {
+        auto url = util::json_string(options, "discovery_url");
+        auto configured_issuer = util::json_string(options, "issuer");
+        if (url.empty()) {
+            auto base = configured_issuer;
+            while (!base.empty() && base.back() == '/') base.pop_back();
+            url = base + "/.well-known/openid-configuration";
+        }
+        connections::HttpRequest req;
+        req.url = url;
+        req.ca_file = util::json_string(options, "ca_file");
+        auto doc = co_await fetch_json(std::move(req), "discovery document", view.name());
+        if (!doc) co_return doc.error();
+        auto issuer = util::json_string(*doc, "issuer");
+        // §4.3: the issuer in the document must be the one the connection trusts.
+        if (issuer.empty() || (!configured_issuer.empty() && issuer != configured_issuer))
+            co_return make_error(oauth_errc::server_error,
+                                 "The discovery document of connection \"" + view.name() +
+                                     "\" names another issuer than the connection is configured for.");
+        metadata = std::move(*doc);
+        std::lock_guard lock(mutex_);
+        auto& entry = cache_[view.name()];
+        if (entry.version != view.record.version) entry = CacheEntry{};
+        entry.version = view.record.version;
+        entry.metadata = metadata;
+        entry.metadata_at = now;
+    }
+    co_return *provider_now(view, now, &metadata);
 }
 
 net::awaitable<oauth_result<std::shared_ptr<const jose::KeySet>>> FederationService::keys(const Provider& p,
@@ -330,6 +348,13 @@ net::awaitable<FederationStart> FederationService::start(std::string interaction
     auto p = co_await provider(*view, now);
     if (!p) co_return error_response(pending.target, p.error());
 
+    co_return begin_leg(pending, *p, interaction->id, browser_id, now);
+}
+
+FederationStart FederationService::begin_leg(const PendingAuthorization& pending, const Provider& p,
+                                             const std::string& login_id, std::string_view browser_id,
+                                             std::int64_t now) {
+    const auto& connection = p.connection.name;
     store::Interaction leg_state;
     leg_state.id = util::random_token(32);
     leg_state.kind = "upstream";
@@ -339,10 +364,10 @@ net::awaitable<FederationStart> FederationService::start(std::string interaction
     leg.state = leg_state.id;
     auto verifier = util::random_token(32);  // 43 base64url characters: a valid RFC 7636 verifier
     leg.code_challenge = s256_challenge(verifier);
-    if (p->strategy == strategy_kind::oidc) leg.nonce = util::random_token(24);
-    auto url = connections::build_authorization_url(p->connection, pending.upstream_source, leg);
+    if (p.strategy == strategy_kind::oidc) leg.nonce = util::random_token(24);
+    auto url = connections::build_authorization_url(p.connection, pending.upstream_source, leg);
     if (!url)
-        co_return error_response(
+        return error_response(
             pending.target,
             make_error(oauth_errc::server_error, "The connection \"" + connection + "\" cannot build its login URL.",
                        url.error().message()));
@@ -350,12 +375,23 @@ net::awaitable<FederationStart> FederationService::start(std::string interaction
     leg_state.doc["browser"] = util::sha256_b64url(browser_id);
     leg_state.doc["connection"] = connection;
     leg_state.doc["nonce"] = leg.nonce;
-    leg_state.doc["verifier"] = connections::upstream_uses_pkce(p->connection) ? verifier : std::string();
-    leg_state.doc["login"] = interaction->id;
+    leg_state.doc["verifier"] = connections::upstream_uses_pkce(p.connection) ? verifier : std::string();
+    leg_state.doc["login"] = login_id;
     if (auto r = store_.create_interaction(leg_state); !r)
-        co_return error_response(pending.target, make_error(oauth_errc::server_error, {}, r.error().message()));
+        return error_response(pending.target, make_error(oauth_errc::server_error, {}, r.error().message()));
     spdlog::debug("federation: {} -> {}", connection, loggable(*url));
-    co_return UpstreamRedirect{std::move(*url)};
+    return UpstreamRedirect{std::move(*url)};
+}
+
+std::optional<AuthorizeOutcome> FederationService::start_now(const PendingAuthorization& pending,
+                                                             const std::string& login_id, std::string_view browser_id,
+                                                             std::int64_t now) {
+    auto view = catalog_.connection(pending.connection);
+    if (!view) return std::nullopt;
+    auto p = provider_now(*view, now, nullptr);
+    if (!p || !*p) return std::nullopt;  // discovery first, or an error: /u/connection reports it
+    auto started = begin_leg(pending, **p, login_id, browser_id, now);
+    return std::visit([](auto& o) { return AuthorizeOutcome(std::move(o)); }, started);
 }
 
 net::awaitable<oauth_result<json::object>> FederationService::redeem(const Provider& p, std::string_view code,

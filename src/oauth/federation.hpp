@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -54,7 +55,7 @@ struct FederatedProfile {
 oauth_result<FederatedProfile> map_profile(connections::strategy_kind strategy, std::string_view connection,
                                            const boost::json::object& profile);
 
-class FederationService {
+class FederationService final : public UpstreamStarter {
   public:
     FederationService(Catalog& catalog, store::Store& store, AuthorizationService& authorization,
                       connections::HttpClient& http, FederationOptions options = {});
@@ -68,6 +69,11 @@ class FederationService {
     boost::asio::awaitable<FederationCallback> callback(util::Params query, std::string browser_id, std::int64_t now);
 
     std::string callback_url() const;
+
+    // The upstream leg straight from /authorize when no I/O is needed first (presets, explicit or
+    // cached endpoints); nullopt sends the browser through /u/connection instead.
+    std::optional<AuthorizeOutcome> start_now(const PendingAuthorization& pending, const std::string& login_id,
+                                              std::string_view browser_id, std::int64_t now) override;
 
     // What the provider is, after discovery: the connection with its discovered metadata merged in.
     struct Provider {
@@ -87,6 +93,12 @@ class FederationService {
     };
 
     boost::asio::awaitable<oauth_result<Provider>> provider(const ConnectionView& view, std::int64_t now);
+    // The provider without I/O, from `fetched` discovery metadata when given; nullopt when its
+    // discovery document must be fetched first.
+    std::optional<oauth_result<Provider>> provider_now(const ConnectionView& view, std::int64_t now,
+                                                       const boost::json::object* fetched);
+    FederationStart begin_leg(const PendingAuthorization& pending, const Provider& p, const std::string& login_id,
+                              std::string_view browser_id, std::int64_t now);
     boost::asio::awaitable<oauth_result<std::shared_ptr<const jose::KeySet>>> keys(const Provider& p, bool refetch,
                                                                                    std::int64_t now);
     boost::asio::awaitable<oauth_result<boost::json::object>> fetch_json(connections::HttpRequest request,
