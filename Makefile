@@ -41,9 +41,29 @@ asan:
 	@scripts/npm-install.sh
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS) --timeout 600
 
+# Every tests/fuzz/<name>_fuzz.cpp for FUZZ_SECONDS (default 60) each, from the committed seeds in
+# tests/fuzz/corpus/<name> (read-only; new inputs go to build-fuzz/corpus/<name>). FUZZ_TARGETS="jwt mgmt"
+# picks some. A crash, leak, timeout or OOM fails the target; its input is build-fuzz/crash-<name>-*.
 fuzz:
 	@scripts/install-deps.sh build fuzz
-	@echo "fuzz targets: see tests/fuzz (not yet implemented)"; exit 1
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DGATEHOUSE_FUZZ=ON -DGATEHOUSE_TESTS=OFF -DGATEHOUSE_BENCH=OFF
+	cmake --build build-fuzz -j$(JOBS) --target gatehouse_fuzzers
+	@set -e; seconds=$${FUZZ_SECONDS:-60}; failed=""; \
+	targets="$${FUZZ_TARGETS:-$$(cd tests/fuzz && ls *_fuzz.cpp | sed 's/_fuzz\.cpp$$//')}"; \
+	for t in $$targets; do \
+	    mkdir -p build-fuzz/corpus/$$t; \
+	    printf '%-16s %4ss ' "$$t" "$$seconds"; \
+	    if build-fuzz/tests/fuzz/$${t}_fuzz -max_total_time=$$seconds -timeout=10 -rss_limit_mb=2048 \
+	        -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
+	        build-fuzz/corpus/$$t tests/fuzz/corpus/$$t >build-fuzz/$$t.log 2>&1; then \
+	        sed -n 's/^stat::number_of_executed_units: */executions: /p' build-fuzz/$$t.log; \
+	    else \
+	        echo "FAILED (log: build-fuzz/$$t.log)"; grep -A30 -m1 -E '^==[0-9]+==|invariant violated|runtime error' build-fuzz/$$t.log || tail -30 build-fuzz/$$t.log; \
+	        failed="$$failed $$t"; \
+	    fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed (inputs: build-fuzz/crash-*)"; exit 1; fi
 
 clean:
 	rm -rf $(BUILD) build-asan
