@@ -86,3 +86,24 @@ export function federationMissing(location) {
     return false;
   }
 }
+
+// Follows /authorize's redirects like a browser (cookies kept) while they stay on Gatehouse, and
+// returns the first Location that leaves it (the upstream IdP or the client's redirect_uri), or
+// Gatehouse's own last Location when federation is not implemented yet.
+export async function followToUpstream(gh, url) {
+  const jar = new Map();
+  let next = new URL(url);
+  for (let hops = 0; hops < 10; hops++) {
+    const res = await fetch(next, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair.indexOf('=');
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    if (res.status < 300 || res.status >= 400) throw new Error(`no redirect from ${next}: ${res.status} ${await res.text()}`);
+    const location = new URL(res.headers.get('location'), next);
+    if (location.origin !== gh.origin) return location.href;
+    next = location;
+  }
+  throw new Error('too many redirects');
+}

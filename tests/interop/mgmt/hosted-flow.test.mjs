@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { startGatehouse, browserLogin } from '../lib/gatehouse.mjs';
-import { mgmtToken, apiCaller, unique, federationMissing } from './helpers.mjs';
+import { mgmtToken, apiCaller, unique, federationMissing, followToUpstream } from './helpers.mjs';
 
 let gh;
 let api;
@@ -124,9 +124,7 @@ test('enabled_clients decides what the login page offers and what /authorize?con
   const loc = new URL(refused.headers.get('location'));
   assert.equal(loc.origin + loc.pathname, CALLBACK);
   assert.equal(loc.searchParams.get('error'), 'invalid_request');
-  const allowed = await fetch(authorizeUrl(spa.client_id, challenge, { connection: mine }), { redirect: 'manual' });
-  assert.equal(allowed.status, 302);
-  const allowedLoc = allowed.headers.get('location');
+  const allowedLoc = await followToUpstream(gh, authorizeUrl(spa.client_id, challenge, { connection: mine }));
   if (!federationMissing(allowedLoc)) assert.equal(new URL(allowedLoc).host, 'public-api.wordpress.com');
   assert.notEqual(allowedLoc, refused.headers.get('location'));
 
