@@ -1,5 +1,6 @@
 #include "oauth/logout.hpp"
 
+#include "util/json.hpp"
 #include "util/url.hpp"
 
 namespace gatehouse::oauth {
@@ -18,7 +19,17 @@ bool allowed_by(const ClientView& client, std::string_view return_to) {
 std::variant<LogoutRedirect, LoggedOut, ErrorPage> decide_logout(Catalog& catalog, const util::Params& params) {
     auto client_id = params.get("client_id");
     auto return_to = params.get("returnTo");
-    if (return_to.empty()) return_to = params.get("post_logout_redirect_uri");
+    // OIDC RP-Initiated Logout 1.0: post_logout_redirect_uri, id_token_hint naming the client, and
+    // state echoed back on the redirect.
+    bool oidc = return_to.empty() && params.has("post_logout_redirect_uri");
+    if (oidc) return_to = params.get("post_logout_redirect_uri");
+    if (client_id.empty() && params.has("id_token_hint")) {
+        // The hint may have expired (logout often comes late): only its signature matters here.
+        auto keys = catalog.keys();
+        if (auto jwt = jose::verify_jwt(params.get("id_token_hint"), keys->verifiers,
+                                        {jose::Alg::RS256, jose::Alg::ES256, jose::Alg::EdDSA}))
+            client_id = util::json_string(jwt->claims, "aud");
+    }
     std::shared_ptr<const ClientView> client;
     if (!client_id.empty()) {
         client = catalog.client(client_id);
@@ -41,6 +52,8 @@ std::variant<LogoutRedirect, LoggedOut, ErrorPage> decide_logout(Catalog& catalo
         return ErrorPage{400, "Logout URL not allowed",
                          "\"" + return_to + "\" is not in the list of Allowed Logout URLs" +
                              (client ? " of the application \"" + client->name + "\"." : ".")};
+    if (oidc && params.has("state"))
+        return LogoutRedirect{util::append_params(return_to, {{"state", params.get("state")}})};
     return LogoutRedirect{return_to};
 }
 

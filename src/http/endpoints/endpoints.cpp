@@ -1,6 +1,7 @@
 #include "http/endpoints/endpoints.hpp"
 
 #include "http/cors.hpp"
+#include "http/endpoints/cookies.hpp"
 #include "http/endpoints/federation_endpoints.hpp"
 #include "http/endpoints/pages.hpp"
 #include "http/endpoints/render.hpp"
@@ -20,21 +21,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view kSessionCookie = "gh_session";
-constexpr std::string_view kBrowserCookie = "gh_browser";
-
 using oauth::oauth_errc;
-
-CookieOptions cookie_options(const oauth::TenantConfig& config, std::int64_t max_age) {
-    CookieOptions o;
-    o.max_age = max_age;
-    o.http_only = true;
-    // Silent authentication runs in a third-party iframe: only SameSite=None cookies reach it, and
-    // browsers accept those only with Secure, i.e. over TLS.
-    o.secure = config.secure_cookies;
-    o.same_site = config.secure_cookies ? "None" : "Lax";
-    return o;
-}
 
 std::string header(const Request& req, bhttp::field f) { return std::string(req[f]); }
 
@@ -315,19 +302,11 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
 
     // --- Management API -------------------------------------------------------------------------
     Response management(RequestContext& ctx) {
-        auto unauthorized = [](std::string_view message) {
-            json::object body{{"statusCode", 401}, {"error", "Unauthorized"}, {"message", message}};
-            if (message != "Missing authentication") body["attributes"] = json::object{{"error", message}};
-            auto res = json_response(bhttp::status::unauthorized, body);
-            res.set(bhttp::field::www_authenticate, "Bearer");
-            return res;
-        };
         auto token = bearer_token(ctx.req);
-        if (!token) return unauthorized("Missing authentication");
+        if (!token) return to_response(mgmt::render_unauthorized(false));
         auto verified = s_.tokens.verify_access_token(*token, config_.management_audience(), util::unix_now());
         if (!verified)
-            return unauthorized(verified.error().description == "Token has expired" ? "Expired token"
-                                                                                    : "Invalid token");
+            return to_response(mgmt::render_unauthorized(true, verified.error().description == "Token has expired"));
         ctx.log_client_id = verified->client_id;
 
         mgmt::ApiRequest request;
@@ -341,11 +320,8 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
                 request.query.emplace_back(param.key.decode(plus_is_space),
                                            param.has_value ? param.value.decode(plus_is_space) : std::string());
         } else {
-            return json_response(bhttp::status::bad_request,
-                                 json::object{{"statusCode", 400},
-                                              {"error", "Bad Request"},
-                                              {"message", "Query string is not valid percent-encoded text"},
-                                              {"errorCode", "invalid_query_string"}});
+            return to_response(mgmt::render_error(mgmt::make_error(mgmt::mgmt_errc::invalid_query_string,
+                                                                   "Query string is not valid percent-encoded text")));
         }
         request.content_type = header(ctx.req, bhttp::field::content_type);
         request.if_match = header(ctx.req, bhttp::field::if_match);
@@ -360,6 +336,10 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         auto reply = s_.management.handle(request);
         // This instance sees its own writes at once; others within the catalog's poll interval.
         if (request.method != "GET" && reply.status < 300) s_.catalog.invalidate();
+        return to_response(std::move(reply));
+    }
+
+    static Response to_response(mgmt::ApiResponse reply) {
         Response res{static_cast<bhttp::status>(reply.status), 11};
         for (auto& [name, value] : reply.headers) res.set(name, value);
         if (!reply.body.empty() && res[bhttp::field::content_type].empty())

@@ -1,5 +1,6 @@
 #include "http/endpoints/federation_endpoints.hpp"
 
+#include "http/endpoints/cookies.hpp"
 #include "http/endpoints/render.hpp"
 #include "http/parse.hpp"
 #include "http/response.hpp"
@@ -13,19 +14,6 @@
 
 namespace gatehouse::http {
 namespace {
-
-// The same cookies the hosted login uses (endpoints.cpp): the browser binding and the session.
-constexpr std::string_view kSessionCookie = "gh_session";
-constexpr std::string_view kBrowserCookie = "gh_browser";
-
-CookieOptions session_cookie_options(const oauth::TenantConfig& config) {
-    CookieOptions o;
-    o.max_age = config.session_ttl;
-    o.http_only = true;
-    o.secure = config.secure_cookies;
-    o.same_site = config.secure_cookies ? "None" : "Lax";
-    return o;
-}
 
 Response render(const oauth::ErrorPage& page) { return render_error_page(page); }
 Response render(const oauth::AuthorizationResponse& r) { return render_authorization_response(r); }
@@ -63,7 +51,8 @@ void register_federation_endpoints(Router& router, Services& services) {
                        net::use_awaitable);
                    auto res = std::visit([](auto& o) { return render(o); }, result.outcome);
                    if (!result.session_token.empty())
-                       set_cookie(res, kSessionCookie, result.session_token, session_cookie_options(config));
+                       set_cookie(res, kSessionCookie, result.session_token,
+                                  cookie_options(config, config.session_ttl));
                    co_return res;
                });
 }
