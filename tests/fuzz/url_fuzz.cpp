@@ -20,15 +20,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const bool same = util::same_redirect_uri(registered, requested);
     FUZZ_CHECK(same == util::same_redirect_uri(requested, registered));  // symmetric
-    if (same) FUZZ_CHECK(util::same_url_ignoring_query(registered, requested));
     const bool absolute = util::is_absolute_http_url(requested);
+    // Only for URLs: other strings (custom schemes, "") fall back to exact comparison in the first.
+    if (same && absolute) FUZZ_CHECK(util::same_url_ignoring_query(registered, requested));
     if (absolute) FUZZ_CHECK(util::origin_of(requested).has_value());
 
     if (absolute) {
         for (bool fragment : {false, true}) {
             auto url =
                 util::append_params(requested, {{"code", "a b&c=#"}, {"state", std::string(registered)}}, fragment);
-            FUZZ_CHECK(util::origin_of(url) == util::origin_of(requested));  // never redirects elsewhere
+            // origin_of() refuses URLs with a fragment, so compare without it.
+            FUZZ_CHECK(util::origin_of(url.substr(0, url.find('#'))) ==
+                       util::origin_of(requested));  // never redirects elsewhere
         }
     }
     return 0;
