@@ -30,6 +30,8 @@ struct ServeOptions {
     int threads = 0;  // 0 = one per core
     std::string tls_cert, tls_key;
     std::string log_level = "info";
+    double token_rate_limit = 1000;  // per client per second; 0 = off
+    bool rate_limits = true;
 };
 
 struct InitOptions {
@@ -80,6 +82,13 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     oauth::FederationService federation(catalog, *tenant.store, authorization, upstream);
     authorization.set_upstream_starter(&federation);
     http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation};
+    services.limits.enabled = options.rate_limits;
+    if (options.token_rate_limit > 0) {
+        services.limits.token_per_client.per_second = options.token_rate_limit;
+        services.limits.token_per_client.burst = 2 * options.token_rate_limit;
+    } else {
+        services.limits.token_per_client.per_second = services.limits.token_per_client.burst = 1e12;
+    }
     http::register_endpoints(router, services);
     if (catalog.keys()->signers.empty()) throw std::runtime_error("no usable signing key (wrong master key?)");
 
@@ -288,6 +297,15 @@ int run(int argc, char** argv) {
         ->envname("GATEHOUSE_LOG_LEVEL")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
+
+    serve_cmd
+        ->add_option("--token-rate-limit", serve_options.token_rate_limit,
+                     "Token requests per second per client before 429 (0 = unlimited)")
+        ->envname("GATEHOUSE_TOKEN_RATE_LIMIT")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    serve_cmd->add_flag("!--no-rate-limits", serve_options.rate_limits,
+                        "Disable login and token rate limiting (benchmarks, tests)");
 
     InitOptions init_options;
     auto* init_cmd = app.add_subcommand(

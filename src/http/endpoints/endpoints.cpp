@@ -1,5 +1,6 @@
 #include "http/endpoints/endpoints.hpp"
 
+#include "connections/database.hpp"
 #include "http/cors.hpp"
 #include "http/endpoints/cookies.hpp"
 #include "http/endpoints/federation_endpoints.hpp"
@@ -42,7 +43,12 @@ void remember_browser(Response& res, const BrowserId& id, const oauth::TenantCon
 
 class Endpoints : public std::enable_shared_from_this<Endpoints> {
   public:
-    explicit Endpoints(Services& s) : s_(s), config_(s.catalog.config()) {
+    explicit Endpoints(Services& s)
+        : s_(s),
+          config_(s.catalog.config()),
+          login_per_ip_(s.limits.login_per_ip),
+          failed_logins_(s.limits.failed_logins_per_user),
+          token_per_client_(s.limits.token_per_client) {
         discovery_json_ = json::serialize(oauth::discovery_document(config_));
     }
 
@@ -154,12 +160,31 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         return res;
     }
 
+    static Response too_many_requests_page(std::int64_t retry_after) {
+        auto res =
+            render_error_page({429, "Too many attempts", "Too many login attempts. Wait a minute and try again."});
+        res.set(bhttp::field::retry_after, std::to_string(retry_after));
+        return res;
+    }
+
     Response submit_form(RequestContext& ctx, bool signup) {
         auto form = parse_form(ctx.req.body());
         if (!form) return render_error_page({400, "Invalid request", form.error().description});
+        auto user_key = "user:" + connections::lower_ascii(form->get("username"));
+        if (s_.limits.enabled) {
+            if (auto d = login_per_ip_.acquire("ip:" + ctx.remote_ip); !d) return too_many_requests_page(d.retry_after);
+            if (auto d = failed_logins_.check(user_key); !d) return too_many_requests_page(d.retry_after);
+        }
         auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
         auto now = util::unix_now();
         auto result = s_.authorization.submit_login(*form, browser, signup, now);
+        if (s_.limits.enabled) {
+            // Only wrong passwords count against the username; a success clears its record.
+            if (auto* again = std::get_if<oauth::LoginForm>(&result.outcome); again && !again->error.empty())
+                failed_logins_.acquire(user_key);
+            else if (!result.session_token.empty())
+                failed_logins_.reset(user_key);
+        }
         auto res = std::visit([&](auto& o) { return render(o); }, result.outcome);
         if (!result.session_token.empty())
             set_cookie(res, kSessionCookie, result.session_token, cookie_options(config_, config_.session_ttl));
@@ -218,7 +243,11 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         auto creds = credentials(ctx.req, *body);
         ctx.log_client_id = creds ? creds->client_id : body->get("client_id");
         Response res;
-        if (!creds) {
+        if (auto d = s_.limits.enabled ? token_per_client_.acquire("client:" + ctx.log_client_id) : RateDecision{};
+            !d) {
+            res = render_oauth_error(oauth::make_error(oauth_errc::too_many_requests));
+            res.set(bhttp::field::retry_after, std::to_string(d.retry_after));
+        } else if (!creds) {
             res = render_oauth_error(creds.error(), true);
         } else {
             oauth::TokenRequest request{body->get("grant_type"), *creds, std::move(*body)};
@@ -353,6 +382,9 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
     Services& s_;
     const oauth::TenantConfig& config_;
     std::string discovery_json_;
+    RateLimiter login_per_ip_;
+    RateLimiter failed_logins_;
+    RateLimiter token_per_client_;
 };
 
 }  // namespace

@@ -1,0 +1,83 @@
+// Rate limits of the public endpoints (spec §7): failed logins per user and token requests per
+// client are answered 429 with Retry-After, and the server keeps serving everyone else.
+#include "integration/gatehouse_process.hpp"
+#include "oauth/pkce.hpp"
+#include "util/util.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <regex>
+
+namespace gatehouse::testing {
+namespace {
+
+std::string extract(const std::string& html, const std::string& name) {
+    std::smatch m;
+    return std::regex_search(html, m, std::regex("name=\"" + name + "\" value=\"([^\"]*)\"")) ? m[1].str() : "";
+}
+
+TEST(Limits, FailedLoginsOfOneUserAreThrottled) {
+    GatehouseProcess server;
+    auto [code, out] = server.cli({"user", "add", "--email", "carol@example.com", "--password", "the right password"});
+    ASSERT_EQ(code, 0) << out;
+    auto verifier = util::random_token(32);
+    std::vector<std::pair<std::string, std::string>> params = {{"response_type", "code"},
+                                                               {"client_id", server.tenant().demo_client_id},
+                                                               {"redirect_uri", "http://localhost:3000/callback"},
+                                                               {"scope", "openid"},
+                                                               {"code_challenge", oauth::s256_challenge(verifier)},
+                                                               {"code_challenge_method", "S256"}};
+    auto b = server.client();
+    auto page = b.get(b.get("/authorize?" + form_encode(params)).header("location"));
+    auto attempt = [&](const std::string& password) {
+        return b.post_form("/u/login", {{"state", extract(page.body, "state")},
+                                        {"csrf", extract(page.body, "csrf")},
+                                        {"username", "carol@example.com"},
+                                        {"password", password}});
+    };
+    int throttled_at = -1;
+    for (int i = 0; i < 12 && throttled_at < 0; ++i)
+        if (attempt("wrong " + std::to_string(i)).status == 429) throttled_at = i;
+    EXPECT_EQ(throttled_at, 10) << "ten wrong passwords are allowed, the eleventh attempt is throttled";
+    auto blocked = attempt("the right password");
+    EXPECT_EQ(blocked.status, 429) << "while throttled even the right password waits";
+    EXPECT_GE(std::stoi(blocked.header("retry-after")), 1);
+
+    // Another user from the same address is not affected.
+    auto [code2, out2] = server.cli({"user", "add", "--email", "dave@example.com", "--password", "dave's password"});
+    ASSERT_EQ(code2, 0) << out2;
+    auto ok = b.post_form("/u/login", {{"state", extract(page.body, "state")},
+                                       {"csrf", extract(page.body, "csrf")},
+                                       {"username", "dave@example.com"},
+                                       {"password", "dave's password"}});
+    EXPECT_EQ(ok.status, 302) << ok.body;
+}
+
+TEST(Limits, TokenRequestsPerClientAreThrottled) {
+    GatehouseProcess server({"--token-rate-limit", "5"});  // burst of 10
+    auto request = [&] {
+        return server.client().post_form("/oauth/token", {{"grant_type", "client_credentials"},
+                                                          {"client_id", server.tenant().mgmt_client_id},
+                                                          {"client_secret", server.tenant().mgmt_client_secret},
+                                                          {"audience", server.tenant().issuer + "api/v2/"}});
+    };
+    int ok = 0, throttled = 0;
+    std::string retry_after;
+    for (int i = 0; i < 14; ++i) {
+        auto r = request();
+        if (r.status == 200) ++ok;
+        if (r.status == 429) {
+            ++throttled;
+            retry_after = r.header("retry-after");
+            EXPECT_EQ(boost::json::value_to<std::string>(r.json().at("error")), "too_many_requests");
+        }
+    }
+    EXPECT_GE(ok, 10);
+    EXPECT_GE(throttled, 1);
+    EXPECT_FALSE(retry_after.empty());
+    EXPECT_EQ(server.client().get("/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace gatehouse::testing
