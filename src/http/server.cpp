@@ -26,6 +26,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -44,6 +45,7 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 // registry membership, which the server mutex guards.
 struct Connection {
     net::any_io_executor strand;
+    std::string ip;                       // the client address it counts against; "" = not counted
     beast::tcp_stream* stream = nullptr;  // null once the session has ended
     bool busy = false;                    // a request is being read past its header, handled or written
 };
@@ -80,6 +82,14 @@ std::string logfmt_value(std::string_view v) {
     return out;
 }
 
+// The address a connection counts against: an IPv4 client reached over an IPv6 socket
+// ("::ffff:192.0.2.1") is the same client as over IPv4.
+std::string client_address(const net::ip::address& address) {
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+        return net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6()).to_string();
+    return address.to_string();
+}
+
 }  // namespace
 
 struct Server::impl {
@@ -89,7 +99,9 @@ struct Server::impl {
     // Declared before the io_context so that they outlive the coroutine frames it destroys.
     std::mutex mutex;
     std::unordered_set<std::shared_ptr<Connection>> connections;
+    std::unordered_map<std::string, std::size_t> connections_per_ip;
     std::atomic<bool> stopping{false};
+    std::atomic<int> refusing{0};  // refuse_busy() coroutines in flight
 
     net::io_context ioc;
     net::strand<net::io_context::executor_type> strand;  // acceptor, signals and the grace timer
@@ -114,6 +126,7 @@ struct Server::impl {
     net::awaitable<void> accept_loop();
     net::awaitable<void> run_plain(tcp::socket socket, std::shared_ptr<Connection> conn);
     net::awaitable<void> run_tls(tcp::socket socket, std::shared_ptr<Connection> conn);
+    net::awaitable<void> refuse_busy(tcp::socket socket, std::string ip);
     template <class Stream>
     net::awaitable<bool> serve(Stream& stream, Connection& conn, bool tls);
     template <class Stream>
@@ -168,9 +181,38 @@ net::awaitable<void> Server::impl::accept_loop() {
         }
         auto conn = std::make_shared<Connection>();
         conn->strand = socket.get_executor();
+        bool over_limit = false;
+        if (opts.max_connections_per_ip > 0) {
+            boost::system::error_code rec;
+            auto remote = socket.remote_endpoint(rec);
+            if (!rec) conn->ip = client_address(remote.address());
+        }
         {
             std::lock_guard lock(mutex);
-            connections.insert(conn);
+            if (!conn->ip.empty()) {
+                auto& count = connections_per_ip[conn->ip];
+                over_limit = count >= opts.max_connections_per_ip;
+                if (over_limit) {
+                    if (count == 0) connections_per_ip.erase(conn->ip);
+                } else {
+                    ++count;
+                }
+            }
+            if (!over_limit) connections.insert(conn);
+        }
+        if (over_limit) {
+            // Answering costs a descriptor for up to two seconds; under a flood, just close.
+            constexpr int max_refusing = 64;
+            if (refusing.fetch_add(1) >= max_refusing) {
+                refusing.fetch_sub(1);
+                boost::system::error_code ignored;
+                socket.close(ignored);
+                continue;
+            }
+            // Not registered, so stop() does not wait for it: refuse_busy() is bounded by its own timer.
+            net::co_spawn(conn->strand, refuse_busy(std::move(socket), std::move(conn->ip)),
+                          [this](std::exception_ptr) { refusing.fetch_sub(1); });
+            continue;
         }
         auto session = ssl ? run_tls(std::move(socket), conn) : run_plain(std::move(socket), conn);
         net::co_spawn(conn->strand, std::move(session), [this, conn](std::exception_ptr e) {
@@ -209,6 +251,38 @@ net::awaitable<void> Server::impl::run_tls(tcp::socket socket, std::shared_ptr<C
         co_await stream.async_shutdown(use_tuple);
     }
     conn->stream = nullptr;
+}
+
+// A connection over max_connections_per_ip: answered before its request is read (there is nothing
+// to route), then closed. TLS clients get no answer, since that would need a handshake first.
+net::awaitable<void> Server::impl::refuse_busy(tcp::socket socket, std::string ip) {
+    beast::tcp_stream stream(std::move(socket));
+    if (!ssl) {
+        auto res = json_error(bhttp::status::service_unavailable, "temporarily_unavailable",
+                              "Too many connections from this address");
+        res.set(bhttp::field::retry_after, "1");
+        res.keep_alive(false);
+        res.prepare_payload();
+        metrics.record_request("unmatched", 503, 0.0);
+        if (auto* logger = spdlog::default_logger_raw(); logger->should_log(spdlog::level::info))
+            logger->info("method=- path=- status=503 duration_us=0 ip={} client_id=- error={}", ip,
+                         logfmt_value("Too many connections from this address"));
+        stream.expires_after(std::chrono::seconds(2));
+        auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
+        if (!ec) {
+            // As in reject(): drain what the client sends so that closing does not reset the answer away.
+            boost::system::error_code ignored;
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            char sink[1024];
+            for (std::size_t drained = 0; drained < 64 * 1024;) {
+                auto [rec, got] = co_await stream.async_read_some(net::buffer(sink), use_tuple);
+                if (rec) break;
+                drained += got;
+            }
+        }
+    }
+    boost::system::error_code ignored;
+    stream.socket().close(ignored);
 }
 
 // Answers a request that could not be read and closes: the rest of the stream cannot be trusted.
@@ -356,6 +430,10 @@ void Server::impl::forget(const std::shared_ptr<Connection>& conn) {
     bool last = false;
     {
         std::lock_guard lock(mutex);
+        if (!conn->ip.empty()) {
+            if (auto it = connections_per_ip.find(conn->ip); it != connections_per_ip.end() && --it->second == 0)
+                connections_per_ip.erase(it);
+        }
         connections.erase(conn);
         last = connections.empty();
     }

@@ -23,6 +23,11 @@ struct ServerOptions {
     std::string large_body_prefix = "/api/v2/";
     std::chrono::seconds request_timeout{30};  // reading + writing one request; also the keep-alive idle time
     std::chrono::seconds shutdown_grace{10};
+    // Open connections one client address may hold (0 = unlimited); the next one is answered 503
+    // (plain HTTP) or just closed (TLS) at once, so one host cannot use up the descriptors. IPv4-mapped
+    // IPv6 addresses count as their IPv4 address. Behind a reverse proxy every client shares its
+    // address: raise this there.
+    std::size_t max_connections_per_ip = 256;
     std::string tls_cert_file{}, tls_key_file{};  // both empty = plain HTTP
 };
 

@@ -391,6 +391,57 @@ TEST_F(ServerTest, SeveralThreads) {
     for (auto& r : results) EXPECT_EQ(r.get(), 20);
 }
 
+TEST_F(ServerTest, ConnectionsPerIpAreLimited) {
+    ServerOptions options;
+    options.max_connections_per_ip = 2;
+    TestServer server(options);
+    // Two keep-alive connections, each proven accepted by an answer.
+    auto first = std::make_unique<RawConnection>(server.port());
+    RawConnection second(server.port());
+    for (auto* conn : {first.get(), &second}) {
+        ASSERT_TRUE(conn->send(get_request("/hello")));
+        ASSERT_TRUE(conn->read());
+    }
+    // The third is refused at once, with a JSON body and a hint when to retry.
+    RawConnection third(server.port());
+    third.send(get_request("/hello"));
+    auto refused = third.read();
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->result_int(), 503u);
+    EXPECT_EQ(refused->at(bhttp::field::retry_after), "1");
+    EXPECT_NE(refused->body().find("Too many connections from this address"), std::string::npos);
+    EXPECT_FALSE(refused->keep_alive());
+    EXPECT_TRUE(third.closed_by_peer(3s));
+    // The two held connections still work.
+    ASSERT_TRUE(second.send(get_request("/hello")));
+    auto again = second.read();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->result_int(), 200u);
+
+    // Closing one frees its slot (once the server has noticed the close).
+    first.reset();
+    int status = 0;
+    for (int i = 0; i < 50 && status != 200; ++i) {
+        status = server.client().get("/hello").status;
+        if (status != 200) std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_EQ(status, 200);
+}
+
+TEST_F(ServerTest, ConnectionsPerIpZeroMeansUnlimited) {
+    ServerOptions options;
+    options.max_connections_per_ip = 0;
+    TestServer server(options);
+    std::vector<std::unique_ptr<RawConnection>> open;
+    for (int i = 0; i < 5; ++i) {
+        open.push_back(std::make_unique<RawConnection>(server.port()));
+        ASSERT_TRUE(open.back()->send(get_request("/hello")));
+        auto res = open.back()->read();
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->result_int(), 200u);
+    }
+}
+
 TEST_F(ServerTest, MetricsAfterRequests) {
     TestServer server;
     auto client = server.client();
