@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Browser, ISSUER, CALLBACK, api, authorizeUrl, cli, createPgDatabase, exchangeCode, jwks, jwtHeader, jwtPayload,
-  mgmtToken, pgUrl, pkce, postForm, refresh, sleep, startCluster,
+  mgmtToken, pgUrl, pkce, postForm, refresh, sleep, startCluster, startInstance,
 } from './lib.mjs';
 
 const RACE_ROUNDS = Number(process.env.MULTI_RACE_ROUNDS ?? 50);
@@ -159,6 +159,28 @@ test(`the same refresh token rotated concurrently on A and B: at most one 200, f
   assert.equal(tally.both, 0, 'two winners');
   assert.equal(tally.none, 0, 'no winner');
   assert.equal(tally.familyRevoked, RACE_ROUNDS);
+});
+
+test(`the same code redeemed at once on three instances A, B, C: exactly one 200 (${RACE_ROUNDS} rounds)`, { skip }, async () => {
+  const C = await startInstance(cluster.db, 'C');
+  try {
+    const { browser } = await loginOn(C);
+    const tally = { A: 0, B: 0, C: 0, several: 0, none: 0 };
+    for (let i = 0; i < RACE_ROUNDS; i++) {
+      const { code, verifier } = await silentCode(browser, [A, B, C][i % 3]);
+      const rs = await Promise.all([A, B, C].map((inst) => exchangeCode(inst, cluster.demoClientId, code, verifier)));
+      for (const r of rs) if (r.status !== 200) assert.equal(r.body?.error, 'invalid_grant', r.text);
+      const wins = rs.map((r, j) => (r.status === 200 ? 'ABC'[j] : null)).filter(Boolean);
+      if (wins.length > 1) tally.several++;
+      else if (wins.length === 0) tally.none++;
+      else tally[wins[0]]++;
+    }
+    console.log(`# 3-instance code race, ${RACE_ROUNDS} rounds: ${JSON.stringify(tally)}`);
+    assert.equal(tally.several, 0, 'several winners');
+    assert.equal(tally.none, 0, 'no winner');
+  } finally {
+    await C.stop();
+  }
 });
 
 test('`gatehouse keys rotate` is served in B\'s JWKS and used by A\'s tokens within ~200 ms', { skip }, async () => {
