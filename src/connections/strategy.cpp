@@ -1,6 +1,7 @@
 #include "connections/strategy.hpp"
 
 #include "connections/upstream_params.hpp"
+#include "util/url.hpp"
 
 #include <boost/url.hpp>
 
@@ -80,8 +81,6 @@ std::optional<std::string> check_scope_option(const json::object& options) {
     }
     return std::string("options.scope must be a string or an array of strings");
 }
-
-std::string percent_encode(std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 }  // namespace
 
@@ -250,13 +249,7 @@ result<std::string> build_authorization_url(const store::Connection& c, const ut
     if (const auto* up = options.if_contains("upstream_params"); up && up->is_object()) {
         for (auto& p : apply_upstream_params(up->get_object(), authorize_params)) params.push_back(std::move(p));
     }
-    // Encode here, append as already-encoded text: Boost.URL's own encoding leaves '+' as is.
-    auto query = url.encoded_params();
-    for (const auto& [k, v] : params) {
-        auto ek = percent_encode(k), ev = percent_encode(v);
-        query.append({boost::urls::pct_string_view(ek), boost::urls::pct_string_view(ev)});
-    }
-    return std::string(url.buffer());
+    return util::append_params(url.buffer(), params);
 }
 
 }  // namespace gatehouse::connections

@@ -71,15 +71,15 @@ ParseResult<util::Params> parse_urlencoded(std::string_view raw) {
         auto name = form_decode(raw_name, true);
         if (!name) return ParseError{"Invalid percent-encoding in a parameter name"};
         if (name->empty()) continue;  // "=x" carries nothing addressable
+        // The name is quoted in the errors below: it must be checked before it can appear there.
+        if (name->size() > max_param_name)
+            return ParseError{"Parameter name too long (at most " + std::to_string(max_param_name) + " bytes)"};
+        if (!util::valid_utf8(*name)) return ParseError{"Parameter name is not valid UTF-8"};
         if (raw_value.size() > 3 * max_param_value)
             return ParseError{"Parameter '" + *name + "' is too long (at most " + std::to_string(max_param_value) +
                               " bytes)"};
         auto value = form_decode(raw_value, true);
-        if (!value) {
-            if (name->size() > max_param_name || !util::valid_utf8(*name))
-                return ParseError{"Invalid percent-encoding in a parameter value"};
-            return ParseError{"Invalid percent-encoding in parameter '" + *name + "'"};
-        }
+        if (!value) return ParseError{"Invalid percent-encoding in parameter '" + *name + "'"};
         if (auto r = add_param(items, std::move(*name), std::move(*value)); !r) return r.error();
     }
     return util::Params(std::move(items));

@@ -15,7 +15,7 @@ std::string lower(std::string_view s) {
 }
 
 std::optional<boost::urls::url_view> parse_http(std::string_view text) {
-    auto u = boost::urls::parse_absolute_uri(text);
+    auto u = boost::urls::parse_uri(text);
     if (!u) return std::nullopt;
     auto scheme = lower(u->scheme());
     if ((scheme != "http" && scheme != "https") || !u->has_authority() || u->host().empty()) return std::nullopt;
@@ -66,16 +66,27 @@ bool same_url_ignoring_query(std::string_view registered, std::string_view reque
     return same_origin_parts(*a, *b) && path(*a) == path(*b);
 }
 
+std::string percent_encode(std::string_view text) { return boost::urls::encode(text, boost::urls::unreserved_chars); }
+
 std::string append_params(std::string_view base, const std::vector<std::pair<std::string, std::string>>& params,
                           bool in_fragment) {
     boost::urls::url u(base);
+    // Encoded by hand and appended as encoded text: Boost.URL's own encoding leaves '+' as it is,
+    // which form decoders (URLSearchParams, PHP, ...) then read as a space.
     if (!in_fragment) {
-        for (const auto& [k, v] : params) u.params().append({k, v});
+        auto query = u.encoded_params();
+        for (const auto& [k, v] : params) {
+            auto ek = percent_encode(k), ev = percent_encode(v);
+            query.append({boost::urls::pct_string_view(ek), boost::urls::pct_string_view(ev)});
+        }
         return std::string(u.buffer());
     }
-    boost::urls::url fragment_holder;
-    for (const auto& [k, v] : params) fragment_holder.params().append({k, v});
-    u.set_encoded_fragment(fragment_holder.encoded_query());
+    std::string fragment;
+    for (const auto& [k, v] : params) {
+        if (!fragment.empty()) fragment += '&';
+        fragment += percent_encode(k) + '=' + percent_encode(v);
+    }
+    u.set_encoded_fragment(fragment);
     return std::string(u.buffer());
 }
 

@@ -21,6 +21,9 @@ bool same_redirect_uri(std::string_view registered, std::string_view requested);
 // Compares ignoring query and fragment (Auth0's rule for logout returnTo URLs).
 bool same_url_ignoring_query(std::string_view registered, std::string_view requested);
 
+// Percent-encodes everything but RFC 3986 unreserved characters: safe in any URL component.
+std::string percent_encode(std::string_view text);
+
 // `base` with `params` appended to its query (keeping any query it already has), each value
 // percent-encoded exactly once; or to its fragment when `in_fragment`.
 std::string append_params(std::string_view base, const std::vector<std::pair<std::string, std::string>>& params,

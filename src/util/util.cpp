@@ -1,7 +1,9 @@
 #include "util/util.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <memory>
 
 namespace gatehouse::util {
 namespace {
@@ -122,7 +125,33 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 }
 
 std::string hash_secret(std::string_view key, std::string_view secret) {
-    return base64url_encode(hmac_sha256(key, secret));
+    // On the token endpoint's hot path: OpenSSL 3's one-shot HMAC() fetches the algorithm and sets
+    // the key on every call (~24k instructions). Keep a keyed context per thread and copy it.
+    struct MacCtxFree {
+        void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+    };
+    thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxFree> keyed;
+    thread_local std::string keyed_with;
+    if (!keyed || keyed_with != key) {
+        EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        keyed.reset(mac ? EVP_MAC_CTX_new(mac) : nullptr);
+        EVP_MAC_free(mac);
+        char digest[] = "SHA256";
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+        if (!keyed || EVP_MAC_init(keyed.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                                   params) != 1) {
+            keyed.reset();
+            return base64url_encode(hmac_sha256(key, secret));
+        }
+        keyed_with = std::string(key);
+    }
+    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_dup(keyed.get()));
+    unsigned char out[32];
+    std::size_t len = 0;
+    if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(secret.data()), secret.size()) != 1 ||
+        EVP_MAC_final(ctx.get(), out, &len, sizeof out) != 1)
+        return base64url_encode(hmac_sha256(key, secret));
+    return base64url_encode(std::string_view(reinterpret_cast<const char*>(out), len));
 }
 
 std::string to_hex(std::string_view bytes) {
