@@ -27,18 +27,6 @@ constexpr std::array kAliasSources = {"acr_values",    "audience",      "client_
                                       "id_token_hint", "login_hint",    "max_age",       "prompt",
                                       "resource",      "response_mode", "response_type", "ui_locales"};
 
-std::vector<std::string> split_scope(std::string_view s) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos < s.size()) {
-        auto end = s.find(' ', pos);
-        if (end == std::string_view::npos) end = s.size();
-        if (end > pos) out.emplace_back(s.substr(pos, end - pos));
-        pos = end + 1;
-    }
-    return out;
-}
-
 // The state of checking one /authorize request, threaded through the ordered checks below.
 struct AuthorizeCheck {
     const util::Params& params;
@@ -274,14 +262,19 @@ PendingAuthorization PendingAuthorization::from_json(const json::object& o) {
 
 AuthorizationService::AuthorizationService(Catalog& catalog, store::Store& store) : catalog_(catalog), store_(store) {}
 
-AuthorizationResponse AuthorizationService::error_response(const ResponseTarget& target,
-                                                           const OAuthError& error) const {
+AuthorizationResponse authorization_error(const ResponseTarget& target, const OAuthError& error,
+                                          std::string_view issuer) {
     AuthorizationResponse r{target, {}};
     r.params.emplace_back("error", std::string(error.wire()));
     r.params.emplace_back("error_description", error.description);
     if (!target.state.empty()) r.params.emplace_back("state", target.state);
-    r.params.emplace_back("iss", catalog_.config().issuer);  // RFC 9207
+    r.params.emplace_back("iss", std::string(issuer));  // RFC 9207
     return r;
+}
+
+AuthorizationResponse AuthorizationService::error_response(const ResponseTarget& target,
+                                                           const OAuthError& error) const {
+    return authorization_error(target, error, catalog_.config().issuer);
 }
 
 AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,

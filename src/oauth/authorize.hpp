@@ -138,6 +138,10 @@ class AuthorizationService {
     UpstreamStarter* upstream_starter_ = nullptr;
 };
 
+// The error form of an authorization response (RFC 6749 §4.1.2.1 + RFC 9207 iss), for `target`.
+AuthorizationResponse authorization_error(const ResponseTarget& target, const OAuthError& error,
+                                          std::string_view issuer);
+
 // Scopes granted for a request: OIDC scopes always, offline_access when refresh tokens are allowed,
 // API scopes the API defines; unknown scopes are dropped (Auth0 behaviour), order preserved.
 std::string grant_scope(std::string_view requested, const ClientView& client, const ApiView* api);

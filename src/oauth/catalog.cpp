@@ -117,52 +117,49 @@ void Catalog::refresh_if_stale() {
     origins_.reset();
 }
 
-std::shared_ptr<const ClientView> Catalog::client(std::string_view client_id) {
+template <class View, class Load>
+std::shared_ptr<const View> Catalog::read_through(std::unordered_map<std::string, std::shared_ptr<const View>>& cache,
+                                                  const std::string& key, Load load) {
     refresh_if_stale();
-    std::string key(client_id);
     {
         std::shared_lock lock(mutex_);
-        if (auto it = clients_.find(key); it != clients_.end()) return it->second;
+        if (auto it = cache.find(key); it != cache.end()) return it->second;
     }
-    auto found = store_.get_client(client_id);
-    if (!found) return nullptr;
-    auto view = std::make_shared<const ClientView>(client_view(*found));
+    std::optional<View> loaded = load();
+    if (!loaded) return nullptr;  // unknown ids are not cached (see the class comment)
+    auto view = std::make_shared<const View>(std::move(*loaded));
     std::unique_lock lock(mutex_);
-    clients_[key] = view;
+    cache[key] = view;
     return view;
 }
 
+std::shared_ptr<const ClientView> Catalog::client(std::string_view client_id) {
+    return read_through(clients_, std::string(client_id), [&]() -> std::optional<ClientView> {
+        auto found = store_.get_client(client_id);
+        if (!found) return std::nullopt;
+        return client_view(*found);
+    });
+}
+
 std::shared_ptr<const ApiView> Catalog::api(std::string_view audience) {
-    refresh_if_stale();
     std::string key(audience);
     // Auth0's Node SDK asks for https://<domain>/api/v2/ even when the issuer is http://.
     if (config_.issuer.starts_with("http://") && key == "https://" + config_.issuer.substr(7) + "api/v2/")
         key = config_.management_audience();
-    {
-        std::shared_lock lock(mutex_);
-        if (auto it = apis_.find(key); it != apis_.end()) return it->second;
-    }
-    auto found = store_.get_resource_server_by_identifier(key);
-    if (!found) return nullptr;
-    auto view = std::make_shared<const ApiView>(api_view(*found));
-    std::unique_lock lock(mutex_);
-    apis_[key] = view;
-    return view;
+    return read_through(apis_, key, [&]() -> std::optional<ApiView> {
+        auto found = store_.get_resource_server_by_identifier(key);
+        if (!found) return std::nullopt;
+        return api_view(*found);
+    });
 }
 
 std::shared_ptr<const store::ClientGrant> Catalog::client_grant(std::string_view client_id, std::string_view audience) {
-    refresh_if_stale();
-    std::string key = std::string(client_id) + '\n' + std::string(audience);
-    {
-        std::shared_lock lock(mutex_);
-        if (auto it = grants_.find(key); it != grants_.end()) return it->second;
-    }
-    auto found = store_.find_client_grant(client_id, audience);
-    if (!found) return nullptr;
-    auto grant = std::make_shared<const store::ClientGrant>(std::move(*found));
-    std::unique_lock lock(mutex_);
-    grants_[key] = grant;
-    return grant;
+    return read_through(grants_, std::string(client_id) + '\n' + std::string(audience),
+                        [&]() -> std::optional<store::ClientGrant> {
+                            auto found = store_.find_client_grant(client_id, audience);
+                            if (!found) return std::nullopt;
+                            return std::move(*found);
+                        });
 }
 
 std::vector<std::shared_ptr<const ConnectionView>> Catalog::connections() {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -98,6 +99,9 @@ class Catalog {
 
   private:
     void refresh_if_stale();
+    template <class View, class Load>
+    std::shared_ptr<const View> read_through(std::unordered_map<std::string, std::shared_ptr<const View>>& cache,
+                                             const std::string& key, Load load);
     std::shared_ptr<const SigningKeys> load_keys();
 
     store::Store& store_;

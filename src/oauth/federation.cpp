@@ -158,12 +158,7 @@ AuthorizationResponse FederationService::error_response(const ResponseTarget& ta
         spdlog::warn("federation: {}: {} ({})", error.wire(), error.description, error.detail);
     else
         spdlog::warn("federation: {}: {}", error.wire(), error.description);
-    AuthorizationResponse r{target, {}};
-    r.params.emplace_back("error", std::string(error.wire()));
-    r.params.emplace_back("error_description", error.description);
-    if (!target.state.empty()) r.params.emplace_back("state", target.state);
-    r.params.emplace_back("iss", catalog_.config().issuer);  // RFC 9207
-    return r;
+    return authorization_error(target, error, catalog_.config().issuer);
 }
 
 net::awaitable<oauth_result<json::object>> FederationService::fetch_json(connections::HttpRequest request,

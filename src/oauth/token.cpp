@@ -26,18 +26,6 @@ std::string session_claim(std::string_view session_id_hash) {
     return session_id_hash.empty() ? std::string() : util::sha256_b64url(session_id_hash).substr(0, 22);
 }
 
-std::vector<std::string> split(std::string_view s) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos < s.size()) {
-        auto end = s.find(' ', pos);
-        if (end == std::string_view::npos) end = s.size();
-        if (end > pos) out.emplace_back(s.substr(pos, end - pos));
-        pos = end + 1;
-    }
-    return out;
-}
-
 }  // namespace
 
 TokenService::TokenService(Catalog& catalog, store::Store& store) : catalog_(catalog), store_(store) {}
@@ -236,7 +224,7 @@ oauth_result<json::object> TokenService::client_credentials(const TokenRequest& 
                               "\". You need to create a \"client-grant\" associated to this API. See: "
                               "https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants");
     std::string scope;
-    auto requested = split(request.params.get("scope"));
+    auto requested = split_scope(request.params.get("scope"));
     std::string not_granted;
     auto granted = [&](const std::string& s) {
         return std::find(grant->scope.begin(), grant->scope.end(), s) != grant->scope.end();

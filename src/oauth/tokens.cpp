@@ -17,6 +17,18 @@ bool has_scope(std::string_view scope_list, std::string_view scope) {
     return false;
 }
 
+std::vector<std::string> split_scope(std::string_view list) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < list.size()) {
+        auto end = list.find(' ', pos);
+        if (end == std::string_view::npos) end = list.size();
+        if (end > pos) out.emplace_back(list.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
+}
+
 std::string grant_id_of_jti(std::string_view jti) {
     auto dot = jti.find('.');
     return dot == std::string_view::npos ? std::string() : std::string(jti.substr(0, dot));

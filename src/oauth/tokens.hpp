@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace gatehouse::oauth {
 
@@ -44,5 +45,7 @@ boost::json::object profile_claims(const store::User& user, std::string_view sco
 std::string grant_id_of_jti(std::string_view jti);
 
 bool has_scope(std::string_view scope_list, std::string_view scope);
+// A space-separated list (scope, prompt) as its items, empty items dropped.
+std::vector<std::string> split_scope(std::string_view list);
 
 }  // namespace gatehouse::oauth

@@ -355,13 +355,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         request.content_type = header(ctx.req, bhttp::field::content_type);
         request.if_match = header(ctx.req, bhttp::field::if_match);
         request.body = ctx.req.body();
-        std::size_t pos = 0;
-        while (pos < verified->scope.size()) {
-            auto end = verified->scope.find(' ', pos);
-            if (end == std::string::npos) end = verified->scope.size();
-            if (end > pos) request.scopes.insert(verified->scope.substr(pos, end - pos));
-            pos = end + 1;
-        }
+        for (auto& scope : oauth::split_scope(verified->scope)) request.scopes.insert(std::move(scope));
         auto reply = s_.management.handle(request);
         // This instance sees its own writes at once; others within the catalog's poll interval.
         if (request.method != "GET" && reply.status < 300) s_.catalog.invalidate();
