@@ -96,6 +96,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     std::tie(server_options.host, server_options.port) = split_listen(options.listen);
     server_options.threads =
         options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    server_options.large_body_rejection = mgmt::render_error(mgmt::make_error(mgmt::mgmt_errc::payload_too_large)).body;
     server_options.tls_cert_file = options.tls_cert;
     server_options.tls_key_file = options.tls_key;
     http::Server server(server_options, router, metrics);

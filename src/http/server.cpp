@@ -131,7 +131,7 @@ struct Server::impl {
     net::awaitable<bool> serve(Stream& stream, Connection& conn, bool tls);
     template <class Stream>
     net::awaitable<void> reject(Stream& stream, const std::string& remote_ip, bhttp::status status,
-                                std::string_view description);
+                                std::string_view description, std::string_view json_body = {});
     void begin_shutdown();
     void forget(const std::shared_ptr<Connection>& conn);
     void log_request(const RequestContext& ctx, unsigned status, std::int64_t duration_us);
@@ -288,8 +288,12 @@ net::awaitable<void> Server::impl::refuse_busy(tcp::socket socket, std::string i
 // Answers a request that could not be read and closes: the rest of the stream cannot be trusted.
 template <class Stream>
 net::awaitable<void> Server::impl::reject(Stream& stream, const std::string& remote_ip, bhttp::status status,
-                                          std::string_view description) {
+                                          std::string_view description, std::string_view json_body) {
     auto res = json_error(status, "invalid_request", description);
+    if (!json_body.empty()) {
+        res.body() = std::string(json_body);
+        res.prepare_payload();
+    }
     res.keep_alive(false);
     metrics.record_request("unmatched", static_cast<unsigned>(status), 0.0);
     if (auto* logger = spdlog::default_logger_raw(); logger->should_log(spdlog::level::info))
@@ -327,8 +331,10 @@ net::awaitable<bool> Server::impl::serve(Stream& stream, Connection& conn, bool 
         if (stopping) co_return true;
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
-        // The real limit depends on the path, known only once the header is in; see below.
-        parser.body_limit(std::max(opts.body_limit, opts.large_body_limit));
+        // The real limit depends on the path, known only once the header is in (then checked against
+        // Content-Length and set for the body read, below); unlimited here so a large Content-Length
+        // is answered in the shape of the API it was sent to.
+        parser.body_limit(boost::none);
         lowest.expires_after(opts.request_timeout);
         conn.busy = false;
         auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
@@ -359,8 +365,11 @@ net::awaitable<bool> Server::impl::serve(Stream& stream, Connection& conn, bool 
         }
         const bool large = !opts.large_body_prefix.empty() && path->starts_with(opts.large_body_prefix);
         const std::size_t limit = large ? opts.large_body_limit : opts.body_limit;
+        const std::string_view too_large_body =
+            large ? std::string_view(opts.large_body_rejection) : std::string_view();
         if (auto len = parser.content_length(); len && *len > limit) {
-            co_await reject(stream, remote_ip, bhttp::status::payload_too_large, "Request body too large");
+            co_await reject(stream, remote_ip, bhttp::status::payload_too_large, "Request body too large",
+                            too_large_body);
             co_return false;
         }
         parser.body_limit(limit);
@@ -373,7 +382,8 @@ net::awaitable<bool> Server::impl::serve(Stream& stream, Connection& conn, bool 
             }
             auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
             if (bec == bhttp::error::body_limit) {
-                co_await reject(stream, remote_ip, bhttp::status::payload_too_large, "Request body too large");
+                co_await reject(stream, remote_ip, bhttp::status::payload_too_large, "Request body too large",
+                                too_large_body);
                 co_return false;
             }
             if (is_malformed(bec)) {

@@ -21,6 +21,9 @@ struct ServerOptions {
     std::size_t body_limit = 64 * 1024;
     std::size_t large_body_limit = 1024 * 1024;  // for paths under large_body_prefix
     std::string large_body_prefix = "/api/v2/";
+    // The JSON body of the 413 for paths under large_body_prefix, in that API's own error shape
+    // (the Management API's is not OAuth's); empty = the OAuth-style error.
+    std::string large_body_rejection = {};
     std::chrono::seconds request_timeout{30};  // reading + writing one request; also the keep-alive idle time
     std::chrono::seconds shutdown_grace{10};
     // Open connections one client address may hold (0 = unlimited); the next one is answered 503

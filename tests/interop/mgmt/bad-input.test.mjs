@@ -115,10 +115,8 @@ test('oversize bodies: up to 1 MiB is read, more is 413 with an Auth0 body; noth
   assert.deepEqual(await counts(), before);
 });
 
-// The 413 is answered by the HTTP layer (src/http/server.cpp) before routing, with an OAuth
-// {"error","error_description"} body; under /api/v2/ it should be the Management API's
-// (mgmt::render_error(make_error(mgmt_errc::payload_too_large))). Reported; todo until fixed.
-test('oversize bodies: the 413 body is Auth0\'s Management API error body', { todo: 'HTTP layer renders an OAuth body for 413 under /api/v2/' }, async () => {
+// The 413 is answered by the HTTP layer before routing; under /api/v2/ in the Management API's shape.
+test('oversize bodies: the 413 body is Auth0\'s Management API error body', async () => {
   const r = await api('POST', '/connections', { body: JSON.stringify({ pad: 'z'.repeat(1024 * 1024 + 10) }) });
   assert.equal(r.status, 413, r.text);
   assert.deepEqual(Object.keys(r.body ?? {}).sort().slice(0, 3), ['error', 'message', 'statusCode'], r.text);
