@@ -5,6 +5,7 @@
 #include "connections/upstream_client.hpp"
 #include "http/endpoints/endpoints.hpp"
 #include "http/server.hpp"
+#include "jose/jose.hpp"
 #include "mgmt/mgmt.hpp"
 #include "oauth/oauth.hpp"
 #include "util/url.hpp"
@@ -239,6 +240,15 @@ int user_add(const TenantOptions& tenant_options, UserAddOptions options) {
 
 int keys_rotate(const TenantOptions& tenant_options, const std::string& alg) {
     auto tenant = open_tenant(tenant_options, false);
+    // With another master key the new key would be unreadable to every running instance: prove
+    // this one opens the keys in force before retiring any of them.
+    auto keys = tenant.store->list_keys(util::unix_now());
+    if (!keys) throw std::runtime_error("cannot read the signing keys: " + keys.error().message());
+    for (const auto& key : *keys)
+        if (key.retired_at == 0 && !jose::unseal(key.private_key, tenant.config.master_key))
+            throw std::runtime_error("the master key does not open the current signing key " + key.kid +
+                                     ": refusing to rotate (is GATEHOUSE_MASTER_KEY / --master-key-file the one "
+                                     "the servers use?)");
     auto next = new_signing_key(tenant, alg);
     auto now = util::unix_now();
     if (auto r = tenant.store->rotate_key(next, now, now + tenant.config.retired_key_ttl); !r)

@@ -92,6 +92,7 @@ Catalog::Catalog(store::Store& store, const TenantConfig& config) : store_(store
 void Catalog::invalidate() {
     std::unique_lock lock(mutex_);
     version_ = -1;
+    ++generation_;
     clients_.clear();
     apis_.clear();
     grants_.clear();
@@ -109,6 +110,7 @@ void Catalog::refresh_if_stale() {
     std::unique_lock lock(mutex_);
     if (*version == version_) return;
     version_ = *version;
+    ++generation_;
     clients_.clear();
     apis_.clear();
     grants_.clear();
@@ -121,15 +123,19 @@ template <class View, class Load>
 std::shared_ptr<const View> Catalog::read_through(std::unordered_map<std::string, std::shared_ptr<const View>>& cache,
                                                   const std::string& key, Load load) {
     refresh_if_stale();
+    std::uint64_t generation;
     {
         std::shared_lock lock(mutex_);
         if (auto it = cache.find(key); it != cache.end()) return it->second;
+        generation = generation_;
     }
     std::optional<View> loaded = load();
     if (!loaded) return nullptr;  // unknown ids are not cached (see the class comment)
     auto view = std::make_shared<const View>(std::move(*loaded));
     std::unique_lock lock(mutex_);
-    cache[key] = view;
+    // Dropped while we read: what we read may predate the write that dropped it, so serve it once
+    // but do not cache it.
+    if (generation == generation_) cache[key] = view;
     return view;
 }
 
@@ -162,19 +168,32 @@ std::shared_ptr<const store::ClientGrant> Catalog::client_grant(std::string_view
                         });
 }
 
-std::vector<std::shared_ptr<const ConnectionView>> Catalog::connections() {
+template <class T, class Load>
+std::shared_ptr<const T> Catalog::read_through(std::shared_ptr<const T>& slot, Load load) {
     refresh_if_stale();
+    std::uint64_t generation;
     {
         std::shared_lock lock(mutex_);
-        if (connections_) return *connections_;
+        if (slot) return slot;
+        generation = generation_;
     }
-    auto list = std::make_shared<std::vector<std::shared_ptr<const ConnectionView>>>();
-    auto page = store_.list_connections(store::Page{0, 100000}, {}, {});
-    if (page)
-        for (const auto& c : page->items) list->push_back(std::make_shared<const ConnectionView>(connection_view(c)));
+    std::optional<T> loaded = load();
+    if (!loaded) return std::make_shared<const T>();  // the store failed: answer empty, try again next time
+    auto value = std::make_shared<const T>(std::move(*loaded));
     std::unique_lock lock(mutex_);
-    connections_ = list;
-    return *list;
+    if (generation == generation_) slot = value;
+    return value;
+}
+
+std::vector<std::shared_ptr<const ConnectionView>> Catalog::connections() {
+    using List = std::vector<std::shared_ptr<const ConnectionView>>;
+    return *read_through(connections_, [&]() -> std::optional<List> {
+        auto page = store_.list_connections(store::Page{0, 100000}, {}, {});
+        if (!page) return std::nullopt;
+        List list;
+        for (const auto& c : page->items) list.push_back(std::make_shared<const ConnectionView>(connection_view(c)));
+        return list;
+    });
 }
 
 std::shared_ptr<const ConnectionView> Catalog::connection(std::string_view name) {
@@ -184,44 +203,29 @@ std::shared_ptr<const ConnectionView> Catalog::connection(std::string_view name)
 }
 
 std::shared_ptr<const SigningKeys> Catalog::keys() {
-    refresh_if_stale();
-    {
-        std::shared_lock lock(mutex_);
-        if (keys_) return keys_;
-    }
-    auto keys = load_keys();
-    std::unique_lock lock(mutex_);
-    keys_ = keys;
-    return keys;
+    return read_through(keys_, [&] { return load_keys(); });
 }
 
 bool Catalog::any_client_allows_origin(std::string_view origin) {
-    refresh_if_stale();
-    std::shared_ptr<const std::set<std::string>> origins;
-    {
-        std::shared_lock lock(mutex_);
-        origins = origins_;
-    }
-    if (!origins) {
-        auto set = std::make_shared<std::set<std::string>>();
-        if (auto page = store_.list_clients(store::Page{0, 100000})) {
-            for (const auto& c : page->items) {
-                auto view = client_view(c);
-                for (const auto* list : {&view.web_origins, &view.allowed_origins, &view.callbacks})
-                    for (const auto& url : *list)
-                        if (auto o = util::origin_of(url)) set->insert(*o);
-            }
+    auto origins = read_through(origins_, [&]() -> std::optional<std::set<std::string>> {
+        auto page = store_.list_clients(store::Page{0, 100000});
+        if (!page) return std::nullopt;
+        std::set<std::string> set;
+        for (const auto& c : page->items) {
+            auto view = client_view(c);
+            for (const auto* list : {&view.web_origins, &view.allowed_origins, &view.callbacks})
+                for (const auto& url : *list)
+                    if (auto o = util::origin_of(url)) set.insert(*o);
         }
-        std::unique_lock lock(mutex_);
-        origins_ = set;
-        origins = set;
-    }
+        return set;
+    });
     return origins->contains(std::string(origin));
 }
 
-std::shared_ptr<const SigningKeys> Catalog::load_keys() {
-    auto keys = std::make_shared<SigningKeys>();
+std::optional<SigningKeys> Catalog::load_keys() {
+    std::optional<SigningKeys> keys(std::in_place);
     auto rows = store_.list_keys(util::unix_now());
+    if (!rows) return std::nullopt;
     boost::json::array jwks;
     if (rows) {
         for (const auto& row : *rows) {

@@ -102,12 +102,15 @@ class Catalog {
     template <class View, class Load>
     std::shared_ptr<const View> read_through(std::unordered_map<std::string, std::shared_ptr<const View>>& cache,
                                              const std::string& key, Load load);
-    std::shared_ptr<const SigningKeys> load_keys();
+    template <class T, class Load>
+    std::shared_ptr<const T> read_through(std::shared_ptr<const T>& slot, Load load);
+    std::optional<SigningKeys> load_keys();
 
     store::Store& store_;
     const TenantConfig& config_;
     std::shared_mutex mutex_;
     std::int64_t version_ = -1;
+    std::uint64_t generation_ = 0;  // bumped whenever the caches are dropped
     std::atomic<std::int64_t> next_check_ns_{0};
     std::unordered_map<std::string, std::shared_ptr<const ClientView>> clients_;
     std::unordered_map<std::string, std::shared_ptr<const ApiView>> apis_;

@@ -17,6 +17,15 @@ constexpr std::string_view kInvalidCodeOrVerifier = "Invalid authorization code 
 // spa-js falls back to the iframe when the description contains "invalid refresh token".
 constexpr std::string_view kInvalidRefresh = "Unknown or invalid refresh token.";
 
+// Only "not found" means the grant is invalid: a store failure must not make clients discard
+// their refresh tokens (SDKs retry a 5xx, but start over after invalid_grant).
+OAuthError grant_lookup_error(const boost::system::error_code& ec, std::string_view description,
+                              std::string_view detail) {
+    if (ec == store::store_errc::not_found)
+        return make_error(oauth_errc::invalid_grant, std::string(description), std::string(detail));
+    return make_error(oauth_errc::temporarily_unavailable, {}, "store: " + ec.message());
+}
+
 OAuthError missing(std::string_view name) {
     return make_error(oauth_errc::invalid_request, "The request is missing a required parameter: " + std::string(name));
 }
@@ -69,7 +78,7 @@ oauth_result<json::object> TokenService::authorization_code(const TokenRequest& 
     auto code_value = request.params.get("code");
     if (code_value.empty()) return missing("code");
     auto code = store_.consume_code(util::sha256_b64url(code_value), now);
-    if (!code) return make_error(oauth_errc::invalid_grant, std::string(kInvalidCode), "unknown code");
+    if (!code) return grant_lookup_error(code.error(), kInvalidCode, "unknown code");
     if (code->consumed_at != 0) {
         // RFC 6749 §4.1.2: a code used twice revokes every token already issued from it.
         (void)store_.revoke_grant(code->grant_id, now);
@@ -119,7 +128,7 @@ oauth_result<json::object> TokenService::refresh_token(const TokenRequest& reque
     if (presented.empty()) return missing("refresh_token");
     auto hash = util::sha256_b64url(presented);
     auto current = store_.get_refresh_token(hash);
-    if (!current) return make_error(oauth_errc::invalid_grant, std::string(kInvalidRefresh), "unknown refresh token");
+    if (!current) return grant_lookup_error(current.error(), kInvalidRefresh, "unknown refresh token");
     if (current->client_id != client.client_id)
         return make_error(oauth_errc::invalid_grant, std::string(kInvalidRefresh), "issued to another client");
     if (current->revoked_at != 0)
@@ -138,7 +147,7 @@ oauth_result<json::object> TokenService::refresh_token(const TokenRequest& reque
     store::RefreshToken next;
     auto next_token = new_refresh_token(grant, client, now, next);
     auto before = store_.rotate_refresh_token(hash, next, now);
-    if (!before) return make_error(oauth_errc::invalid_grant, std::string(kInvalidRefresh), "vanished during rotation");
+    if (!before) return grant_lookup_error(before.error(), kInvalidRefresh, "vanished during rotation");
     if (before->rotated_at != 0 || before->revoked_at != 0) {
         // RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole family.
         (void)store_.revoke_grant(current->grant_id, now);

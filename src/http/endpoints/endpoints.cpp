@@ -310,6 +310,10 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
     Response healthz(RequestContext&) {
         auto version = s_.catalog.store().config_version();
         if (!version) return json_response(bhttp::status::service_unavailable, json::object{{"status", "unavailable"}});
+        // Without a usable RS256 key no ID token can be issued (e.g. keys sealed with another master key).
+        if (!s_.catalog.keys()->signer(jose::Alg::RS256))
+            return json_response(bhttp::status::service_unavailable,
+                                 json::object{{"status", "unavailable"}, {"reason", "no usable signing key"}});
         return json_response(bhttp::status::ok, json::object{{"status", "ok"}});
     }
 
