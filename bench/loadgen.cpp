@@ -13,17 +13,17 @@
 //   login    fresh cookie jar: authorize -> login form -> POST credentials -> code -> token (4).
 //   refresh  one code round trip with offline_access at set-up, then refresh_token rotation (1).
 //   get      GET --path (to check the driver itself against wrk).
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -193,8 +193,10 @@ class Client {
             bool expired = c.find("Max-Age=0") != std::string_view::npos ||
                            c.find("max-age=0") != std::string_view::npos ||
                            c.find("expires=Thu, 01 Jan 1970") != std::string_view::npos;
-            if (expired || value.empty()) jar.erase(name);
-            else jar[name] = value;
+            if (expired || value.empty())
+                jar.erase(name);
+            else
+                jar[name] = value;
         }
         if (!res.keep_alive()) close();
         co_return res;
@@ -281,16 +283,18 @@ class Scenario {
                            "&code_verifier=" + pkce_.verifier;
         auto res = co_await c.send(http::verb::post, o_.token_path, std::move(body));
         if (res.result_int() != 200)
-            throw std::runtime_error("token: HTTP " + std::to_string(res.result_int()) + ": " + res.body().substr(0, 300));
+            throw std::runtime_error("token: HTTP " + std::to_string(res.result_int()) + ": " +
+                                     res.body().substr(0, 300));
         co_return res.body();
     }
 
     awaitable<std::string> refresh(Client& c, const std::string& token) const {
-        std::string body = "grant_type=refresh_token&client_id=" + url_encode(o_.client_id) +
-                           "&refresh_token=" + url_encode(token);
+        std::string body =
+            "grant_type=refresh_token&client_id=" + url_encode(o_.client_id) + "&refresh_token=" + url_encode(token);
         auto res = co_await c.send(http::verb::post, o_.token_path, std::move(body));
         if (res.result_int() != 200)
-            throw std::runtime_error("refresh: HTTP " + std::to_string(res.result_int()) + ": " + res.body().substr(0, 300));
+            throw std::runtime_error("refresh: HTTP " + std::to_string(res.result_int()) + ": " +
+                                     res.body().substr(0, 300));
         auto next = json_string(res.body(), "refresh_token");
         if (!next) throw std::runtime_error("refresh: no refresh_token in the answer");
         co_return *next;
@@ -327,7 +331,8 @@ awaitable<void> worker(net::io_context& io, const Options& o, const Scenario& sc
                 if (refresh_token.empty()) {
                     auto body = co_await sc.exchange(c, co_await sc.authorize(c));
                     auto rt = json_string(body, "refresh_token");
-                    if (!rt) throw std::runtime_error("no refresh_token from the code exchange (scope offline_access?)");
+                    if (!rt)
+                        throw std::runtime_error("no refresh_token from the code exchange (scope offline_access?)");
                     refresh_token = *rt;
                     continue;
                 }
@@ -366,17 +371,18 @@ int run(const Options& o) {
     auto begin = Clock::now();
     auto start = begin + std::chrono::milliseconds(static_cast<long>(o.warmup * 1000));
     auto end = start + std::chrono::milliseconds(static_cast<long>(o.duration * 1000));
-    for (int i = 0; i < o.connections; ++i)
-        net::co_spawn(io, worker(io, o, sc, st, start, end), net::detached);
+    for (int i = 0; i < o.connections; ++i) net::co_spawn(io, worker(io, o, sc, st, start, end), net::detached);
     io.run();
     double secs = o.duration;
     double p50 = percentile(st.latencies_us, 50), p99 = percentile(st.latencies_us, 99);
     std::string err = st.last_error;
-    for (auto& ch : err) if (ch == '"' || ch == '\\' || ch < ' ') ch = ' ';
-    std::printf("{\"scenario\":\"%s\",\"connections\":%d,\"roundtrips\":%lld,\"rate\":%.1f,\"requests_total\":%lld,"
-                "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"errors\":%lld,\"last_error\":\"%s\"}\n",
-                o.scenario.c_str(), o.connections, st.roundtrips, st.roundtrips / secs, st.requests, p50, p99,
-                st.errors, err.substr(0, 300).c_str());
+    for (auto& ch : err)
+        if (ch == '"' || ch == '\\' || ch < ' ') ch = ' ';
+    std::printf(
+        "{\"scenario\":\"%s\",\"connections\":%d,\"roundtrips\":%lld,\"rate\":%.1f,\"requests_total\":%lld,"
+        "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"errors\":%lld,\"last_error\":\"%s\"}\n",
+        o.scenario.c_str(), o.connections, st.roundtrips, st.roundtrips / secs, st.requests, p50, p99, st.errors,
+        err.substr(0, 300).c_str());
     return st.roundtrips > 0 ? 0 : 1;
 }
 
@@ -439,22 +445,34 @@ int main(int argc, char** argv) {
         return 2;
     }
     o.mode = argv[1];
-    std::map<std::string, std::string*> strings = {
-        {"--scenario", &o.scenario},   {"--host", &o.host},
-        {"--port", &o.port},           {"--path", &o.path},
-        {"--authorize-path", &o.authorize_path}, {"--token-path", &o.token_path},
-        {"--login-path", &o.login_path}, {"--client-id", &o.client_id},
-        {"--redirect-uri", &o.redirect_uri}, {"--scope", &o.scope},
-        {"--audience", &o.audience},   {"--username", &o.username},
-        {"--password", &o.password},   {"--extra-authorize", &o.extra_authorize}};
+    std::map<std::string, std::string*> strings = {{"--scenario", &o.scenario},
+                                                   {"--host", &o.host},
+                                                   {"--port", &o.port},
+                                                   {"--path", &o.path},
+                                                   {"--authorize-path", &o.authorize_path},
+                                                   {"--token-path", &o.token_path},
+                                                   {"--login-path", &o.login_path},
+                                                   {"--client-id", &o.client_id},
+                                                   {"--redirect-uri", &o.redirect_uri},
+                                                   {"--scope", &o.scope},
+                                                   {"--audience", &o.audience},
+                                                   {"--username", &o.username},
+                                                   {"--password", &o.password},
+                                                   {"--extra-authorize", &o.extra_authorize}};
     for (int i = 2; i + 1 < argc; i += 2) {
         std::string k = argv[i], v = argv[i + 1];
-        if (auto it = strings.find(k); it != strings.end()) *it->second = v;
-        else if (k == "--connections") o.connections = std::stoi(v);
-        else if (k == "--duration") o.duration = std::stod(v);
-        else if (k == "--warmup") o.warmup = std::stod(v);
-        else if (k == "--since-ns") o.since_ns = std::stoll(v);
-        else if (k == "--timeout-ms") o.timeout_ms = std::stoi(v);
+        if (auto it = strings.find(k); it != strings.end())
+            *it->second = v;
+        else if (k == "--connections")
+            o.connections = std::stoi(v);
+        else if (k == "--duration")
+            o.duration = std::stod(v);
+        else if (k == "--warmup")
+            o.warmup = std::stod(v);
+        else if (k == "--since-ns")
+            o.since_ns = std::stoll(v);
+        else if (k == "--timeout-ms")
+            o.timeout_ms = std::stoi(v);
         else {
             std::cerr << "gatehouse_loadgen: unknown option " << k << "\n";
             return 2;

@@ -17,7 +17,7 @@
 namespace gatehouse::store {
 
 class MetaStore {
-public:
+  public:
     virtual ~MetaStore() = default;
     // Tenant-wide settings (initialised flag, HMAC key for client secrets, ...).
     virtual result<std::optional<std::string>> get_meta(std::string_view key) = 0;
@@ -28,7 +28,7 @@ public:
 };
 
 class KeyStore {
-public:
+  public:
     virtual ~KeyStore() = default;
     virtual result<void> add_key(const SigningKey&) = 0;
     // All keys not yet expired at `now`, newest first; the first with retired_at == 0 signs.
@@ -39,17 +39,17 @@ public:
 };
 
 class ClientStore {
-public:
+  public:
     virtual ~ClientStore() = default;
-    virtual result<void> create_client(const Client&) = 0;             // already_exists
-    virtual result<Client> get_client(std::string_view client_id) = 0;  // not_found
-    virtual result<PageResult<Client>> list_clients(Page) = 0;          // oldest first
-    virtual result<void> update_client(const Client&) = 0;              // not_found
+    virtual result<void> create_client(const Client&) = 0;               // already_exists
+    virtual result<Client> get_client(std::string_view client_id) = 0;   // not_found
+    virtual result<PageResult<Client>> list_clients(Page) = 0;           // oldest first
+    virtual result<void> update_client(const Client&) = 0;               // not_found
     virtual result<void> delete_client(std::string_view client_id) = 0;  // not_found; also its grants
 };
 
 class ConnectionStore {
-public:
+  public:
     virtual ~ConnectionStore() = default;
     virtual result<void> create_connection(const Connection&) = 0;  // already_exists (id or name)
     virtual result<Connection> get_connection(std::string_view id) = 0;
@@ -64,7 +64,7 @@ public:
 };
 
 class ResourceServerStore {
-public:
+  public:
     virtual ~ResourceServerStore() = default;
     virtual result<void> create_resource_server(const ResourceServer&) = 0;  // already_exists (identifier)
     virtual result<ResourceServer> get_resource_server(std::string_view id) = 0;
@@ -75,7 +75,7 @@ public:
 };
 
 class ClientGrantStore {
-public:
+  public:
     virtual ~ClientGrantStore() = default;
     virtual result<void> create_client_grant(const ClientGrant&) = 0;  // already_exists (client_id, audience)
     virtual result<ClientGrant> get_client_grant(std::string_view id) = 0;
@@ -88,7 +88,7 @@ public:
 };
 
 class UserStore {
-public:
+  public:
     virtual ~UserStore() = default;
     virtual result<void> create_user(const User&) = 0;  // already_exists (user_id, or email within connection)
     virtual result<User> get_user(std::string_view user_id) = 0;
@@ -102,7 +102,7 @@ public:
 };
 
 class CodeStore {
-public:
+  public:
     virtual ~CodeStore() = default;
     virtual result<void> create_code(const AuthorizationCode&) = 0;
     // Atomically marks the code consumed (consumed_at = now) and returns the row as it was
@@ -113,7 +113,7 @@ public:
 };
 
 class RefreshTokenStore {
-public:
+  public:
     virtual ~RefreshTokenStore() = default;
     virtual result<void> create_refresh_token(const RefreshToken&) = 0;
     virtual result<RefreshToken> get_refresh_token(std::string_view token_hash) = 0;
@@ -130,15 +130,15 @@ public:
 };
 
 class SessionStore {
-public:
+  public:
     virtual ~SessionStore() = default;
     virtual result<void> create_session(const Session&) = 0;
     virtual result<Session> get_session(std::string_view id_hash, std::int64_t now) = 0;  // not_found if expired
-    virtual result<void> delete_session(std::string_view id_hash) = 0;                     // idempotent
+    virtual result<void> delete_session(std::string_view id_hash) = 0;                    // idempotent
 };
 
 class InteractionStore {
-public:
+  public:
     virtual ~InteractionStore() = default;
     virtual result<void> create_interaction(const Interaction&) = 0;
     virtual result<Interaction> get_interaction(std::string_view id, std::int64_t now) = 0;  // not_found if expired
@@ -157,7 +157,7 @@ class Store : public MetaStore,
               public RefreshTokenStore,
               public SessionStore,
               public InteractionStore {
-public:
+  public:
     // Applies pending schema migrations; idempotent. Returns the schema version now in force.
     virtual result<int> migrate() = 0;
     // Drops expired interactions, codes, sessions and refresh tokens; returns rows removed.

@@ -1,7 +1,7 @@
 #include "util/util.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -138,8 +138,8 @@ std::string hash_secret(std::string_view key, std::string_view secret) {
         EVP_MAC_free(mac);
         char digest[] = "SHA256";
         OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
-        if (!keyed || EVP_MAC_init(keyed.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                                   params) != 1) {
+        if (!keyed ||
+            EVP_MAC_init(keyed.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1) {
             keyed.reset();
             return base64url_encode(hmac_sha256(key, secret));
         }

@@ -6,8 +6,8 @@
 #include "oauth/pkce.hpp"
 #include "util/util.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <regex>
 
