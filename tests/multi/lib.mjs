@@ -6,10 +6,10 @@
 // flow can start on A and finish on B deterministically.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
+import { binary, freePort } from '../interop/lib/gatehouse.mjs';
 
 export const ISSUER = 'https://id.gatehouse.test/';
 export const MGMT_CLIENT_ID = 'mgmtClientForMultiTests000000000';
@@ -17,11 +17,7 @@ export const MGMT_CLIENT_SECRET = 'multi-instance-test-management-secret-0123456
 export const MASTER_KEY = 'multi-instance-tests-master-key-do-not-use-in-production';
 export const CALLBACK = 'http://localhost:3000/callback';
 
-export function binary() {
-  const bin = process.env.GATEHOUSE_BINARY;
-  if (!bin) throw new Error('GATEHOUSE_BINARY is not set (ctest sets it)');
-  return bin;
-}
+export { binary, freePort };
 
 export const pgUrl = () => process.env.GATEHOUSE_TEST_PG_URL;
 
@@ -31,17 +27,6 @@ let noRateLimits;
 function rateLimitArgs() {
   noRateLimits ??= execFileSync(binary(), ['serve', '--help'], { encoding: 'utf8' }).includes('--no-rate-limits');
   return noRateLimits ? ['--no-rate-limits'] : [];
-}
-
-export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
