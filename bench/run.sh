@@ -149,8 +149,8 @@ init_out=$(GATEHOUSE_BOOTSTRAP_CLIENT_ID=$MGMT_ID GATEHOUSE_BOOTSTRAP_CLIENT_SEC
     "$BIN" init "${common[@]}" --demo --demo-callback http://localhost:3000/callback)
 DEMO_ID=$(awk '/demo SPA client_id/{print $NF}' <<<"$init_out")
 DEMO_PASSWORD=$(awk '/demo user password/{print $4}' <<<"$init_out")
+# Rate limits off: the load comes from one client and one address by design.
 start_server gatehouse "$GH_PORT" /.well-known/openid-configuration \
-    # Rate limits off: the load comes from one client and one address by design.
     "$BIN" serve "${common[@]}" --listen "127.0.0.1:$GH_PORT" --threads 1 --log-level warn --no-rate-limits
 GH_PID=$S_pid GH_START=$S_start_ms GH_IDLE=$S_idle_kib
 
