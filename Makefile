@@ -66,4 +66,4 @@ fuzz:
 	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed (inputs: build-fuzz/crash-*)"; exit 1; fi
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz
