@@ -227,31 +227,29 @@ std::optional<SigningKeys> Catalog::load_keys() {
     auto rows = store_.list_keys(util::unix_now());
     if (!rows) return std::nullopt;
     boost::json::array jwks;
-    if (rows) {
-        for (const auto& row : *rows) {
-            boost::system::error_code ec;
-            auto jwk = boost::json::parse(row.public_jwk, ec);
-            if (ec || !jwk.is_object()) {
-                spdlog::error("signing key {}: unreadable public JWK", row.kid);
-                continue;
-            }
-            if (auto pub = jose::PublicKey::from_jwk(jwk.get_object())) keys->verifiers.add(std::move(*pub));
-            jwks.push_back(jwk);
-            if (row.retired_at != 0) continue;
-            auto pem = jose::unseal(row.private_key, config_.master_key);
-            if (!pem) {
-                spdlog::error("signing key {}: cannot decrypt the private key (wrong master key?)", row.kid);
-                continue;
-            }
-            auto alg = jose::parse_alg(row.alg);
-            auto priv = jose::PrivateKey::from_pem(*pem, row.kid);
-            if (!alg || !priv) {
-                spdlog::error("signing key {}: unusable private key", row.kid);
-                continue;
-            }
-            // list_keys is newest first: the first active key of an algorithm signs.
-            keys->signers.try_emplace(*alg, std::make_shared<const jose::PrivateKey>(std::move(*priv)));
+    for (const auto& row : *rows) {
+        boost::system::error_code ec;
+        auto jwk = boost::json::parse(row.public_jwk, ec);
+        if (ec || !jwk.is_object()) {
+            spdlog::error("signing key {}: unreadable public JWK", row.kid);
+            continue;
         }
+        if (auto pub = jose::PublicKey::from_jwk(jwk.get_object())) keys->verifiers.add(std::move(*pub));
+        jwks.push_back(jwk);
+        if (row.retired_at != 0) continue;
+        auto pem = jose::unseal(row.private_key, config_.master_key);
+        if (!pem) {
+            spdlog::error("signing key {}: cannot decrypt the private key (wrong master key?)", row.kid);
+            continue;
+        }
+        auto alg = jose::parse_alg(row.alg);
+        auto priv = jose::PrivateKey::from_pem(*pem, row.kid);
+        if (!alg || !priv) {
+            spdlog::error("signing key {}: unusable private key", row.kid);
+            continue;
+        }
+        // list_keys is newest first: the first active key of an algorithm signs.
+        keys->signers.try_emplace(*alg, std::make_shared<const jose::PrivateKey>(std::move(*priv)));
     }
     keys->jwks_json = boost::json::serialize(boost::json::object{{"keys", std::move(jwks)}});
     return keys;

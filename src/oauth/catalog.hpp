@@ -65,7 +65,7 @@ struct ConnectionView {
 struct SigningKeys {
     std::map<jose::Alg, std::shared_ptr<const jose::PrivateKey>> signers;
     jose::KeySet verifiers;
-    std::string jwks_json;
+    std::string jwks_json = R"({"keys":[]})";  // valid even when the store could not be read
 
     const jose::PrivateKey* signer(jose::Alg alg) const {
         auto it = signers.find(alg);
