@@ -165,7 +165,8 @@ for alg in RS256 ES256 EdDSA; do
 done
 CONN_ID=$(api GET connections | jget '[0].id')
 rt_common=(--port "$GH_PORT" --client-id "$DEMO_ID" --username demo@example.com --password "$DEMO_PASSWORD")
-user_at=$("$LOADGEN" once "${rt_common[@]}" --scope "openid profile email" | jget .access_token)
+# An API audience makes it a JWT (aud: [API, <issuer>userinfo]); without one it would be the opaque JWE.
+user_at=$("$LOADGEN" once "${rt_common[@]}" --scope "openid profile email" --audience "${AUD[RS256]}" | jget .access_token)
 cc_body() { echo "grant_type=client_credentials&client_id=$MGMT_ID&client_secret=$MGMT_SECRET&audience=$(node -p 'encodeURIComponent(process.argv[1])' "$1")"; }
 for alg in RS256 ES256 EdDSA; do  # each audience answers before the run starts
     curl -sf "$GH/oauth/token" -d "$(cc_body "${AUD[$alg]}")" | jget .access_token | cut -d. -f1 | grep -q . ||

@@ -1,7 +1,7 @@
 // jose: JSON Web Signatures, Keys and Tokens (RFC 7515/7517/7519/7638) for RS256, ES256 and EdDSA, plus
-// AES-256-GCM sealing of private keys at rest. It is the only module that touches OpenSSL EVP for JOSE; it
-// owns key material in memory but no storage, no clock policy beyond ClaimChecks, and knows nothing of
-// OAuth. Depends on util only. Request-path failures are boost::system::result values (jose_errc).
+// AES-256-GCM: sealing of private keys at rest and JWE "dir"/"A256GCM" tokens (RFC 7516). It is the only module that
+// touches OpenSSL EVP for JOSE; it owns key material in memory but no storage, no clock policy beyond ClaimChecks, and
+// knows nothing of OAuth. Depends on util only. Request-path failures are boost::system::result values (jose_errc).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -171,5 +171,22 @@ result<std::string> seal(std::string_view plaintext, std::string_view key);
 // malformed for a blob that is not "v1." + base64url of at least nonce+tag; decrypt_failed when the
 // tag does not verify (tampered, truncated, or another key).
 result<std::string> unseal(std::string_view sealed, std::string_view key);
+
+// JWE compact serialization with "alg":"dir", "enc":"A256GCM" (RFC 7516, RFC 7518 §4.5 / §5.3): the
+// shape of Auth0's opaque access tokens. `header` must name that alg and enc (unsupported_alg
+// otherwise) and may carry more members (iss, kid); `cek` is the 32-byte content key.
+result<std::string> encrypt_jwe(const boost::json::object& header, std::string_view plaintext, std::string_view cek);
+
+struct Jwe {
+    boost::json::object header;  // the protected header, parsed
+    std::string header_b64;      // as sent: it is the AAD
+    std::string nonce, ciphertext, tag;
+};
+// The five compact parts, with an empty encrypted key and a header of alg "dir" / enc "A256GCM"
+// (unsupported_alg otherwise), no "crit" or "zip"; malformed for any other shape. Nothing is
+// decrypted yet, so the caller can choose the key from the header (e.g. its kid).
+result<Jwe> parse_jwe(std::string_view token);
+// decrypt_failed when the tag does not verify (tampered, or another key).
+result<std::string> decrypt_jwe(const Jwe& jwe, std::string_view cek);
 
 }  // namespace gatehouse::jose

@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace gatehouse::oauth {
 namespace json = boost::json;
 
@@ -183,7 +185,7 @@ oauth_result<json::object> TokenService::issue_user_tokens(const UserGrant& gran
     at.userinfo_audience = has_scope(grant.scope, "openid");
     at.lifetime = api ? api->token_lifetime : catalog_.config().access_token_ttl;
     at.alg = api ? api->signing_alg : jose::Alg::RS256;
-    auto access_token = sign_access_token(catalog_, at, now);
+    auto access_token = issue_access_token(catalog_, at, now);
     if (!access_token) return access_token.error();
 
     json::object body;
@@ -259,7 +261,7 @@ oauth_result<json::object> TokenService::client_credentials(const TokenRequest& 
     at.gty = "client-credentials";
     at.lifetime = api->token_lifetime;
     at.alg = api->signing_alg;
-    auto token = sign_access_token(catalog_, at, now);
+    auto token = issue_access_token(catalog_, at, now);
     if (!token) return token.error();
     json::object body;
     body["access_token"] = *token;
@@ -289,30 +291,38 @@ oauth_result<void> TokenService::revoke(const ClientCredentials& credentials, co
 
 oauth_result<VerifiedAccessToken> TokenService::verify_access_token(std::string_view token, std::string_view audience,
                                                                     std::int64_t now) {
-    auto keys = catalog_.keys();
-    auto jwt = jose::verify_jwt(token, keys->verifiers, {jose::Alg::RS256, jose::Alg::ES256, jose::Alg::EdDSA});
-    if (!jwt) return make_error(oauth_errc::invalid_token, "Invalid token", jwt.error().message());
+    json::object claims;
+    if (std::count(token.begin(), token.end(), '.') == 4) {  // JWE compact form: an opaque /userinfo token
+        auto opened = decrypt_access_token(catalog_.config(), token);
+        if (!opened) return opened.error();
+        claims = std::move(*opened);
+    } else {
+        auto keys = catalog_.keys();
+        auto jwt = jose::verify_jwt(token, keys->verifiers, {jose::Alg::RS256, jose::Alg::ES256, jose::Alg::EdDSA});
+        if (!jwt) return make_error(oauth_errc::invalid_token, "Invalid token", jwt.error().message());
+        claims = std::move(jwt->claims);
+    }
     jose::ClaimChecks checks;
     checks.issuer = catalog_.config().issuer;
     if (!audience.empty()) checks.audiences.emplace_back(audience);
     checks.now = now;
     checks.leeway = 0;
-    if (auto ok = jose::check_claims(jwt->claims, checks); !ok) {
+    if (auto ok = jose::check_claims(claims, checks); !ok) {
         auto expired = ok.error() == jose::jose_errc::expired;
         return make_error(oauth_errc::invalid_token, expired ? "Token has expired" : "Invalid token",
                           ok.error().message());
     }
     VerifiedAccessToken out;
-    out.subject = util::json_string(jwt->claims, "sub");
-    out.client_id = util::json_string(jwt->claims, "azp");
-    out.scope = util::json_string(jwt->claims, "scope");
-    out.grant_id = grant_id_of_jti(util::json_string(jwt->claims, "jti"));
+    out.subject = util::json_string(claims, "sub");
+    out.client_id = util::json_string(claims, "azp");
+    out.scope = util::json_string(claims, "scope");
+    out.grant_id = grant_id_of_jti(util::json_string(claims, "jti"));
     if (!out.grant_id.empty()) {
         auto revoked = store_.is_grant_revoked(out.grant_id);
         if (!revoked) return make_error(oauth_errc::server_error, {}, revoked.error().message());
         if (*revoked) return make_error(oauth_errc::invalid_token, "Token has been revoked");
     }
-    out.claims = std::move(jwt->claims);
+    out.claims = std::move(claims);
     return out;
 }
 

@@ -34,12 +34,44 @@ std::string grant_id_of_jti(std::string_view jti) {
     return dot == std::string_view::npos ? std::string() : std::string(jti.substr(0, dot));
 }
 
-oauth_result<std::string> sign_access_token(Catalog& catalog, const AccessTokenSpec& spec, std::int64_t now) {
-    auto keys = catalog.keys();
-    const auto* signer = keys->signer(spec.alg);
-    if (!signer)
-        return make_error(oauth_errc::server_error, "No signing key is configured for this API's algorithm.",
-                          std::string("no active key for ") + std::string(jose::alg_name(spec.alg)));
+namespace {
+
+constexpr std::string_view kOpaqueKeyLabel = "gatehouse opaque access token v1 ";
+
+// Each opaque token has its own content key, HMAC(master key, label || kid) with a random kid, so no
+// AES-GCM key ever sees more than one random nonce, however many tokens are issued.
+std::string opaque_token_key(const TenantConfig& config, std::string_view kid) {
+    std::string input(kOpaqueKeyLabel);
+    input += kid;
+    return util::hmac_sha256(config.master_key, input);
+}
+
+oauth_result<std::string> encrypt_access_token(const TenantConfig& config, const json::object& claims) {
+    const std::string kid = util::random_token(16);
+    json::object header{{"alg", "dir"}, {"enc", "A256GCM"}, {"iss", config.issuer}, {"kid", kid}};
+    auto token = jose::encrypt_jwe(header, json::serialize(claims), opaque_token_key(config, kid));
+    if (!token)
+        return make_error(oauth_errc::server_error, {}, "cannot encrypt access token: " + token.error().message());
+    return *token;
+}
+
+}  // namespace
+
+oauth_result<json::object> decrypt_access_token(const TenantConfig& config, std::string_view token) {
+    auto jwe = jose::parse_jwe(token);
+    if (!jwe) return make_error(oauth_errc::invalid_token, "Invalid token", jwe.error().message());
+    auto kid = jwe->header.find("kid");
+    if (kid == jwe->header.end() || !kid->value().is_string())
+        return make_error(oauth_errc::invalid_token, "Invalid token", "JWE without kid");
+    auto plaintext = jose::decrypt_jwe(*jwe, opaque_token_key(config, kid->value().get_string()));
+    if (!plaintext) return make_error(oauth_errc::invalid_token, "Invalid token", plaintext.error().message());
+    boost::system::error_code ec;
+    json::value claims = json::parse(*plaintext, ec);
+    if (ec || !claims.is_object()) return make_error(oauth_errc::invalid_token, "Invalid token", "JWE payload");
+    return std::move(claims.get_object());
+}
+
+oauth_result<std::string> issue_access_token(Catalog& catalog, const AccessTokenSpec& spec, std::int64_t now) {
     const auto& issuer = catalog.config().issuer;
     json::object claims;
     claims.reserve(10);
@@ -58,6 +90,13 @@ oauth_result<std::string> sign_access_token(Catalog& catalog, const AccessTokenS
     claims["azp"] = spec.client_id;
     if (!spec.gty.empty()) claims["gty"] = spec.gty;
     claims["jti"] = spec.grant_id.empty() ? util::random_token(12) : spec.grant_id + "." + util::random_token(9);
+    // Auth0: without an audience the access token is only good for /userinfo, and opaque (a JWE).
+    if (spec.audience.empty()) return encrypt_access_token(catalog.config(), claims);
+    auto keys = catalog.keys();
+    const auto* signer = keys->signer(spec.alg);
+    if (!signer)
+        return make_error(oauth_errc::server_error, "No signing key is configured for this API's algorithm.",
+                          std::string("no active key for ") + std::string(jose::alg_name(spec.alg)));
     return jose::sign_jwt(*signer, claims);
 }
 

@@ -33,7 +33,11 @@ struct IdTokenSpec {
     std::int64_t lifetime = 36000;
 };
 
-oauth_result<std::string> sign_access_token(Catalog&, const AccessTokenSpec&, std::int64_t now);
+// A JWT signed with spec.alg for an API audience; without one, Auth0's opaque form: a JWE
+// ("dir"/"A256GCM") only this tenant can read, good for /userinfo.
+oauth_result<std::string> issue_access_token(Catalog&, const AccessTokenSpec&, std::int64_t now);
+// The claims of an opaque access token issued by issue_access_token (not yet checked: exp, aud).
+oauth_result<boost::json::object> decrypt_access_token(const TenantConfig& config, std::string_view token);
 // Always RS256: Auth0's SPA SDK accepts nothing else for ID tokens.
 oauth_result<std::string> sign_id_token(Catalog&, const IdTokenSpec&, std::int64_t now);
 

@@ -1,5 +1,6 @@
 // verify_jwt against a fixed key set (RS256, ES256, EdDSA), then check_claims: access tokens at
 // /userinfo and the Management API, id_token_hint, and upstream ID tokens all go through here.
+// Also parse_jwe / decrypt_jwe, which read the opaque (JWE) access tokens at /userinfo.
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +57,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto rs_only = jose::verify_jwt(token, *set, {jose::Alg::RS256});
         FUZZ_CHECK(rs_only.has_value() == (*parsed == jose::Alg::RS256));
     }
+
+    static const std::string jwe_key(32, '\x07');  // the key of the jwe_* seeds
+    if (auto jwe = jose::parse_jwe(token)) {
+        FUZZ_CHECK(jwe->header.at("alg") == "dir" && jwe->header.at("enc") == "A256GCM");
+        if (auto plaintext = jose::decrypt_jwe(*jwe, jwe_key)) {
+            boost::system::error_code ec;
+            auto value = boost::json::parse(*plaintext, ec);
+            if (!ec && value.is_object()) check_claims(value.as_object());
+        }
+    }
+    // Whatever we encrypt comes back unchanged.
+    auto sealed = jose::encrypt_jwe({{"alg", "dir"}, {"enc", "A256GCM"}, {"kid", "k"}}, token, jwe_key);
+    FUZZ_CHECK(sealed.has_value());
+    auto reopened = jose::parse_jwe(*sealed);
+    FUZZ_CHECK(reopened.has_value() && jose::decrypt_jwe(*reopened, jwe_key).value() == token);
 
     // The claim checks see far more shapes when the payload need not be signed.
     auto dot1 = token.find('.');
