@@ -33,6 +33,7 @@ struct ServeOptions {
     std::string log_level = "info";
     double token_rate_limit = 1000;  // per client per second; 0 = off
     bool rate_limits = true;
+    std::string trusted_proxies;
 };
 
 struct InitOptions {
@@ -67,6 +68,8 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
 int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     auto started = std::chrono::steady_clock::now();
     spdlog::set_level(spdlog::level::from_str(options.log_level));
+    auto trusted = http::TrustedProxies::parse(options.trusted_proxies);
+    if (!trusted) throw std::runtime_error("--trusted-proxies: " + trusted.error().description);
     auto tenant = open_tenant(tenant_options, false);
     if (!is_initialised(*tenant.store))
         throw std::runtime_error("the database " + tenant_options.db + " is not initialised: run `gatehouse init`");
@@ -100,6 +103,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     server_options.large_body_rejection = mgmt::render_error(mgmt::make_error(mgmt::mgmt_errc::payload_too_large)).body;
     server_options.tls_cert_file = options.tls_cert;
     server_options.tls_key_file = options.tls_key;
+    server_options.trusted_proxies = std::move(*trusted);
     http::Server server(server_options, router, metrics);
 
     // Expired codes, sessions and interactions are dropped in the background, off the request path.
@@ -315,6 +319,11 @@ int run(int argc, char** argv) {
         ->envname("GATEHOUSE_TOKEN_RATE_LIMIT")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    serve_cmd
+        ->add_option("--trusted-proxies", serve_options.trusted_proxies,
+                     "Reverse proxies whose X-Forwarded-For names the client, e.g. \"127.0.0.1,10.0.0.0/8\" "
+                     "(default: none; the TCP peer is the client)")
+        ->envname("GATEHOUSE_TRUSTED_PROXIES");
     serve_cmd->add_flag("!--no-rate-limits", serve_options.rate_limits,
                         "Disable login and token rate limiting (benchmarks, tests)");
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "http/client_address.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 
@@ -28,9 +29,11 @@ struct ServerOptions {
     std::chrono::seconds shutdown_grace{10};
     // Open connections one client address may hold (0 = unlimited); the next one is answered 503
     // (plain HTTP) or just closed (TLS) at once, so one host cannot use up the descriptors. IPv4-mapped
-    // IPv6 addresses count as their IPv4 address. Behind a reverse proxy every client shares its
-    // address: raise this there.
+    // IPv6 addresses count as their IPv4 address.
     std::size_t max_connections_per_ip = 256;
+    // Reverse proxies whose X-Forwarded-For names the client (see client_address.hpp). Their own
+    // connections are not limited per address, since each carries many clients.
+    TrustedProxies trusted_proxies = {};
     std::string tls_cert_file{}, tls_key_file{};  // both empty = plain HTTP
 };
 

@@ -1,9 +1,11 @@
-// The Authorization header (Basic client credentials, Bearer tokens) and the request path decoding.
+// The Authorization header (Basic client credentials, Bearer tokens), X-Forwarded-For with the
+// --trusted-proxies list, and the request path decoding.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "fuzz_check.hpp"
+#include "http/client_address.hpp"
 #include "http/parse.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -23,6 +25,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             FUZZ_CHECK(!token->empty() && token->size() + 7 <= size);
             FUZZ_CHECK(token->front() != ' ' && token->back() != ' ');
         }
+    }
+
+    if (input.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos) {
+        static const auto trusted = http::TrustedProxies::parse("127.0.0.1, 10.0.0.0/8, fd00::/8").value();
+        http::Request req{http::bhttp::verb::get, "/u/login", 11};
+        req.set("X-Forwarded-For", input);
+        req.insert("X-Forwarded-For", "10.1.2.3");
+        for (const char* peer : {"127.0.0.1", "203.0.113.1", "::ffff:10.0.0.1"}) {
+            auto client = http::client_address(http::net::ip::make_address(peer), req, trusted);
+            boost::system::error_code ec;
+            (void)http::net::ip::make_address(client, ec);
+            FUZZ_CHECK(!ec);  // always an address, never header text
+            if (std::string_view(peer) == "203.0.113.1") FUZZ_CHECK(client == peer);
+        }
+    }
+    if (auto list = http::TrustedProxies::parse(input)) {
+        (void)list->contains(http::net::ip::make_address("192.0.2.1"));
+        (void)list->contains(http::net::ip::make_address("2001:db8::1"));
     }
 
     if (auto path = http::decode_path(input)) {

@@ -32,13 +32,15 @@ std::uint16_t free_port() {
 
 namespace {
 
-// Runs a command to completion, capturing stdout; stderr goes to `stderr_file` when given.
-std::pair<int, std::string> run_command(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+// Runs a command to completion, capturing stdout (and stderr, interleaved, when `with_stderr`).
+std::pair<int, std::string> run_command(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                        bool with_stderr = false) {
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe failed");
     pid_t pid = fork();
     if (pid == 0) {
         dup2(out[1], 1);
+        if (with_stderr) dup2(out[1], 2);
         close(out[0]);
         close(out[1]);
         for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
@@ -152,11 +154,11 @@ void GatehouseProcess::stop() {
     pid_ = -1;
 }
 
-std::pair<int, std::string> GatehouseProcess::cli(const std::vector<std::string>& args) const {
+std::pair<int, std::string> GatehouseProcess::cli(const std::vector<std::string>& args, bool with_stderr) const {
     std::vector<std::string> argv = {gatehouse_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--db", tenant_.db_url, "--issuer", tenant_.issuer});
-    return run_command(argv, {});
+    return run_command(argv, {}, with_stderr);
 }
 
 std::string GatehouseProcess::log() const {

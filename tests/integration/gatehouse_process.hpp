@@ -34,7 +34,8 @@ class GatehouseProcess {
     const TenantFixture& tenant() const { return tenant_; }
     HttpClient client() const { return HttpClient("127.0.0.1", tenant_.port); }
     // Runs `gatehouse <args>` against this tenant's database and returns its exit code and stdout.
-    std::pair<int, std::string> cli(const std::vector<std::string>& args) const;
+    // Runs `gatehouse <args> --db ... --issuer ...`: exit code and stdout (plus stderr when asked).
+    std::pair<int, std::string> cli(const std::vector<std::string>& args, bool with_stderr = false) const;
     // Everything the server wrote to stderr so far (the access log).
     std::string log() const;
     void stop();

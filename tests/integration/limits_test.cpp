@@ -79,5 +79,49 @@ TEST(Limits, TokenRequestsPerClientAreThrottled) {
     EXPECT_EQ(server.client().get("/healthz").status, 200);
 }
 
+// Login posts per address (burst 100). Behind a trusted proxy the address is X-Forwarded-For's; from
+// anyone else the header is ignored, so it cannot be used to dodge the limit.
+int login_posts_until_throttled(GatehouseProcess& server, const std::string& forwarded_for) {
+    for (int i = 0; i < 110; ++i) {
+        auto r = server.client().post_form(
+            "/u/login", {{"state", "s"}, {"csrf", "c"}, {"username", "u" + std::to_string(i)}, {"password", "p"}},
+            {{"X-Forwarded-For", forwarded_for + std::to_string(i % 2 ? 1 : 2)}});
+        if (r.status == 429) {
+            EXPECT_GE(std::stoi(r.header("retry-after")), 1);
+            return i;
+        }
+    }
+    return -1;
+}
+
+TEST(Limits, LoginPostsPerAddressUseXForwardedForOnlyFromATrustedProxy) {
+    GatehouseProcess direct;
+    // Spoofed headers alternate between two addresses; the TCP peer is what counts.
+    EXPECT_EQ(login_posts_until_throttled(direct, "203.0.113."), 100);
+
+    GatehouseProcess proxied({"--trusted-proxies", "127.0.0.1/32, ::1"});
+    // Two clients behind the proxy, 55 posts each: neither reaches its own burst of 100.
+    EXPECT_EQ(login_posts_until_throttled(proxied, "203.0.113."), -1);
+    auto throttled_client = [&] {
+        for (int i = 0; i < 110; ++i) {
+            auto r = proxied.client().post_form("/u/login", {{"state", "s"}, {"username", "x"}, {"password", "p"}},
+                                                {{"X-Forwarded-For", "6.6.6.6, 198.51.100.9"}});
+            if (r.status == 429) return i;
+        }
+        return -1;
+    }();
+    // 55 posts already came from 203.0.113.1 and .2, none from 198.51.100.9 (the spoofed 6.6.6.6 is ignored).
+    EXPECT_EQ(throttled_client, 100);
+    EXPECT_NE(proxied.log().find("ip=198.51.100.9"), std::string::npos);
+}
+
+TEST(Limits, AnInvalidTrustedProxyListIsAClearStartError) {
+    GatehouseProcess server;
+    auto [code, out] =
+        server.cli({"serve", "--listen", "127.0.0.1:0", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, true);
+    EXPECT_NE(code, 0);
+    EXPECT_NE(out.find("--trusted-proxies: \"proxy.local\" is not an IP address"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace gatehouse::testing

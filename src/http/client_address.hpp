@@ -1,0 +1,43 @@
+// Which address a request counts against (rate limits, the access log): the TCP peer, or, when the
+// peer is a reverse proxy the operator trusts (--trusted-proxies), the client that proxy reports in
+// X-Forwarded-For. Trusting the header from anyone else would let every request pick its own address.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/parse.hpp"
+#include "http/types.hpp"
+
+namespace gatehouse::http {
+
+class TrustedProxies {
+  public:
+    // Comma- or space-separated addresses and CIDR networks: "127.0.0.1, 10.0.0.0/8, fd00::/8".
+    // The error names the entry that is not one.
+    static ParseResult<TrustedProxies> parse(std::string_view list);
+
+    bool empty() const noexcept { return networks_.empty(); }
+    bool contains(const net::ip::address& address) const noexcept;
+
+  private:
+    struct Network {
+        net::ip::address_v6::bytes_type bytes;  // IPv4 as IPv4-mapped IPv6, so one comparison serves both
+        unsigned prefix;                        // in bits of the 128
+    };
+    std::vector<Network> networks_;
+};
+
+// "::ffff:192.0.2.1" is the IPv4 client 192.0.2.1: the same client as over an IPv4 socket.
+net::ip::address unmapped(const net::ip::address& address);
+
+// The client a request came from, as text. The peer itself unless it is a trusted proxy; then the
+// X-Forwarded-For list (every such header, in order) is walked from the right, skipping trusted
+// proxies, and the first other address is the client. An entry that is not an address ends the walk
+// at the proxy that reported it, so a forged or garbled header never yields an address of the
+// sender's choosing beyond what the last trusted proxy saw. At most 32 entries are examined.
+std::string client_address(const net::ip::address& peer, const Request& req, const TrustedProxies& trusted);
+
+}  // namespace gatehouse::http

@@ -1,0 +1,79 @@
+#include "http/client_address.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::http {
+namespace {
+
+net::ip::address ip(const char* text) { return net::ip::make_address(text); }
+
+Request with_forwarded(std::initializer_list<const char*> headers) {
+    Request req{bhttp::verb::get, "/", 11};
+    for (const char* h : headers) req.insert("X-Forwarded-For", h);
+    return req;
+}
+
+TrustedProxies trusted(std::string_view list) { return TrustedProxies::parse(list).value(); }
+
+TEST(TrustedProxies, ParsesAddressesAndNetworksOfBothFamilies) {
+    auto t = trusted("127.0.0.1, 10.0.0.0/8,fd00::/8 ::1");
+    EXPECT_TRUE(t.contains(ip("127.0.0.1")));
+    EXPECT_FALSE(t.contains(ip("127.0.0.2")));
+    EXPECT_TRUE(t.contains(ip("10.255.1.2")));
+    EXPECT_FALSE(t.contains(ip("11.0.0.1")));
+    EXPECT_TRUE(t.contains(ip("::ffff:10.1.2.3")));  // IPv4-mapped counts as IPv4
+    EXPECT_TRUE(t.contains(ip("fd12::1")));
+    EXPECT_FALSE(t.contains(ip("fe80::1")));
+    EXPECT_TRUE(t.contains(ip("::1")));
+    EXPECT_TRUE(trusted("").empty());
+    EXPECT_TRUE(trusted("0.0.0.0/0").contains(ip("203.0.113.9")));
+    EXPECT_FALSE(trusted("0.0.0.0/0").contains(ip("2001:db8::1")));  // an IPv4 network holds no IPv6 address
+    EXPECT_TRUE(trusted("192.168.1.128/25").contains(ip("192.168.1.200")));
+    EXPECT_FALSE(trusted("192.168.1.128/25").contains(ip("192.168.1.127")));
+}
+
+TEST(TrustedProxies, RefusesWhatIsNotAnAddressNamingTheEntry) {
+    for (const char* bad :
+         {"localhost", "10.0.0.0/33", "::1/129", "10.0.0.0/", "10.0.0.0/8x", "10.0.0/8", "1.2.3.4/-1"}) {
+        auto t = TrustedProxies::parse(std::string("127.0.0.1,") + bad);
+        ASSERT_FALSE(t) << bad;
+        EXPECT_NE(t.error().description.find(bad), std::string::npos) << t.error().description;
+    }
+}
+
+TEST(ClientAddress, IsThePeerUnlessThePeerIsTrusted) {
+    auto req = with_forwarded({"203.0.113.7"});
+    EXPECT_EQ(client_address(ip("198.51.100.1"), req, {}), "198.51.100.1");
+    EXPECT_EQ(client_address(ip("198.51.100.1"), req, trusted("127.0.0.1")), "198.51.100.1");
+    EXPECT_EQ(client_address(ip("::ffff:198.51.100.1"), req, {}), "198.51.100.1");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), req, trusted("127.0.0.1")), "203.0.113.7");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({}), trusted("127.0.0.1")), "127.0.0.1");
+}
+
+TEST(ClientAddress, TakesTheRightmostAddressThatIsNotATrustedProxy) {
+    const auto t = trusted("127.0.0.1,10.0.0.0/8");
+    // The client may prepend anything; only what trusted hops appended counts.
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({"6.6.6.6, 203.0.113.7, 10.0.0.5"}), t), "203.0.113.7");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({"6.6.6.6", "203.0.113.7,10.0.0.5"}), t), "203.0.113.7");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({"10.0.0.9, 10.0.0.5"}), t), "10.0.0.9");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({"[2001:db8::7]:443"}), t), "2001:db8::7");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({"203.0.113.7:5123"}), t), "203.0.113.7");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({" 2001:db8::8 "}), t), "2001:db8::8");
+}
+
+TEST(ClientAddress, AGarbledEntryStopsAtTheProxyThatReportedIt) {
+    const auto t = trusted("127.0.0.1,10.0.0.0/8");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({"203.0.113.7, unknown"}), t), "127.0.0.1");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({"203.0.113.7, garbage, 10.0.0.5"}), t), "10.0.0.5");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({""}), t), "127.0.0.1");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({"1.2.3.4:"}), t), "127.0.0.1");
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({"[::1"}), t), "127.0.0.1");
+    // Bounded work: a header of thousands of trusted hops is not walked to its end.
+    std::string many;
+    for (int i = 0; i < 5000; ++i) many += "10.0.0.1,";
+    EXPECT_EQ(client_address(ip("127.0.0.1"), with_forwarded({("203.0.113.7," + many + "10.0.0.2").c_str()}), t),
+              "10.0.0.1");
+}
+
+}  // namespace
+}  // namespace gatehouse::http
