@@ -206,6 +206,12 @@ std::shared_ptr<const SigningKeys> Catalog::keys() {
     return read_through(keys_, [&] { return load_keys(); });
 }
 
+std::shared_ptr<const SigningKeys> Catalog::cached_keys() {
+    if (steady_ns() >= next_check_ns_.load(std::memory_order_relaxed)) return nullptr;
+    std::shared_lock lock(mutex_);
+    return keys_;
+}
+
 bool Catalog::any_client_allows_origin(std::string_view origin) {
     auto origins = read_through(origins_, [&]() -> std::optional<std::set<std::string>> {
         auto page = store_.list_clients(store::Page{0, 100000});

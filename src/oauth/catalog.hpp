@@ -90,6 +90,9 @@ class Catalog {
     std::vector<std::shared_ptr<const ConnectionView>> connections();
     std::shared_ptr<const ConnectionView> connection(std::string_view name);
     std::shared_ptr<const SigningKeys> keys();
+    // The keys when they are cached and no version check is due: never touches the store, so an I/O
+    // thread may call it. nullptr means "ask keys() from the blocking pool".
+    std::shared_ptr<const SigningKeys> cached_keys();
     // Whether any client trusts `origin` (CORS pre-flights carry no client_id to look up).
     bool any_client_allows_origin(std::string_view origin);
 

@@ -55,7 +55,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
     void register_all(Router& r) {
         using bhttp::verb;
         r.add(verb::get, "/.well-known/openid-configuration", bind_inline(&Endpoints::discovery));
-        r.add(verb::get, "/.well-known/jwks.json", bind(&Endpoints::jwks));
+        r.add(verb::get, "/.well-known/jwks.json", bind_cached(&Endpoints::jwks_cached, &Endpoints::jwks));
         r.add(verb::options, "/.well-known/openid-configuration", bind_inline(&Endpoints::public_preflight));
         r.add(verb::options, "/.well-known/jwks.json", bind_inline(&Endpoints::public_preflight));
         r.add(verb::get, "/authorize", bind(&Endpoints::authorize));
@@ -100,6 +100,17 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         };
     }
 
+    // Answers from memory on the I/O thread when `fast` can (it returns nullopt when it would need
+    // the store), and otherwise runs `slow` on the blocking pool as bind() does.
+    using FastMethod = std::optional<Response> (Endpoints::*)(RequestContext&);
+    Handler bind_cached(FastMethod fast, Method slow) {
+        return [self = shared_from_this(), fast, slow,
+                slow_handler = bind(slow)](RequestContext& ctx) -> net::awaitable<Response> {
+            if (auto res = ((*self).*fast)(ctx)) co_return std::move(*res);
+            co_return co_await slow_handler(ctx);
+        };
+    }
+
     // --- discovery ------------------------------------------------------------------------------
     Response discovery(RequestContext&) {
         auto res = text_response(bhttp::status::ok, discovery_json_, "application/json");
@@ -108,13 +119,19 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         return res;
     }
 
-    Response jwks(RequestContext&) {
-        auto res = text_response(bhttp::status::ok, s_.catalog.keys()->jwks_json, "application/json");
+    static Response render_jwks(const oauth::SigningKeys& keys) {
+        auto res = text_response(bhttp::status::ok, keys.jwks_json, "application/json");
         // Short, so a rotation is seen quickly; retired keys stay published long after anyway.
         res.set(bhttp::field::cache_control, "public, max-age=60");
         res.set(bhttp::field::access_control_allow_origin, "*");
         return res;
     }
+    std::optional<Response> jwks_cached(RequestContext&) {
+        auto keys = s_.catalog.cached_keys();
+        if (!keys) return std::nullopt;
+        return render_jwks(*keys);
+    }
+    Response jwks(RequestContext&) { return render_jwks(*s_.catalog.keys()); }
 
     Response public_preflight(RequestContext& ctx) {
         auto res = cors_preflight(ctx.req, header(ctx.req, bhttp::field::origin), true);

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 namespace gatehouse::oauth {
 namespace {
 
@@ -45,6 +48,24 @@ TEST(Catalog, InvalidateDropsCachedEntries) {
     ASSERT_TRUE(t.store->update_client(row));
     catalog.invalidate();
     EXPECT_EQ(catalog.client(t.boot.demo_client_id)->name, "Renamed");
+}
+
+TEST(Catalog, CachedKeysNeverReadTheStore) {
+    Tenant t;
+    Catalog catalog(*t.store, t.config);
+    EXPECT_FALSE(catalog.cached_keys()) << "nothing loaded yet: the caller must go through keys()";
+    auto keys = catalog.keys();
+    ASSERT_TRUE(keys);
+    EXPECT_EQ(catalog.cached_keys(), keys);
+    catalog.invalidate();
+    EXPECT_FALSE(catalog.cached_keys());
+    keys = catalog.keys();
+    EXPECT_EQ(catalog.cached_keys(), keys);
+    // Once the version check is due, only keys() (on the blocking pool) may make it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    EXPECT_FALSE(catalog.cached_keys());
+    keys = catalog.keys();
+    EXPECT_EQ(catalog.cached_keys(), keys);
 }
 
 }  // namespace
