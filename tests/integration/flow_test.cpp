@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <regex>
 
 namespace gatehouse::testing {
@@ -171,13 +172,26 @@ TEST_F(Flow, FullPkceFlowIssuesVerifiableTokens) {
     EXPECT_EQ(str(id, "email"), kEmail);
     EXPECT_TRUE(str(id, "sub").starts_with("auth0|"));
     EXPECT_TRUE(id.contains("auth_time"));
-    auto access = verify(str(tokens, "access_token"), tenant().issuer + "userinfo");
-    EXPECT_EQ(str(access, "sub"), str(id, "sub"));
+    // No audience: Auth0's opaque access token, a JWE ("dir"/"A256GCM") good only for /userinfo.
+    const std::string access = str(tokens, "access_token");
+    ASSERT_EQ(std::count(access.begin(), access.end(), '.'), 4) << access;
+    auto header = boost::json::parse(util::base64url_decode(access.substr(0, access.find('.'))).value()).as_object();
+    EXPECT_EQ(str(header, "alg"), "dir");
+    EXPECT_EQ(str(header, "enc"), "A256GCM");
+    EXPECT_EQ(str(header, "iss"), tenant().issuer);
 
-    auto info = browser().get("/userinfo", {{"Authorization", "Bearer " + str(tokens, "access_token")}});
+    auto info = browser().get("/userinfo", {{"Authorization", "Bearer " + access}});
     ASSERT_EQ(info.status, 200) << info.body;
     EXPECT_EQ(str(info.json().as_object(), "email"), kEmail);
     EXPECT_EQ(str(info.json().as_object(), "sub"), str(id, "sub"));
+
+    // One flipped character of the ciphertext: the GCM tag no longer verifies.
+    std::string tampered = access;
+    auto at = tampered.rfind('.') - 2;
+    tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+    auto refused = browser().get("/userinfo", {{"Authorization", "Bearer " + tampered}});
+    EXPECT_EQ(refused.status, 401) << refused.body;
+    EXPECT_NE(refused.header("www-authenticate").find("invalid_token"), std::string::npos);
 }
 
 TEST_F(Flow, JsonTokenRequestsAreAccepted) {
@@ -420,6 +434,56 @@ TEST_F(Flow, ClientCredentialsFailures) {
     auto unknown_grant = browser().post_form("/oauth/token", {{"grant_type", "urn:nope"}, {"client_id", "x"}});
     EXPECT_EQ(unknown_grant.status, 400);
     EXPECT_EQ(str(unknown_grant.json().as_object(), "error"), "unsupported_grant_type");
+}
+
+// RFC 9700 §4.12/§4.14: a token is bound to the client it was issued to.
+TEST_F(Flow, TokensOfOneClientAreRefusedToAnother) {
+    Pkce p;
+    auto b = browser();
+    auto tokens = exchange(query_of(login(b, authorize_params(p))).get("code"), p);
+    const auto refresh_token = str(tokens, "refresh_token");
+    ASSERT_FALSE(refresh_token.empty());
+    const Params mgmt = {{"client_id", tenant().mgmt_client_id}, {"client_secret", tenant().mgmt_client_secret}};
+    auto with_mgmt = [&](Params form) {
+        form.insert(form.end(), mgmt.begin(), mgmt.end());
+        return form;
+    };
+
+    // A confidential client without the refresh_token grant is refused before the token is looked at.
+    auto stolen = browser().post_form("/oauth/token",
+                                      with_mgmt({{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}}));
+    EXPECT_EQ(stolen.status, 403) << stolen.body;
+    EXPECT_EQ(str(stolen.json().as_object(), "error"), "unauthorized_client");
+    // Another SPA that may refresh its own tokens still cannot refresh this one.
+    const auto mgmt_token = str(client_credentials({{"audience", tenant().issuer + "api/v2/"}}, 200), "access_token");
+    auto created = browser().post_json("/api/v2/clients",
+                                       json::object{{"name", "Another SPA"},
+                                                    {"app_type", "spa"},
+                                                    {"token_endpoint_auth_method", "none"},
+                                                    {"grant_types", json::array{"authorization_code", "refresh_token"}},
+                                                    {"callbacks", json::array{kCallback}}},
+                                       {{"Authorization", "Bearer " + mgmt_token}});
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto other = browser().post_form("/oauth/token", {{"grant_type", "refresh_token"},
+                                                      {"client_id", str(created.json().as_object(), "client_id")},
+                                                      {"refresh_token", refresh_token}});
+    EXPECT_EQ(other.status, 403) << other.body;
+    EXPECT_EQ(str(other.json().as_object(), "error"), "invalid_grant");
+
+    // Revoking another client's token is answered 200 (RFC 7009 §2.1) and changes nothing.
+    auto revoke = browser().post_form("/oauth/revoke", with_mgmt({{"token", refresh_token}}));
+    EXPECT_EQ(revoke.status, 200) << revoke.body;
+    auto still = browser().post_form(
+        "/oauth/token",
+        {{"grant_type", "refresh_token"}, {"client_id", tenant().demo_client_id}, {"refresh_token", refresh_token}});
+    EXPECT_EQ(still.status, 200) << still.body;
+
+    // The SPA's /userinfo token and the management client's API token each work only where they belong.
+    const auto user_access = str(tokens, "access_token");
+    auto at_mgmt = browser().get("/api/v2/clients", {{"Authorization", "Bearer " + user_access}});
+    EXPECT_EQ(at_mgmt.status, 401) << at_mgmt.body;
+    auto at_userinfo = browser().get("/userinfo", {{"Authorization", "Bearer " + mgmt_token}});
+    EXPECT_EQ(at_userinfo.status, 401) << at_userinfo.body;
 }
 
 TEST_F(Flow, RevokeEndsTheRefreshTokenFamily) {
