@@ -30,31 +30,36 @@ test:
 
 bench:
 	@scripts/install-deps.sh build bench
+	@$(MAKE) --no-print-directory $(BUILD)/build.ninja
+	cmake -S . -B $(BUILD) -DGATEHOUSE_BENCH=ON
 	@$(MAKE) --no-print-directory build
 	@scripts/npm-install.sh
 	bench/run.sh $(BUILD)
 
 asan:
 	@scripts/install-deps.sh build test
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1" \
+	    -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF
 	cmake --build build-asan -j$(JOBS)
 	@scripts/npm-install.sh
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS) --timeout 600
 
 # Every tests/fuzz/<name>_fuzz.cpp for FUZZ_SECONDS (default 60) each, from the committed seeds in
 # tests/fuzz/corpus/<name> (read-only; new inputs go to build-fuzz/corpus/<name>). FUZZ_TARGETS="jwt mgmt"
-# picks some. A crash, leak, timeout or OOM fails the target; its input is build-fuzz/crash-<name>-*.
+# picks some; FUZZ_RUNS=10000000 runs each for that many executions instead of a time. A crash, leak, timeout or OOM fails the target; its input is build-fuzz/crash-<name>-*.
 fuzz:
 	@scripts/install-deps.sh build fuzz
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DGATEHOUSE_FUZZ=ON -DGATEHOUSE_TESTS=OFF -DGATEHOUSE_BENCH=OFF
 	cmake --build build-fuzz -j$(JOBS) --target gatehouse_fuzzers
 	@set -e; seconds=$${FUZZ_SECONDS:-60}; failed=""; \
+	if [ -n "$${FUZZ_RUNS:-}" ]; then bound="-runs=$$FUZZ_RUNS"; label="$$FUZZ_RUNS runs"; \
+	else bound="-max_total_time=$$seconds"; label="$${seconds}s"; fi; \
 	targets="$${FUZZ_TARGETS:-$$(cd tests/fuzz && ls *_fuzz.cpp | sed 's/_fuzz\.cpp$$//')}"; \
 	for t in $$targets; do \
 	    mkdir -p build-fuzz/corpus/$$t; \
-	    printf '%-16s %4ss ' "$$t" "$$seconds"; \
-	    if build-fuzz/tests/fuzz/$${t}_fuzz -max_total_time=$$seconds -timeout=10 -rss_limit_mb=2048 \
+	    printf '%-16s %s ' "$$t" "$$label"; \
+	    if build-fuzz/tests/fuzz/$${t}_fuzz $$bound -timeout=10 -rss_limit_mb=2048 \
 	        -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
 	        build-fuzz/corpus/$$t tests/fuzz/corpus/$$t >build-fuzz/$$t.log 2>&1; then \
 	        sed -n 's/^stat::number_of_executed_units: */executions: /p' build-fuzz/$$t.log; \
