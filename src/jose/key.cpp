@@ -150,10 +150,15 @@ std::shared_ptr<const key_state> make_state(pkey_ptr pkey, Alg alg, std::string 
     return s;
 }
 
+// A key member in its one canonical base64url spelling (no padding, unused trailing bits zero), so
+// that the RFC 7638 thumbprint of what we were given is the thumbprint of the key we use.
 std::optional<std::string> member_b64(const json::object& jwk, std::string_view name) {
     auto it = jwk.find(name);
     if (it == jwk.end() || !it->value().is_string()) return std::nullopt;
-    return util::base64url_decode(it->value().get_string());
+    const std::string_view text = it->value().get_string();
+    auto decoded = util::base64url_decode(text);
+    if (!decoded || util::base64url_encode(*decoded) != text) return std::nullopt;
+    return decoded;
 }
 
 result<pkey_ptr> pkey_from_data(const char* type, OSSL_PARAM_BLD* bld) {
@@ -169,7 +174,9 @@ result<pkey_ptr> pkey_from_data(const char* type, OSSL_PARAM_BLD* bld) {
 result<pkey_ptr> rsa_from_jwk(const json::object& jwk) {
     auto n = member_b64(jwk, "n");
     auto e = member_b64(jwk, "e");
-    if (!n || !e || n->empty() || e->empty() || e->size() > 8) return jose_errc::invalid_key;
+    // RFC 7518 §6.3.1: both "MUST utilize the minimum number of octets", so no leading zero octet.
+    if (!n || !e || n->empty() || e->empty() || e->size() > 8 || n->front() == '\0' || e->front() == '\0')
+        return jose_errc::invalid_key;
     bn_ptr bn_n(BN_bin2bn(bytes(*n), int(n->size()), nullptr));
     bn_ptr bn_e(BN_bin2bn(bytes(*e), int(e->size()), nullptr));
     if (!bn_n || !bn_e) return jose_errc::crypto_failure;

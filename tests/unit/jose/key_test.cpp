@@ -267,6 +267,12 @@ TEST(JoseKey, FromJwkRefusesUnsupportedOrDangerousKeys) {
         {"exponent one", with(rsa, "e", "AQ")},
         {"Ed448", obj(R"({"kty":"OKP","crv":"Ed448","x":"AQAB"})")},
         {"kid not a string", with(rsa, "kid", 7)},
+        // RFC 7518 §6.3.1: minimal octets, and one spelling per value (found by the jwk fuzz target:
+        // a second spelling gave the same key another RFC 7638 thumbprint).
+        {"exponent with a leading zero octet", with(rsa, "e", "AAEAAQ")},
+        {"modulus with a leading zero octet",
+         with(rsa, "n", json::string(base64url_encode('\0' + *base64url_decode(rsa.at("n").as_string()))))},
+        {"exponent with non-zero unused bits", with(rsa, "e", "AQF")},  // 257 is "AQE"
     };
     for (const auto& [name, jwk] : cases) {
         auto key = PublicKey::from_jwk(jwk);
@@ -276,7 +282,8 @@ TEST(JoseKey, FromJwkRefusesUnsupportedOrDangerousKeys) {
         }
     }
     EXPECT_TRUE(PublicKey::from_jwk(ec));
-    EXPECT_TRUE(PublicKey::from_jwk(without(rsa, "alg")));  // alg optional: follows the key type
+    EXPECT_TRUE(PublicKey::from_jwk(without(rsa, "alg")));    // alg optional: follows the key type
+    EXPECT_TRUE(PublicKey::from_jwk(with(rsa, "e", "AQE")));  // e = 257 is odd and canonical
 }
 
 TEST(JoseKeySet, SkipsUnusableEntriesButRejectsNonJwks) {
