@@ -46,7 +46,8 @@ asan:
 
 # Every tests/fuzz/<name>_fuzz.cpp for FUZZ_SECONDS (default 60) each, from the committed seeds in
 # tests/fuzz/corpus/<name> (read-only; new inputs go to build-fuzz/corpus/<name>). FUZZ_TARGETS="jwt mgmt"
-# picks some; FUZZ_RUNS=10000000 runs each for that many executions instead of a time. A crash, leak, timeout or OOM fails the target; its input is build-fuzz/crash-<name>-*.
+# picks some; FUZZ_RUNS=10000000 runs each for that many executions instead of a time; FUZZ_FLAGS adds
+# libFuzzer flags (e.g. -max_len=1024). A crash, leak, timeout or OOM fails the target; its input is build-fuzz/crash-<name>-*.
 fuzz:
 	@scripts/install-deps.sh build fuzz
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -59,7 +60,7 @@ fuzz:
 	for t in $$targets; do \
 	    mkdir -p build-fuzz/corpus/$$t; \
 	    printf '%-16s %s ' "$$t" "$$label"; \
-	    if build-fuzz/tests/fuzz/$${t}_fuzz $$bound -timeout=10 -rss_limit_mb=2048 \
+	    if build-fuzz/tests/fuzz/$${t}_fuzz $$bound $${FUZZ_FLAGS:-} -timeout=10 -rss_limit_mb=2048 \
 	        -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
 	        build-fuzz/corpus/$$t tests/fuzz/corpus/$$t >build-fuzz/$$t.log 2>&1; then \
 	        sed -n 's/^stat::number_of_executed_units: */executions: /p' build-fuzz/$$t.log; \
