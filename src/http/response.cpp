@@ -35,14 +35,14 @@ Response html_response(bhttp::status status, std::string html, const HtmlOptions
     auto res = make(status, std::move(html), "text/html; charset=utf-8");
     std::string csp =
         "default-src 'none'; style-src 'self'; img-src 'self' data: https:; form-action *; frame-ancestors ";
-    csp += options.allow_framing ? "*" : "'none'";
+    csp += options.frame_ancestor.empty() ? std::string_view("'none'") : std::string_view(options.frame_ancestor);
     if (!options.script_nonce.empty()) {
         csp += "; script-src 'nonce-";
         csp += options.script_nonce;
         csp += '\'';
     }
     res.set("Content-Security-Policy", csp);
-    if (!options.allow_framing) res.set("X-Frame-Options", "DENY");
+    if (options.frame_ancestor.empty()) res.set("X-Frame-Options", "DENY");
     res.set("X-Content-Type-Options", "nosniff");
     res.set("Referrer-Policy", "no-referrer");
     no_store(res);

@@ -18,10 +18,12 @@ Response json_response(bhttp::status status, const boost::json::value& body);
 Response json_error(bhttp::status status, std::string_view error, std::string_view description);
 
 struct HtmlOptions {
-    bool allow_framing = false;  // web_message responses run inside the client's iframe
-    std::string script_nonce;    // adds script-src 'nonce-<nonce>' to the CSP when set
+    // The one origin that may frame the page: web_message responses run inside the client's iframe.
+    // Empty (every other page): frame-ancestors 'none' and X-Frame-Options DENY (clickjacking).
+    std::string frame_ancestor = {};
+    std::string script_nonce;  // adds script-src 'nonce-<nonce>' to the CSP when set
 };
-// Served with a strict CSP, X-Frame-Options (unless framing is allowed), nosniff, no-referrer,
+// Served with a strict CSP, X-Frame-Options (unless one origin may frame it), nosniff, no-referrer,
 // no-store.
 Response html_response(bhttp::status status, std::string html, const HtmlOptions& options = {});
 

@@ -310,6 +310,17 @@ TEST_F(Flow, ResponseModesFormPostAndWebMessage) {
     EXPECT_NE(message.body.find("authorization_response"), std::string::npos);
     EXPECT_NE(message.body.find("\"http://localhost:3000\""), std::string::npos);
     EXPECT_EQ(message.header("x-frame-options"), "") << "web_message runs in the client's iframe";
+    // ...and only in the client's: no other site may frame it (RFC 9700 §4.16, clickjacking).
+    EXPECT_NE(message.header("content-security-policy").find("frame-ancestors http://localhost:3000;"),
+              std::string::npos)
+        << message.header("content-security-policy");
+    EXPECT_EQ(form.header("x-frame-options"), "DENY");
+    EXPECT_NE(form.header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
+    auto fresh = browser();  // no session: /authorize sends it to the login page
+    auto login_page = fresh.get(fresh.get("/authorize?" + form_encode(authorize_params(p))).header("location"));
+    ASSERT_EQ(login_page.status, 200);
+    EXPECT_EQ(login_page.header("x-frame-options"), "DENY");
+    EXPECT_NE(login_page.header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
 }
 
 TEST_F(Flow, UntrustedRedirectsShowAnErrorPageAndNeverRedirect) {

@@ -27,13 +27,14 @@ Response render_authorization_response(const oauth::AuthorizationResponse& respo
     if (target.response_mode == "form_post") {
         auto nonce = util::random_token(16);
         return html_response(bhttp::status::ok, pages::form_post_page(target.redirect_uri, response.params, nonce),
-                             HtmlOptions{false, nonce});
+                             HtmlOptions{.frame_ancestor = {}, .script_nonce = nonce});
     }
     if (target.response_mode == "web_message") {
         auto nonce = util::random_token(16);
+        // Only the client's own page may frame this one, and postMessage targets that origin only.
         auto origin = util::origin_of(target.redirect_uri).value_or("");
         return html_response(bhttp::status::ok, pages::web_message_page(origin, response.params, nonce),
-                             HtmlOptions{true, nonce});
+                             HtmlOptions{.frame_ancestor = origin, .script_nonce = nonce});
     }
     return redirect(util::append_params(target.redirect_uri, response.params));
 }

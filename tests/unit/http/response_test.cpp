@@ -48,9 +48,10 @@ TEST(HtmlResponse, SecurityHeadersByDefault) {
 }
 
 TEST(HtmlResponse, FramingAndNonce) {
-    auto res = html_response(bhttp::status::ok, "x", HtmlOptions{.allow_framing = true, .script_nonce = "n0nce"});
+    auto res = html_response(bhttp::status::ok, "x",
+                             HtmlOptions{.frame_ancestor = "https://app.example.com", .script_nonce = "n0nce"});
     auto csp = std::string(res["Content-Security-Policy"]);
-    EXPECT_NE(csp.find("frame-ancestors *"), std::string::npos);
+    EXPECT_NE(csp.find("frame-ancestors https://app.example.com;"), std::string::npos) << csp;
     EXPECT_NE(csp.find("script-src 'nonce-n0nce'"), std::string::npos);
     EXPECT_EQ(res.find("X-Frame-Options"), res.end());
     EXPECT_EQ(std::string(html_response(bhttp::status::ok, "x")["Content-Security-Policy"]).find("script-src"),
