@@ -14,6 +14,11 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+// A port or a prefix length: one or more ASCII digits.
+bool is_number(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 std::optional<net::ip::address> parse_address(std::string_view text) {
     boost::system::error_code ec;
     auto address = net::ip::make_address(std::string(text), ec);
@@ -27,16 +32,13 @@ std::optional<net::ip::address> parse_forwarded_entry(std::string_view entry) {
         auto close = entry.find(']');
         if (close == std::string_view::npos) return std::nullopt;
         auto rest = entry.substr(close + 1);
-        if (!rest.empty() && !(rest.front() == ':' && rest.size() > 1 &&
-                               std::all_of(rest.begin() + 1, rest.end(), [](char c) { return c >= '0' && c <= '9'; })))
-            return std::nullopt;
+        if (!rest.empty() && !(rest.front() == ':' && is_number(rest.substr(1)))) return std::nullopt;
         return parse_address(entry.substr(1, close - 1));
     }
     if (std::count(entry.begin(), entry.end(), ':') == 1) {
         auto colon = entry.find(':');
         auto port = entry.substr(colon + 1);
-        if (port.empty() || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            return std::nullopt;
+        if (!is_number(port)) return std::nullopt;
         auto address = parse_address(entry.substr(0, colon));
         if (!address || !address->is_v4()) return std::nullopt;
         return address;
@@ -77,9 +79,7 @@ ParseResult<TrustedProxies> TrustedProxies::parse(std::string_view list) {
         unsigned prefix = width;
         if (slash != std::string_view::npos) {
             auto digits = entry.substr(slash + 1);
-            if (digits.empty() || digits.size() > 3 ||
-                !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-                return bad();
+            if (!is_number(digits) || digits.size() > 3) return bad();
             prefix = unsigned(std::stoul(std::string(digits)));
             if (prefix > width) return bad();
         }
