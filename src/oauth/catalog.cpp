@@ -147,11 +147,16 @@ std::shared_ptr<const ClientView> Catalog::client(std::string_view client_id) {
     });
 }
 
-std::shared_ptr<const ApiView> Catalog::api(std::string_view audience) {
+std::string Catalog::api_key(std::string_view audience) const {
     std::string key(audience);
     // Auth0's Node SDK asks for https://<domain>/api/v2/ even when the issuer is http://.
     if (config_.issuer.starts_with("http://") && key == "https://" + config_.issuer.substr(7) + "api/v2/")
         key = config_.management_audience();
+    return key;
+}
+
+std::shared_ptr<const ApiView> Catalog::api(std::string_view audience) {
+    std::string key = api_key(audience);
     return read_through(apis_, key, [&]() -> std::optional<ApiView> {
         auto found = store_.get_resource_server_by_identifier(key);
         if (!found) return std::nullopt;
@@ -210,6 +215,18 @@ std::shared_ptr<const SigningKeys> Catalog::cached_keys() {
     if (steady_ns() >= next_check_ns_.load(std::memory_order_relaxed)) return nullptr;
     std::shared_lock lock(mutex_);
     return keys_;
+}
+
+bool Catalog::client_credentials_cached(std::string_view client_id, std::string_view audience) {
+    // The request runs for about a millisecond after this answer; the margin keeps its lookups
+    // ahead of the next version check, which would read the store.
+    constexpr std::int64_t kMarginNs = 20'000'000;
+    if (steady_ns() + kMarginNs >= next_check_ns_.load(std::memory_order_relaxed)) return false;
+    auto key = api_key(audience);
+    std::shared_lock lock(mutex_);
+    auto api = apis_.find(key);
+    return keys_ && clients_.contains(std::string(client_id)) && api != apis_.end() &&
+           grants_.contains(std::string(client_id) + '\n' + api->second->identifier);
 }
 
 bool Catalog::any_client_allows_origin(std::string_view origin) {

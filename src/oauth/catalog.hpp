@@ -93,6 +93,9 @@ class Catalog {
     // The keys when they are cached and no version check is due: never touches the store, so an I/O
     // thread may call it. nullptr means "ask keys() from the blocking pool".
     std::shared_ptr<const SigningKeys> cached_keys();
+    // Whether everything a client_credentials grant for (client, audience) reads is cached, with
+    // no version check due while it runs: then an I/O thread may issue the token itself.
+    bool client_credentials_cached(std::string_view client_id, std::string_view audience);
     // Whether any client trusts `origin` (CORS pre-flights carry no client_id to look up).
     bool any_client_allows_origin(std::string_view origin);
 
@@ -101,6 +104,7 @@ class Catalog {
     store::Store& store() { return store_; }
 
   private:
+    std::string api_key(std::string_view audience) const;
     void refresh_if_stale();
     template <class View, class Load>
     std::shared_ptr<const View> read_through(std::unordered_map<std::string, std::shared_ptr<const View>>& cache,

@@ -68,5 +68,35 @@ TEST(Catalog, CachedKeysNeverReadTheStore) {
     EXPECT_EQ(catalog.cached_keys(), keys);
 }
 
+TEST(Catalog, ClientCredentialsAreCachedOnlyWhenEverythingTheyReadIs) {
+    Tenant t;
+    Catalog catalog(*t.store, t.config);
+    const std::string& id = t.boot.mgmt_client_id;
+    const std::string audience = "http://127.0.0.1:8080/api/v2/";
+    auto load_all = [&] {
+        ASSERT_TRUE(catalog.client(id));
+        auto api = catalog.api(audience);
+        ASSERT_TRUE(api);
+        ASSERT_TRUE(catalog.client_grant(id, api->identifier));
+        ASSERT_TRUE(catalog.keys());
+    };
+    EXPECT_FALSE(catalog.client_credentials_cached(id, audience)) << "nothing loaded yet";
+    ASSERT_TRUE(catalog.client(id));
+    ASSERT_TRUE(catalog.keys());
+    EXPECT_FALSE(catalog.client_credentials_cached(id, audience)) << "the API and its grant are not cached";
+    load_all();
+    EXPECT_TRUE(catalog.client_credentials_cached(id, audience));
+    EXPECT_TRUE(catalog.client_credentials_cached(id, "https://127.0.0.1:8080/api/v2/")) << "Node SDK spelling";
+    EXPECT_FALSE(catalog.client_credentials_cached(id, "https://unknown.example/"));
+    EXPECT_FALSE(catalog.client_credentials_cached(t.boot.demo_client_id, audience)) << "no grant for the SPA";
+    catalog.invalidate();
+    EXPECT_FALSE(catalog.client_credentials_cached(id, audience)) << "a local write drops the caches";
+    load_all();
+    EXPECT_TRUE(catalog.client_credentials_cached(id, audience));
+    // Once the version check is near, the store must be asked again, from the blocking pool.
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    EXPECT_FALSE(catalog.client_credentials_cached(id, audience));
+}
+
 }  // namespace
 }  // namespace gatehouse::oauth
