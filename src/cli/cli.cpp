@@ -34,6 +34,7 @@ struct ServeOptions {
     double token_rate_limit = 1000;  // per client per second; 0 = off
     bool rate_limits = true;
     std::string trusted_proxies;
+    std::string proxy_headers = "xforwarded";
 };
 
 struct InitOptions {
@@ -68,7 +69,9 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
 int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     auto started = std::chrono::steady_clock::now();
     spdlog::set_level(spdlog::level::from_str(options.log_level));
-    auto trusted = http::TrustedProxies::parse(options.trusted_proxies);
+    auto header = http::TrustedProxies::parse_header(options.proxy_headers);
+    if (!header) throw std::runtime_error("--proxy-headers: " + header.error().description);
+    auto trusted = http::TrustedProxies::parse(options.trusted_proxies, *header);
     if (!trusted) throw std::runtime_error("--trusted-proxies: " + trusted.error().description);
     auto tenant = open_tenant(tenant_options, false);
     if (!is_initialised(*tenant.store))
@@ -320,10 +323,17 @@ int run(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     serve_cmd
-        ->add_option("--trusted-proxies", serve_options.trusted_proxies,
-                     "Reverse proxies whose X-Forwarded-For names the client, e.g. \"127.0.0.1,10.0.0.0/8\" "
-                     "(default: none; the TCP peer is the client)")
+        ->add_option(
+            "--trusted-proxies", serve_options.trusted_proxies,
+            "Reverse proxies whose X-Forwarded-For (or Forwarded) names the client, e.g. \"127.0.0.1,10.0.0.0/8\" "
+            "(default: none; the TCP peer is the client)")
         ->envname("GATEHOUSE_TRUSTED_PROXIES");
+    serve_cmd
+        ->add_option("--proxy-headers", serve_options.proxy_headers,
+                     "Which header the trusted proxies write: xforwarded (X-Forwarded-For) or forwarded (RFC 7239); "
+                     "the other is ignored")
+        ->envname("GATEHOUSE_PROXY_HEADERS")
+        ->capture_default_str();
     serve_cmd->add_flag("!--no-rate-limits", serve_options.rate_limits,
                         "Disable login and token rate limiting (benchmarks, tests)");
 

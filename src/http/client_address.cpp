@@ -1,5 +1,7 @@
 #include "http/client_address.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <optional>
 
@@ -46,6 +48,58 @@ std::optional<net::ip::address> parse_forwarded_entry(std::string_view entry) {
     return parse_address(entry);
 }
 
+// Splits at `separator` outside RFC 9110 quoted strings (a quoted Forwarded value may hold a comma).
+std::vector<std::string_view> split_unquoted(std::string_view s, char separator) {
+    std::vector<std::string_view> parts;
+    bool quoted = false;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (quoted && s[i] == '\\')
+            ++i;
+        else if (s[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && s[i] == separator) {
+            parts.push_back(trim(s.substr(start, i - start)));
+            start = i + 1;
+        }
+    }
+    parts.push_back(trim(s.substr(start)));
+    return parts;
+}
+
+// The node of one Forwarded element's `for` parameter (RFC 7239 §4, §6), unquoted: "192.0.2.43",
+// "[2001:db8::17]:4711", "unknown", "_hidden". Empty when the element has no `for` or is malformed.
+std::string forwarded_for(std::string_view element) {
+    for (auto pair : split_unquoted(element, ';')) {
+        auto eq = pair.find('=');
+        if (eq == std::string_view::npos) return {};
+        auto name = trim(pair.substr(0, eq));
+        if (name.size() != 3 || !boost::beast::iequals(name, "for")) continue;
+        auto value = trim(pair.substr(eq + 1));
+        if (!value.starts_with('"')) return std::string(value);
+        if (value.size() < 2 || !value.ends_with('"')) return {};
+        std::string node;
+        for (std::size_t i = 1; i + 1 < value.size(); ++i) {
+            if (value[i] == '\\' && i + 2 < value.size()) ++i;
+            node += value[i];
+        }
+        return node;
+    }
+    return {};
+}
+
+// The hops the trusted proxies reported, leftmost (the original client) first.
+std::vector<std::string> forwarded_hops(const Request& req, ProxyHeader header) {
+    std::vector<std::string> hops;
+    const bool rfc7239 = header == ProxyHeader::forwarded;
+    // Every such header, in order, is one list (RFC 9110 §5.3).
+    auto [first, last] = req.equal_range(rfc7239 ? "Forwarded" : "X-Forwarded-For");
+    for (auto field = first; field != last; ++field)
+        for (auto entry : split_unquoted(field->value(), ','))
+            hops.push_back(rfc7239 ? forwarded_for(entry) : std::string(entry));
+    return hops;
+}
+
 net::ip::address_v6::bytes_type as_v6_bytes(const net::ip::address& address) {
     if (address.is_v4()) return net::ip::make_address_v6(net::ip::v4_mapped, address.to_v4()).to_bytes();
     return address.to_v6().to_bytes();
@@ -59,8 +113,16 @@ net::ip::address unmapped(const net::ip::address& address) {
     return address;
 }
 
-ParseResult<TrustedProxies> TrustedProxies::parse(std::string_view list) {
+ParseResult<ProxyHeader> TrustedProxies::parse_header(std::string_view name) {
+    if (name == "xforwarded") return ProxyHeader::x_forwarded_for;
+    if (name == "forwarded") return ProxyHeader::forwarded;
+    return ParseError{"\"" + std::string(name) +
+                      "\" is not a proxy header: use xforwarded (X-Forwarded-For) or forwarded (RFC 7239)"};
+}
+
+ParseResult<TrustedProxies> TrustedProxies::parse(std::string_view list, ProxyHeader header) {
     TrustedProxies out;
+    out.header_ = header;
     std::size_t pos = 0;
     while (pos < list.size()) {
         auto end = list.find_first_of(", ", pos);
@@ -102,19 +164,7 @@ bool TrustedProxies::contains(const net::ip::address& address) const noexcept {
 std::string client_address(const net::ip::address& peer, const Request& req, const TrustedProxies& trusted) {
     auto client = unmapped(peer);
     if (trusted.empty() || !trusted.contains(client)) return client.to_string();
-    // Every X-Forwarded-For header, in order, is one list (RFC 9110 §5.3); walk it from the right.
-    std::vector<std::string_view> entries;
-    auto [first, last] = req.equal_range("X-Forwarded-For");
-    for (auto field = first; field != last; ++field) {
-        std::string_view value = field->value();
-        std::size_t pos = 0;
-        while (pos <= value.size()) {
-            auto comma = value.find(',', pos);
-            if (comma == std::string_view::npos) comma = value.size();
-            entries.push_back(trim(value.substr(pos, comma - pos)));
-            pos = comma + 1;
-        }
-    }
+    const auto entries = forwarded_hops(req, trusted.header());
     const std::size_t floor = entries.size() > kMaxForwardedEntries ? entries.size() - kMaxForwardedEntries : 0;
     for (std::size_t i = entries.size(); i > floor; --i) {
         auto hop = parse_forwarded_entry(entries[i - 1]);

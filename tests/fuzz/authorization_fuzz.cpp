@@ -28,16 +28,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     if (input.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos) {
-        static const auto trusted = http::TrustedProxies::parse("127.0.0.1, 10.0.0.0/8, fd00::/8").value();
+        static const auto xff = http::TrustedProxies::parse("127.0.0.1, 10.0.0.0/8, fd00::/8").value();
+        static const auto rfc7239 =
+            http::TrustedProxies::parse("127.0.0.1, 10.0.0.0/8, fd00::/8", http::ProxyHeader::forwarded).value();
         http::Request req{http::bhttp::verb::get, "/u/login", 11};
         req.set("X-Forwarded-For", input);
         req.insert("X-Forwarded-For", "10.1.2.3");
-        for (const char* peer : {"127.0.0.1", "203.0.113.1", "::ffff:10.0.0.1"}) {
-            auto client = http::client_address(http::net::ip::make_address(peer), req, trusted);
-            boost::system::error_code ec;
-            (void)http::net::ip::make_address(client, ec);
-            FUZZ_CHECK(!ec);  // always an address, never header text
-            if (std::string_view(peer) == "203.0.113.1") FUZZ_CHECK(client == peer);
+        req.set("Forwarded", input);
+        req.insert("Forwarded", "for=10.1.2.3;proto=https");
+        for (const auto* trusted : {&xff, &rfc7239}) {
+            for (const char* peer : {"127.0.0.1", "203.0.113.1", "::ffff:10.0.0.1"}) {
+                auto client = http::client_address(http::net::ip::make_address(peer), req, *trusted);
+                boost::system::error_code ec;
+                (void)http::net::ip::make_address(client, ec);
+                FUZZ_CHECK(!ec);  // always an address, never header text
+                if (std::string_view(peer) == "203.0.113.1") FUZZ_CHECK(client == peer);
+            }
         }
     }
     if (auto list = http::TrustedProxies::parse(input)) {

@@ -115,12 +115,31 @@ TEST(Limits, LoginPostsPerAddressUseXForwardedForOnlyFromATrustedProxy) {
     EXPECT_NE(proxied.log().find("ip=198.51.100.9"), std::string::npos);
 }
 
+TEST(Limits, WithProxyHeadersForwardedOnlyTheForwardedHeaderNamesTheClient) {
+    GatehouseProcess proxied({"--trusted-proxies", "127.0.0.1/32, ::1", "--proxy-headers", "forwarded"});
+    int throttled_at = -1;
+    for (int i = 0; i < 110 && throttled_at < 0; ++i) {
+        // X-Forwarded-For now comes from the client (the proxy maintains Forwarded): it must not count.
+        auto r = proxied.client().post_form("/u/login", {{"state", "s"}, {"username", "x"}, {"password", "p"}},
+                                            {{"Forwarded", "for=6.6.6.6, for=\"[2001:db8::9]:4711\";proto=https"},
+                                             {"X-Forwarded-For", "203.0.113." + std::to_string(i)}});
+        if (r.status == 429) throttled_at = i;
+    }
+    EXPECT_EQ(throttled_at, 100);
+    EXPECT_NE(proxied.log().find("ip=2001:db8::9"), std::string::npos);
+    EXPECT_EQ(proxied.log().find("ip=203.0.113."), std::string::npos);
+}
+
 TEST(Limits, AnInvalidTrustedProxyListIsAClearStartError) {
     GatehouseProcess server;
     auto [code, out] =
         server.cli({"serve", "--listen", "127.0.0.1:0", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, true);
     EXPECT_NE(code, 0);
     EXPECT_NE(out.find("--trusted-proxies: \"proxy.local\" is not an IP address"), std::string::npos) << out;
+    std::tie(code, out) = server.cli(
+        {"serve", "--listen", "127.0.0.1:0", "--trusted-proxies", "10.0.0.0/8", "--proxy-headers", "x-real-ip"}, true);
+    EXPECT_NE(code, 0);
+    EXPECT_NE(out.find("--proxy-headers: \"x-real-ip\" is not a proxy header"), std::string::npos) << out;
 }
 
 }  // namespace

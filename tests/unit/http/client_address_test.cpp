@@ -75,5 +75,43 @@ TEST(ClientAddress, AGarbledEntryStopsAtTheProxyThatReportedIt) {
               "10.0.0.1");
 }
 
+Request with_rfc7239(std::initializer_list<const char*> headers) {
+    Request req{bhttp::verb::get, "/", 11};
+    for (const char* h : headers) req.insert("Forwarded", h);
+    req.insert("X-Forwarded-For", "6.6.6.6");  // not the configured header: never read
+    return req;
+}
+
+TEST(ClientAddress, ReadsTheForOfForwardedElementsWhenConfigured) {
+    const auto t = TrustedProxies::parse("127.0.0.1,10.0.0.0/8", ProxyHeader::forwarded).value();
+    const auto peer = ip("127.0.0.1");
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for=192.0.2.60;proto=http;by=203.0.113.43"}), t), "192.0.2.60");
+    EXPECT_EQ(client_address(peer, with_rfc7239({"For=\"[2001:db8:cafe::17]:4711\""}), t), "2001:db8:cafe::17");
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for=6.6.6.6, for=203.0.113.7;proto=https, for=10.0.0.5"}), t),
+              "203.0.113.7");
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for=6.6.6.6", "proto=https;for=\"203.0.113.7:80\""}), t),
+              "203.0.113.7");
+    // A comma inside a quoted value does not split the element.
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for=203.0.113.7;by=\"a,b\", for=10.0.0.5"}), t), "203.0.113.7");
+    // Hidden or unknown nodes, an element without `for`, and malformed quoting stop the walk.
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for=203.0.113.7, for=unknown"}), t), "127.0.0.1");
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for=203.0.113.7, for=_hidden, for=10.0.0.5"}), t), "10.0.0.5");
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for=203.0.113.7, proto=https"}), t), "127.0.0.1");
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for=\"203.0.113.7"}), t), "127.0.0.1");
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for"}), t), "127.0.0.1");
+    EXPECT_EQ(client_address(peer, with_rfc7239({}), t), "127.0.0.1") << "X-Forwarded-For is not the header";
+    EXPECT_EQ(client_address(ip("203.0.113.1"), with_rfc7239({"for=192.0.2.60"}), t), "203.0.113.1");
+    // The default reads X-Forwarded-For only, so a client's own Forwarded header is ignored there.
+    EXPECT_EQ(client_address(peer, with_rfc7239({"for=192.0.2.60"}), trusted("127.0.0.1")), "6.6.6.6");
+}
+
+TEST(TrustedProxies, ProxyHeaderNamesAreKeycloaks) {
+    EXPECT_EQ(TrustedProxies::parse_header("xforwarded").value(), ProxyHeader::x_forwarded_for);
+    EXPECT_EQ(TrustedProxies::parse_header("forwarded").value(), ProxyHeader::forwarded);
+    auto bad = TrustedProxies::parse_header("X-Forwarded-For");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().description.find("use xforwarded"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gatehouse::http
