@@ -44,9 +44,10 @@ net::ip::address unmapped(const net::ip::address& address);
 
 // The client a request came from, as text. The peer itself unless it is a trusted proxy; then the
 // X-Forwarded-For list, or the `for=` of each Forwarded element (every such header, in order), is
-// walked from the right, skipping trusted proxies, and the first other address is the client. An entry that is not an
-// address ends the walk at the proxy that reported it, so a forged or garbled header never yields an address of the
-// sender's choosing beyond what the last trusted proxy saw. At most 32 entries are examined.
+// walked from the right, skipping trusted proxies, and the first other address is the client. An
+// entry that is not an address ends the walk at the proxy that reported it, so a forged or garbled
+// header never yields an address of the sender's choosing beyond what the last trusted proxy saw.
+// At most 32 entries are examined.
 std::string client_address(const net::ip::address& peer, const Request& req, const TrustedProxies& trusted);
 
 }  // namespace gatehouse::http

@@ -258,7 +258,26 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
             return res;
         }
         auto creds = credentials(ctx.req, *body);
-        ctx.log_client_id = creds ? creds->client_id : body->get("client_id");
+        return answer_token_request(ctx, std::move(*body), std::move(creds), started);
+    }
+
+    // A client_credentials grant whose client, API, client grant and keys are cached reads no store
+    // and writes nothing: the I/O thread signs it itself rather than hopping to the blocking pool
+    // and back (the hop was the largest cost on this path besides the signature).
+    std::optional<Response> token_from_memory(RequestContext& ctx) {
+        auto started = std::chrono::steady_clock::now();
+        auto body = parse_body_params(ctx.req);
+        if (!body || body->get("grant_type") != "client_credentials") return std::nullopt;
+        auto creds = credentials(ctx.req, *body);
+        if (!creds || !s_.catalog.client_credentials_cached(creds->client_id, body->get("audience")))
+            return std::nullopt;
+        return answer_token_request(ctx, std::move(*body), std::move(creds), started);
+    }
+
+    Response answer_token_request(RequestContext& ctx, util::Params body,
+                                  oauth::oauth_result<oauth::ClientCredentials> creds,
+                                  std::chrono::steady_clock::time_point started) {
+        ctx.log_client_id = creds ? creds->client_id : body.get("client_id");
         Response res;
         if (auto d = s_.limits.enabled ? token_per_client_.acquire("client:" + ctx.log_client_id) : RateDecision{};
             !d) {
@@ -267,7 +286,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         } else if (!creds) {
             res = render_oauth_error(creds.error(), true);
         } else {
-            oauth::TokenRequest request{body->get("grant_type"), *creds, std::move(*body)};
+            oauth::TokenRequest request{body.get("grant_type"), *creds, std::move(body)};
             auto result = s_.tokens.exchange(request, util::unix_now());
             res = result ? json_response(bhttp::status::ok, *result)
                          : render_oauth_error(result.error(), creds->via_basic);
@@ -277,18 +296,6 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         }
         cors_for_client(ctx, res, ctx.log_client_id);
         return res;
-    }
-
-    // A client_credentials grant whose client, API, client grant and keys are cached reads no store
-    // and writes nothing: the I/O thread signs it itself rather than hopping to the blocking pool
-    // and back (the hop was the largest cost on this path besides the signature).
-    std::optional<Response> token_from_memory(RequestContext& ctx) {
-        auto body = parse_body_params(ctx.req);
-        if (!body || body->get("grant_type") != "client_credentials") return std::nullopt;
-        auto creds = credentials(ctx.req, *body);
-        if (!creds || !s_.catalog.client_credentials_cached(creds->client_id, body->get("audience")))
-            return std::nullopt;
-        return token(ctx);
     }
 
     Response revoke(RequestContext& ctx) {
