@@ -2,7 +2,7 @@
 # `make bench`: Gatehouse under load beside its limit (openssl speed) and a peer (node oidc-provider).
 # Usage: bench/run.sh [build-dir]. Prints one markdown table and writes it to bench/results/latest.md.
 # Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (wrk, 32),
-# BENCH_RT_CONNECTIONS (load driver, 16), BENCH_OPENSSL_SECONDS (5), BENCH_SERVER_CORE (0),
+# BENCH_RT_CONNECTIONS (load driver, 16), BENCH_OPENSSL_SECONDS (3), BENCH_SERVER_CORE (0),
 # BENCH_CLIENT_CORE (1), BENCH_ROUNDS (3, token runs per algorithm), BENCH_NO_PEER=1 (skip oidc-provider).
 # Quick run: BENCH_DURATION=2 BENCH_WARMUP=1 BENCH_ROUNDS=1.
 set -euo pipefail

@@ -114,8 +114,8 @@ net::ip::address unmapped(const net::ip::address& address) {
 }
 
 ParseResult<ProxyHeader> TrustedProxies::parse_header(std::string_view name) {
-    if (name == "xforwarded") return ProxyHeader::x_forwarded_for;
-    if (name == "forwarded") return ProxyHeader::forwarded;
+    if (boost::beast::iequals(name, "xforwarded")) return ProxyHeader::x_forwarded_for;
+    if (boost::beast::iequals(name, "forwarded")) return ProxyHeader::forwarded;
     return ParseError{"\"" + std::string(name) +
                       "\" is not a proxy header: use xforwarded (X-Forwarded-For) or forwarded (RFC 7239)"};
 }

@@ -108,6 +108,7 @@ TEST(ClientAddress, ReadsTheForOfForwardedElementsWhenConfigured) {
 TEST(TrustedProxies, ProxyHeaderNamesAreKeycloaks) {
     EXPECT_EQ(TrustedProxies::parse_header("xforwarded").value(), ProxyHeader::x_forwarded_for);
     EXPECT_EQ(TrustedProxies::parse_header("forwarded").value(), ProxyHeader::forwarded);
+    EXPECT_EQ(TrustedProxies::parse_header("Forwarded").value(), ProxyHeader::forwarded);
     auto bad = TrustedProxies::parse_header("X-Forwarded-For");
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().description.find("use xforwarded"), std::string::npos);
