@@ -1,6 +1,10 @@
 // Starts the real gatehouse binary for a test: a fresh tenant (`init --demo`) in a temp
 // directory, `serve` on a free loopback port; stop() sends SIGTERM and removes the directory.
+// The backend is SQLite unless GATEHOUSE_TEST_BACKEND=postgres (run under
+// tests/store/with-postgres.sh, which sets GATEHOUSE_TEST_PG_URL): then every tenant gets a fresh
+// database on that server and the master key comes from GATEHOUSE_MASTER_KEY.
 import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,19 +30,40 @@ export async function freePort() {
   });
 }
 
-// options.demoCallbacks: callback URLs of the demo SPA client; options.env: extra environment.
+export const backend = () => (process.env.GATEHOUSE_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite');
+
+// The master key of PostgreSQL tenants: base64 of 32 fixed bytes (tests only).
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+// A fresh database on the throwaway server of tests/store/with-postgres.sh (its role is a
+// superuser with trust auth, so CREATE DATABASE works).
+export function createPgDatabase(prefix = 'gh') {
+  const base = process.env.GATEHOUSE_TEST_PG_URL;
+  if (!base) throw new Error('GATEHOUSE_TEST_PG_URL is not set (run under tests/store/with-postgres.sh)');
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  execFileSync('psql', [base, '-v', 'ON_ERROR_STOP=1', '-qAtc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.href;
+}
+
+// options.demoCallbacks: callback URLs of the demo SPA client; options.env: extra environment;
+// options.args: extra `serve` flags; options.logLevel (default warn). tenant.log() is what the
+// server wrote so far (it is also forwarded to this process's stderr unless options.quiet).
 export async function startGatehouse(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-interop-'));
   const port = options.port ?? (await freePort());
-  const issuer = `http://127.0.0.1:${port}/`;
-  const db = `sqlite://${dir}/gatehouse.db`;
+  const issuer = options.issuer ?? `http://127.0.0.1:${port}/`;
+  const pg = backend() === 'postgres';
+  const db = pg ? createPgDatabase() : `sqlite://${dir}/gatehouse.db`;
+  const baseEnv = pg ? { ...process.env, GATEHOUSE_MASTER_KEY: TEST_MASTER_KEY } : { ...process.env };
   const common = ['--db', db, '--issuer', issuer];
   const callbacks = options.demoCallbacks ?? ['http://localhost:3000/callback'];
   const initOut = execFileSync(
     binary(),
     ['init', ...common, '--demo', ...callbacks.flatMap((c) => ['--demo-callback', c])],
     {
-      env: { ...process.env, GATEHOUSE_BOOTSTRAP_CLIENT_ID: MGMT_CLIENT_ID, GATEHOUSE_BOOTSTRAP_CLIENT_SECRET: MGMT_CLIENT_SECRET },
+      env: { ...baseEnv, GATEHOUSE_BOOTSTRAP_CLIENT_ID: MGMT_CLIENT_ID, GATEHOUSE_BOOTSTRAP_CLIENT_SECRET: MGMT_CLIENT_SECRET },
       encoding: 'utf8',
     },
   );
@@ -54,21 +79,32 @@ export async function startGatehouse(options = {}) {
     demoClientId: field('demo SPA client_id'),
     demoUser: 'demo@example.com',
     demoPassword: field('demo user password'),
-    cli(args) {
-      return execFileSync(binary(), [...args, ...common], { encoding: 'utf8' });
+    backend: backend(),
+    cli(args, extraEnv = {}) {
+      return execFileSync(binary(), [...args, ...common], { encoding: 'utf8', env: { ...baseEnv, ...extraEnv } });
     },
   };
-  const child = spawn(binary(), ['serve', ...common, '--listen', `127.0.0.1:${port}`, '--threads', '2', '--log-level', 'warn'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, ...(options.env ?? {}) },
+  const serveArgs = ['serve', ...common, '--listen', `127.0.0.1:${port}`, '--threads', '2',
+    '--log-level', options.logLevel ?? 'warn', ...(options.args ?? [])];
+  const child = spawn(binary(), serveArgs, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...baseEnv, ...(options.env ?? {}) },
   });
+  const output = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk) => {
+      output.push(chunk);
+      if (!options.quiet) process.stderr.write(chunk);
+    });
+  }
+  tenant.log = () => Buffer.concat(output).toString('utf8');
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
       const r = await fetch(`${tenant.origin}/healthz`);
       if (r.ok) break;
     } catch {}
-    if (child.exitCode !== null) throw new Error(`gatehouse serve exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`gatehouse serve exited with ${child.exitCode}: ${tenant.log()}`);
     if (Date.now() > deadline) throw new Error('gatehouse serve did not become healthy');
     await new Promise((r) => setTimeout(r, 25));
   }
