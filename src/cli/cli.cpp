@@ -17,6 +17,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/url.hpp>
 
+#include <sys/stat.h>
+
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
@@ -252,16 +254,20 @@ int keys_rotate(const TenantOptions& tenant_options, const std::string& alg) {
     auto keys = tenant.store->list_keys(util::unix_now());
     if (!keys) throw std::runtime_error("cannot read the signing keys: " + keys.error().message());
     for (const auto& key : *keys)
-        if (key.retired_at == 0 && !jose::unseal(key.private_key, tenant.config.master_key))
+        if (key.retired_at == 0 && !jose::unseal(key.private_key, tenant.config.sealing_key))
             throw std::runtime_error("the master key does not open the current signing key " + key.kid +
                                      ": refusing to rotate (is GATEHOUSE_MASTER_KEY / --master-key-file the one "
                                      "the servers use?)");
+    auto keep = oauth::retired_key_lifetime(*tenant.store, tenant.config);
+    if (!keep) throw std::runtime_error("cannot read token lifetimes: " + keep.error().message());
     auto next = new_signing_key(tenant, alg);
     auto now = util::unix_now();
-    if (auto r = tenant.store->rotate_key(next, now, now + tenant.config.retired_key_ttl); !r)
+    // Only `alg`'s current key retires; the other algorithms keep signing.
+    if (auto r = tenant.store->rotate_key(next, now, now + *keep); !r)
         throw std::runtime_error("cannot rotate the key: " + r.error().message());
-    std::cout << "new " << alg << " signing key " << next.kid << "; the previous one stays in the JWKS for "
-              << tenant.config.retired_key_ttl / 3600 << " hours\n";
+    std::cout << "new " << alg << " signing key " << next.kid << "; the previous " << alg
+              << " key stays in the JWKS for " << *keep / 3600
+              << " hours (the longest token lifetime of any API or client)\n";
     return 0;
 }
 
@@ -276,6 +282,8 @@ int migrate(const TenantOptions& tenant_options) {
 }  // namespace
 
 int run(int argc, char** argv) {
+    // Everything gatehouse writes (database, WAL, key files, their directory) is private to its owner.
+    ::umask(077);
     // Standard output carries what commands print for people and scripts; logs go to stderr.
     spdlog::set_default_logger(spdlog::stderr_color_mt("gatehouse"));
     CLI::App app{"Gatehouse: an OAuth 2.0 / OpenID Connect server that speaks Auth0's protocol"};

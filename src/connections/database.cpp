@@ -13,6 +13,11 @@ std::string lower_ascii(std::string_view s) {
     return out;
 }
 
+store::result<void> end_user_access(store::Store& store, std::string_view user_id, std::int64_t now) {
+    if (auto r = store.revoke_user_grants(user_id, now); !r) return r;
+    return store.delete_user_sessions(user_id);
+}
+
 std::optional<std::string> check_password_policy(std::string_view password) {
     if (!util::valid_utf8(password)) return std::string("Password must be valid UTF-8");
     std::size_t chars = 0;

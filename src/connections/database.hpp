@@ -28,6 +28,11 @@ bool valid_email(std::string_view email);
 
 std::string lower_ascii(std::string_view s);
 
+// Ends everything a user's past logins still hold: browser sessions, refresh-token families and
+// the grants of unredeemed codes, for good (unblocking does not bring them back). Called when a
+// user is blocked, changes password or is deleted.
+store::result<void> end_user_access(store::Store& store, std::string_view user_id, std::int64_t now);
+
 class DatabaseConnection {
   public:
     DatabaseConnection(store::UserStore& users, std::string connection_name);

@@ -15,6 +15,9 @@ struct Route {
     std::string_view pattern;  // "{}" segments are parameters
     std::string_view scopes;   // any of, comma separated
     Handler handler;
+    // An end user's token reaches the route only with one of these scopes (Auth0's current_user
+    // scopes) and only for its own user id (the first parameter); empty: never.
+    std::string_view self_scopes = {};
 };
 
 // The whole Management API surface; Auth0 checks the scope before looking at ids or bodies.
@@ -45,8 +48,9 @@ constexpr std::array routes = {
     Route{"DELETE", "/client-grants/{}", "delete:client_grants", &delete_client_grant},
     Route{"GET", "/users", "read:users", &list_users},
     Route{"POST", "/users", "create:users", &create_user},
-    Route{"GET", "/users/{}", "read:users", &get_user},
-    Route{"PATCH", "/users/{}", "update:users", &update_user},
+    Route{"GET", "/users/{}", "read:users", &get_user, "read:current_user"},
+    Route{"PATCH", "/users/{}", "update:users", &update_user,
+          "update:current_user_metadata,create:current_user_metadata"},
     Route{"DELETE", "/users/{}", "delete:users", &delete_user},
     Route{"GET", "/users-by-email", "read:users", &users_by_email},
 };
@@ -75,6 +79,16 @@ bool match(std::string_view pattern, const std::vector<std::string_view>& segmen
         else if (parts[i] != segments[i])
             return false;
     }
+    return true;
+}
+
+// A user's own-metadata scopes let it PATCH user_metadata and nothing else of itself.
+bool only_user_metadata(const ApiRequest& request) {
+    boost::system::error_code ec;
+    auto body = boost::json::parse(request.body, ec);
+    if (ec || !body.is_object()) return true;  // the handler answers malformed bodies with 400, changing nothing
+    for (const auto& [key, value] : body.get_object())
+        if (key != "user_metadata") return false;
     return true;
 }
 
@@ -122,7 +136,11 @@ ApiResponse ManagementApi::handle(const ApiRequest& request) {
         return r;
     }
     match(found->pattern, segments, raw_params);
-    if (!has_any_scope(request.scopes, found->scopes)) return render_error(insufficient_scope(found->scopes));
+    bool end_user = !request.self_user_id.empty();
+    if (!end_user && !has_any_scope(request.scopes, found->scopes))
+        return render_error(insufficient_scope(found->scopes));
+    if (end_user && (found->self_scopes.empty() || !has_any_scope(request.scopes, found->self_scopes)))
+        return render_error(insufficient_scope(found->self_scopes.empty() ? found->scopes : found->self_scopes));
 
     Context ctx{store_, settings_, request, {}};
     for (auto p : raw_params) {
@@ -131,6 +149,10 @@ ApiResponse ManagementApi::handle(const ApiRequest& request) {
             return render_error(make_error(mgmt_errc::invalid_uri, "Path validation error: invalid percent-encoding"));
         ctx.params.push_back(pct->decode());
     }
+    if (end_user && (ctx.params.empty() || ctx.params.front() != request.self_user_id))
+        return render_error(insufficient_scope(found->scopes));
+    if (end_user && request.method == "PATCH" && !only_user_metadata(request))
+        return render_error(insufficient_scope(found->scopes));
     try {
         return found->handler(ctx);
     } catch (const std::exception&) {

@@ -24,6 +24,9 @@ struct ApiRequest {
     std::string if_match;
     std::string body;
     std::set<std::string> scopes;  // of the already-verified access token
+    // Non-empty when the token is an end user's (not a client's): the routes then answer only for
+    // this user and only to the current_user scopes.
+    std::string self_user_id;
 };
 
 struct ApiResponse {

@@ -236,6 +236,12 @@ ApiResponse update_user(Context& ctx) {
     u->updated_at = util::unix_now();
     if (auto r = ctx.store.update_user(*u); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_user, mgmt_errc::user_conflict));
+    // After the write, so no login can start a new session or family with the old password or
+    // while not yet blocked; a failure is reported (500) for the caller to retry, never hidden.
+    const auto* blocked = body->if_contains("blocked");
+    if (body->contains("password") || (blocked && blocked->is_bool() && blocked->get_bool()))
+        if (!connections::end_user_access(ctx.store, u->user_id, u->updated_at))
+            return render_error(make_error(mgmt_errc::internal_error));
     return json_response(200, connections::user_to_json(*u));
 }
 
@@ -244,6 +250,8 @@ ApiResponse delete_user(Context& ctx) {
     if (!u) return render_error(u.error());
     if (auto r = ctx.store.delete_user(u->user_id); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_user, mgmt_errc::user_conflict));
+    if (!connections::end_user_access(ctx.store, u->user_id, util::unix_now()))
+        return render_error(make_error(mgmt_errc::internal_error));
     return no_content(204);
 }
 

@@ -127,11 +127,11 @@ std::optional<CheckFailure> check_pkce(AuthorizeCheck& c) {
                               "code_challenge_method=S256");
         return std::nullopt;
     }
-    if (method.empty()) method = "plain";  // RFC 7636 §4.3 default
-    if (method == "plain" && !c.client->allow_plain_pkce)
-        return make_error(oauth_errc::invalid_request,
-                          "code_challenge_method must be S256 (plain is not allowed for this client)");
-    if (method != "S256" && method != "plain")
+    // RFC 7636 §4.3 makes "plain" the default; RFC 9700 §2.1.1 says not to use it, and discovery
+    // advertises S256 only, so an absent method is refused like "plain" rather than guessed.
+    if (method.empty() || method == "plain")
+        return make_error(oauth_errc::invalid_request, "code_challenge_method must be S256 (plain is not supported)");
+    if (method != "S256")
         return make_error(oauth_errc::invalid_request, "Unsupported code_challenge_method: " + method);
     if (!valid_code_challenge(challenge, method))
         return make_error(oauth_errc::invalid_request, "code_challenge is malformed (RFC 7636 §4.2)");
@@ -190,12 +190,16 @@ std::string login_error_message(const boost::system::error_code& ec, bool signup
     return signup ? "The account could not be created. Try again." : "Login failed. Try again.";
 }
 
-bool session_satisfies(const store::Session& session, const PendingAuthorization& pending, bool force_login,
-                       std::int64_t now) {
+// Whether the browser's session may answer this request without a login: prompt and max_age allow
+// it, and the connection it was made through still exists and is enabled for the requesting client
+// (single sign-on must not carry a login through app A's connection into app B).
+bool session_satisfies(const store::Session& session, const PendingAuthorization& pending, Catalog& catalog,
+                       bool force_login, std::int64_t now) {
     if (force_login) return false;
     if (pending.max_age && now - session.auth_time > *pending.max_age) return false;
     if (!pending.connection.empty() && pending.connection != session.connection) return false;
-    return true;
+    auto connection = catalog.connection(session.connection);
+    return connection && connection->enabled_for(pending.client_id);
 }
 
 }  // namespace
@@ -213,6 +217,10 @@ std::string grant_scope(std::string_view requested, const ClientView& client, co
             add(s);
         } else if (s == "offline_access") {
             if (client.allows_grant("refresh_token") && (!api || api->allow_offline_access)) add(s);
+        } else if (api && api->is_system) {
+            // The Management API: an end user may hold only the scopes about itself, whatever
+            // the API lists (those are for client_credentials tokens under a client grant).
+            if (is_end_user_management_scope(s)) add(s);
         } else if (api && api->scopes.contains(s)) {
             add(s);
         }
@@ -295,7 +303,7 @@ AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
 
     auto prompts = split_scope(params.get("prompt"));
     auto prompted = [&](std::string_view p) { return std::find(prompts.begin(), prompts.end(), p) != prompts.end(); };
-    if (session && session_satisfies(*session, pending, prompted("login"), now)) {
+    if (session && session_satisfies(*session, pending, catalog_, prompted("login"), now)) {
         auto user = store_.get_user(session->user_id);
         if (user && !util::json_bool(user->doc, "blocked", false)) return complete(pending, *user, *session, now);
     }

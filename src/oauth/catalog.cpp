@@ -57,7 +57,6 @@ ClientView client_view(const store::Client& c) {
         v.id_token_ttl = util::json_int(*jwt, "lifetime_in_seconds", v.id_token_ttl);
     if (auto* rt = util::json_object(d, "refresh_token"))
         v.refresh_token_ttl = util::json_int(*rt, "token_lifetime", 0);
-    v.allow_plain_pkce = util::json_bool(d, "allow_plain_pkce", false);
     return v;
 }
 
@@ -260,7 +259,7 @@ std::optional<SigningKeys> Catalog::load_keys() {
         if (auto pub = jose::PublicKey::from_jwk(jwk.get_object())) keys->verifiers.add(std::move(*pub));
         jwks.push_back(jwk);
         if (row.retired_at != 0) continue;
-        auto pem = jose::unseal(row.private_key, config_.master_key);
+        auto pem = jose::unseal(row.private_key, config_.sealing_key);
         if (!pem) {
             spdlog::error("signing key {}: cannot decrypt the private key (wrong master key?)", row.kid);
             continue;

@@ -31,7 +31,6 @@ struct ClientView {
     std::vector<std::string> grant_types;
     std::int64_t id_token_ttl = 36000;
     std::int64_t refresh_token_ttl = 0;  // 0 = tenant default
-    bool allow_plain_pkce = false;       // RFC 7636 §4.2: off unless the client asks for it
 
     bool is_public() const { return auth_method == "none"; }
     bool allows_grant(std::string_view grant) const;

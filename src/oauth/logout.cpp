@@ -72,7 +72,7 @@ json::object discovery_document(const TenantConfig& config) {
     d["response_types_supported"] = json::array{"code"};
     d["response_modes_supported"] = json::array{"query", "form_post", "web_message"};
     d["grant_types_supported"] = json::array{"authorization_code", "refresh_token", "client_credentials"};
-    d["code_challenge_methods_supported"] = json::array{"S256", "plain"};
+    d["code_challenge_methods_supported"] = json::array{"S256"};  // plain is always refused
     d["subject_types_supported"] = json::array{"public"};
     d["id_token_signing_alg_values_supported"] = json::array{"RS256"};
     d["token_endpoint_auth_methods_supported"] = json::array{"client_secret_basic", "client_secret_post", "none"};

@@ -18,6 +18,7 @@ constexpr std::string_view kInvalidCode = "Invalid authorization code";
 constexpr std::string_view kInvalidCodeOrVerifier = "Invalid authorization code or code verifier";
 // spa-js falls back to the iframe when the description contains "invalid refresh token".
 constexpr std::string_view kInvalidRefresh = "Unknown or invalid refresh token.";
+constexpr std::string_view kDeletedUser = "The refresh_token was generated for a user who doesn't exist anymore.";
 
 // Only "not found" means the grant is invalid: a store failure must not make clients discard
 // their refresh tokens (SDKs retry a 5xx, but start over after invalid_grant).
@@ -133,8 +134,12 @@ oauth_result<json::object> TokenService::refresh_token(const TokenRequest& reque
     if (!current) return grant_lookup_error(current.error(), kInvalidRefresh, "unknown refresh token");
     if (current->client_id != client.client_id)
         return make_error(oauth_errc::invalid_grant, std::string(kInvalidRefresh), "issued to another client");
-    if (current->revoked_at != 0)
+    if (current->revoked_at != 0) {
+        // Deleting a user revokes its families; Auth0 still names the reason.
+        if (auto user = store_.get_user(current->user_id); !user && user.error() == store::store_errc::not_found)
+            return make_error(oauth_errc::invalid_grant, std::string(kDeletedUser), "user deleted");
         return make_error(oauth_errc::invalid_grant, std::string(kInvalidRefresh), "refresh token revoked");
+    }
     if (current->expires_at <= now)
         return make_error(oauth_errc::invalid_grant, std::string(kInvalidRefresh), "refresh token expired");
 
@@ -164,9 +169,7 @@ oauth_result<json::object> TokenService::issue_user_tokens(const UserGrant& gran
     auto user = store_.get_user(grant.user_id);
     if (!user) {
         (void)store_.revoke_grant(grant.grant_id, now);
-        return make_error(oauth_errc::invalid_grant,
-                          "The refresh_token was generated for a user who doesn't exist "
-                          "anymore.");
+        return make_error(oauth_errc::invalid_grant, std::string(kDeletedUser));
     }
     if (util::json_bool(user->doc, "blocked", false)) return make_error(oauth_errc::invalid_grant, "user is blocked");
 
@@ -324,6 +327,32 @@ oauth_result<VerifiedAccessToken> TokenService::verify_access_token(std::string_
     }
     out.claims = std::move(claims);
     return out;
+}
+
+oauth_result<ManagementCaller> TokenService::management_caller(std::string_view bearer_token, std::int64_t now) {
+    const auto audience = catalog_.config().management_audience();
+    auto token = verify_access_token(bearer_token, audience, now);
+    if (!token) return token.error();
+    ManagementCaller caller;
+    caller.client_id = token->client_id;
+    auto scopes = split_scope(token->scope);
+    if (util::json_string(token->claims, "gty") == "client-credentials" &&
+        token->subject == token->client_id + "@clients") {
+        // Deleting the client or its grant, or narrowing the grant, takes effect on tokens already
+        // issued (within the catalog's refresh interval), not only on new ones.
+        auto grant = catalog_.client(token->client_id) ? catalog_.client_grant(token->client_id, audience) : nullptr;
+        if (!grant)
+            return make_error(oauth_errc::invalid_token, "Invalid token",
+                              "the client or its Management API client grant no longer exists");
+        for (auto& s : scopes)
+            if (std::find(grant->scope.begin(), grant->scope.end(), s) != grant->scope.end())
+                caller.scopes.insert(std::move(s));
+        return caller;
+    }
+    caller.user_id = token->subject;
+    for (auto& s : scopes)
+        if (is_end_user_management_scope(s)) caller.scopes.insert(std::move(s));
+    return caller;
 }
 
 oauth_result<json::object> TokenService::userinfo(std::string_view bearer_token, std::int64_t now) {

@@ -27,6 +27,13 @@ struct TokenRequest {
     util::Params params;
 };
 
+// Who calls the Management API, from a verified token for its audience.
+struct ManagementCaller {
+    std::string client_id;
+    std::string user_id;  // non-empty for an end user's token: only its own user, current_user scopes
+    std::set<std::string> scopes;
+};
+
 struct VerifiedAccessToken {
     std::string subject;
     std::string client_id;
@@ -52,6 +59,11 @@ class TokenService {
     // expired, its grant not revoked.
     oauth_result<VerifiedAccessToken> verify_access_token(std::string_view token, std::string_view audience,
                                                           std::int64_t now);
+
+    // A bearer token at /api/v2: a client's, issued by client_credentials, is accepted while the client
+    // and its Management API client grant exist, for the scopes that grant holds now; an end user's
+    // keeps only the current_user scopes. invalid_token otherwise.
+    oauth_result<ManagementCaller> management_caller(std::string_view bearer_token, std::int64_t now);
 
     // GET/POST /userinfo.
     oauth_result<boost::json::object> userinfo(std::string_view bearer_token, std::int64_t now);

@@ -1,7 +1,11 @@
 #include "oauth/tokens.hpp"
 
 #include "connections/user_json.hpp"
+#include "util/json.hpp"
 #include "util/util.hpp"
+
+#include <algorithm>
+#include <array>
 
 namespace gatehouse::oauth {
 namespace json = boost::json;
@@ -29,6 +33,38 @@ std::vector<std::string> split_scope(std::string_view list) {
     return out;
 }
 
+bool is_end_user_management_scope(std::string_view scope) {
+    static constexpr std::array<std::string_view, 7> kEndUserScopes = {"read:current_user",
+                                                                       "update:current_user_metadata",
+                                                                       "create:current_user_metadata",
+                                                                       "delete:current_user_metadata",
+                                                                       "update:current_user_identities",
+                                                                       "create:current_user_device_credentials",
+                                                                       "delete:current_user_device_credentials"};
+    return std::find(kEndUserScopes.begin(), kEndUserScopes.end(), scope) != kEndUserScopes.end();
+}
+
+store::result<std::int64_t> retired_key_lifetime(store::Store& store, const TenantConfig& config) {
+    constexpr std::size_t kPage = 100;
+    std::int64_t longest = std::max(config.access_token_ttl, config.id_token_ttl);
+    for (std::size_t offset = 0;; offset += kPage) {
+        auto page = store.list_resource_servers(store::Page{offset, kPage});
+        if (!page) return page.error();
+        for (const auto& rs : page->items) {
+            longest = std::max(longest, api_view(rs).token_lifetime);
+            longest = std::max(longest, util::json_int(rs.doc, "token_lifetime_for_web", 0));
+        }
+        if (page->items.size() < kPage) break;
+    }
+    for (std::size_t offset = 0;; offset += kPage) {
+        auto page = store.list_clients(store::Page{offset, kPage});
+        if (!page) return page.error();
+        for (const auto& c : page->items) longest = std::max(longest, client_view(c).id_token_ttl);
+        if (page->items.size() < kPage) break;
+    }
+    return longest;
+}
+
 std::string grant_id_of_jti(std::string_view jti) {
     auto dot = jti.find('.');
     return dot == std::string_view::npos ? std::string() : std::string(jti.substr(0, dot));
@@ -43,7 +79,7 @@ constexpr std::string_view kOpaqueKeyLabel = "gatehouse opaque access token v1 "
 std::string opaque_token_key(const TenantConfig& config, std::string_view kid) {
     std::string input(kOpaqueKeyLabel);
     input += kid;
-    return util::hmac_sha256(config.master_key, input);
+    return util::hmac_sha256(config.opaque_token_key, input);
 }
 
 oauth_result<std::string> encrypt_access_token(const TenantConfig& config, const json::object& claims) {

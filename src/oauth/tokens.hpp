@@ -45,10 +45,19 @@ oauth_result<std::string> sign_id_token(Catalog&, const IdTokenSpec&, std::int64
 // and /userinfo. `sub` is not included.
 boost::json::object profile_claims(const store::User& user, std::string_view scope);
 
+// How long a rotated-out signing key must stay in the JWKS so every token it signed still verifies:
+// the longest access-token lifetime of any API (at least the tenant default, 24 h) or ID-token
+// lifetime of any client. Reads every API and client, a page at a time (key rotation is rare).
+store::result<std::int64_t> retired_key_lifetime(store::Store& store, const TenantConfig& config);
+
 // The grant id carried in an access token's jti ("<grant_id>.<nonce>"), or "" when it has none.
 std::string grant_id_of_jti(std::string_view jti);
 
 bool has_scope(std::string_view scope_list, std::string_view scope);
+
+// The Management API scopes an end user may hold (Auth0's *current_user* scopes), all of them about
+// the user itself; every other Management API scope is for client_credentials tokens only.
+bool is_end_user_management_scope(std::string_view scope);
 // A space-separated list (scope, prompt) as its items, empty items dropped.
 std::vector<std::string> split_scope(std::string_view list);
 

@@ -148,8 +148,17 @@ CREATE TABLE interactions (
 CREATE INDEX interactions_expires_idx ON interactions (expires_at);
 )sql";
 
+// Ending a user's sessions and refresh-token families (block, password change, delete) finds them
+// by user.
+constexpr std::string_view kUserRevocationIndexes = R"sql(
+CREATE INDEX refresh_tokens_user_idx ON refresh_tokens (user_id);
+CREATE INDEX sessions_user_idx ON sessions (user_id);
+CREATE INDEX authorization_codes_user_idx ON authorization_codes (user_id);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
+    migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
 };
 
 constexpr bool versions_are_sequential() {

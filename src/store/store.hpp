@@ -127,6 +127,9 @@ class RefreshTokenStore {
     // access tokens carrying its id are refused too.
     virtual result<void> revoke_grant(std::string_view grant_id, std::int64_t now) = 0;
     virtual result<bool> is_grant_revoked(std::string_view grant_id) = 0;
+    // Revokes every refresh-token family of the user and the grants of its unredeemed codes, for
+    // good: a later refresh of any of them fails even if the user is unblocked.
+    virtual result<void> revoke_user_grants(std::string_view user_id, std::int64_t now) = 0;
 };
 
 class SessionStore {
@@ -135,6 +138,7 @@ class SessionStore {
     virtual result<void> create_session(const Session&) = 0;
     virtual result<Session> get_session(std::string_view id_hash, std::int64_t now) = 0;  // not_found if expired
     virtual result<void> delete_session(std::string_view id_hash) = 0;                    // idempotent
+    virtual result<void> delete_user_sessions(std::string_view user_id) = 0;              // idempotent
 };
 
 class InteractionStore {

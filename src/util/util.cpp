@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
@@ -121,6 +122,26 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
     unsigned int len = 0;
     HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
          reinterpret_cast<unsigned char*>(out.data()), &len);
+    return out;
+}
+
+std::string hkdf_sha256(std::string_view key_material, std::string_view info, std::size_t length) {
+    struct KdfFree {
+        void operator()(EVP_KDF* k) const { EVP_KDF_free(k); }
+        void operator()(EVP_KDF_CTX* c) const { EVP_KDF_CTX_free(c); }
+    };
+    std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+    std::unique_ptr<EVP_KDF_CTX, KdfFree> ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
+    if (!ctx) std::abort();  // OpenSSL 3 always has HKDF: its absence is a broken install
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(key_material.data()),
+                                          key_material.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()), info.size()),
+        OSSL_PARAM_construct_end()};
+    std::string out(length, '\0');
+    if (EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), out.size(), params) != 1) std::abort();
     return out;
 }
 

@@ -30,6 +30,9 @@ std::string random_hex(std::size_t n);
 std::string sha256(std::string_view data);                             // raw 32 bytes
 std::string sha256_b64url(std::string_view data);                      // storage keys for secrets
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
+// RFC 5869 HKDF-SHA256 (extract with an all-zero salt, then expand with `info`): `length` bytes of a
+// key for one purpose, named by `info`, from input key material.
+std::string hkdf_sha256(std::string_view key_material, std::string_view info, std::size_t length = 32);
 std::string to_hex(std::string_view bytes);
 
 // The stored form of a high-entropy secret (client secrets): base64url(HMAC-SHA256(key, secret)).

@@ -14,7 +14,8 @@ import { binary, freePort } from '../interop/lib/gatehouse.mjs';
 export const ISSUER = 'https://id.gatehouse.test/';
 export const MGMT_CLIENT_ID = 'mgmtClientForMultiTests000000000';
 export const MGMT_CLIENT_SECRET = 'multi-instance-test-management-secret-0123456789abcdefghijklmnop';
-export const MASTER_KEY = 'multi-instance-tests-master-key-do-not-use-in-production';
+// base64 of 32 fixed bytes: GATEHOUSE_MASTER_KEY must be a real key, not a passphrase (tests only).
+export const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
 export const CALLBACK = 'http://localhost:3000/callback';
 
 export { binary, freePort };

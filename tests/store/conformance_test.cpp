@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <map>
 #include <thread>
 
 namespace gatehouse::store {
@@ -294,6 +295,24 @@ TEST_P(StoreConformance, RotationWithinTheSameSecondStillPutsTheSigningKeyFirst)
     EXPECT_EQ(keys[0].kid, "b");
     EXPECT_EQ(keys[0].retired_at, 0);
     EXPECT_NE(keys[1].retired_at, 0);
+}
+
+TEST_P(StoreConformance, RotatingOneAlgorithmLeavesTheOtherAlgorithmsSigning) {
+    auto es = make_key("es1", 100);
+    es.alg = "ES256";
+    ASSERT_TRUE(s().add_key(make_key("rs1", 100)));
+    ASSERT_TRUE(s().add_key(es));
+    auto next = make_key("es2", 200);
+    next.alg = "ES256";
+    ASSERT_TRUE(s().rotate_key(next, 200, 900));
+    std::map<std::string, SigningKey> by_kid;
+    for (auto& k : s().list_keys(200).value()) by_kid[k.kid] = k;
+    ASSERT_EQ(by_kid.size(), 3u);
+    EXPECT_EQ(by_kid["rs1"].retired_at, 0) << "the RS256 key still signs";
+    EXPECT_EQ(by_kid["rs1"].expires_at, 0);
+    EXPECT_EQ(by_kid["es1"].retired_at, 200);
+    EXPECT_EQ(by_kid["es1"].expires_at, 900);
+    EXPECT_EQ(by_kid["es2"].retired_at, 0);
 }
 
 // ---- clients --------------------------------------------------------------------------------
@@ -718,6 +737,40 @@ TEST_P(StoreConformance, RevokeGrantRevokesTheFamily) {
     EXPECT_NE(s().get_refresh_token("late").value().revoked_at, 0);
     EXPECT_NE(s().rotate_refresh_token("late", make_refresh("late2", "fam"), 5000).value().revoked_at, 0);
     expect_error(s().get_refresh_token("late2"), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, RevokingAUserEndsEveryFamilyAndCodeGrantOfThatUserOnly) {
+    ASSERT_TRUE(s().create_refresh_token(make_refresh("u1", "fam-u1")));
+    ASSERT_TRUE(s().rotate_refresh_token("u1", make_refresh("u2", "fam-u1"), 2000));
+    ASSERT_TRUE(s().create_refresh_token(make_refresh("u3", "fam-u2")));
+    auto other = make_refresh("o1", "fam-other");
+    other.user_id = "auth0|other";
+    ASSERT_TRUE(s().create_refresh_token(other));
+    ASSERT_TRUE(s().create_code(make_code("pending-code")));
+
+    ASSERT_TRUE(s().revoke_user_grants("auth0|abc", 3000));
+    ASSERT_TRUE(s().revoke_user_grants("auth0|abc", 3100)) << "idempotent";
+    ASSERT_TRUE(s().revoke_user_grants("auth0|nobody", 3100));
+    EXPECT_TRUE(s().is_grant_revoked("fam-u1").value());
+    EXPECT_TRUE(s().is_grant_revoked("fam-u2").value());
+    EXPECT_TRUE(s().is_grant_revoked("grant-pending-code").value()) << "a code redeemed later is refused";
+    EXPECT_FALSE(s().is_grant_revoked("fam-other").value());
+    EXPECT_NE(s().get_refresh_token("u2").value().revoked_at, 0);
+    EXPECT_NE(s().get_refresh_token("u3").value().revoked_at, 0);
+    EXPECT_EQ(s().get_refresh_token("o1").value().revoked_at, 0);
+    EXPECT_NE(s().rotate_refresh_token("u2", make_refresh("u4", "fam-u1"), 4000).value().revoked_at, 0);
+    expect_error(s().get_refresh_token("u4"), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, DeletingAUsersSessionsLeavesOtherUsersSessions) {
+    ASSERT_TRUE(s().create_session({.id_hash = "s1", .user_id = "u", .connection = "db", .expires_at = 1000}));
+    ASSERT_TRUE(s().create_session({.id_hash = "s2", .user_id = "u", .connection = "db", .expires_at = 1000}));
+    ASSERT_TRUE(s().create_session({.id_hash = "s3", .user_id = "v", .connection = "db", .expires_at = 1000}));
+    ASSERT_TRUE(s().delete_user_sessions("u"));
+    ASSERT_TRUE(s().delete_user_sessions("u")) << "idempotent";
+    expect_error(s().get_session("s1", 10), store_errc::not_found);
+    expect_error(s().get_session("s2", 10), store_errc::not_found);
+    EXPECT_TRUE(s().get_session("s3", 10));
 }
 
 // ---- sessions and interactions --------------------------------------------------------------

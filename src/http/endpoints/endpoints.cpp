@@ -32,13 +32,13 @@ struct BrowserId {
     bool is_new = false;
 };
 
-BrowserId browser_id(const Request& req) {
-    if (auto v = find_cookie(req, kBrowserCookie); v && v->size() >= 32) return {*v, false};
+BrowserId browser_id(const Request& req, const oauth::TenantConfig& config) {
+    if (auto v = find_cookie(req, browser_cookie(config)); v && v->size() >= 32) return {*v, false};
     return {util::random_token(24), true};
 }
 
 void remember_browser(Response& res, const BrowserId& id, const oauth::TenantConfig& config) {
-    if (id.is_new) set_cookie(res, kBrowserCookie, id.value, cookie_options(config, 365 * 86400));
+    if (id.is_new) set_cookie(res, browser_cookie(config), id.value, cookie_options(config, 365 * 86400));
 }
 
 class Endpoints : public std::enable_shared_from_this<Endpoints> {
@@ -145,8 +145,8 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         if (!params) return render_error_page({400, "Invalid request", params.error().description});
         ctx.log_client_id = params->get("client_id");
         auto now = util::unix_now();
-        auto browser = browser_id(ctx.req);
-        auto session_token = find_cookie(ctx.req, kSessionCookie).value_or("");
+        auto browser = browser_id(ctx.req, config_);
+        auto session_token = find_cookie(ctx.req, session_cookie(config_)).value_or("");
         auto session = s_.authorization.current_session(session_token, now);
         auto outcome = s_.authorization.authorize(*params, session, browser.value, now);
         auto res = std::visit([&](auto& o) { return render(o); }, outcome);
@@ -173,7 +173,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         auto res = std::visit([&](auto& o) { return render(o); }, outcome);
         // A browser that lost its binding cookie gets one now; its submit will then fail the
         // binding check and explain why, instead of looping.
-        remember_browser(res, browser_id(ctx.req), config_);
+        remember_browser(res, browser_id(ctx.req, config_), config_);
         return res;
     }
 
@@ -192,7 +192,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
             if (auto d = login_per_ip_.acquire("ip:" + ctx.remote_ip); !d) return too_many_requests_page(d.retry_after);
             if (auto d = failed_logins_.check(user_key); !d) return too_many_requests_page(d.retry_after);
         }
-        auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
+        auto browser = find_cookie(ctx.req, browser_cookie(config_)).value_or("");
         auto now = util::unix_now();
         auto result = s_.authorization.submit_login(*form, browser, signup, now);
         if (s_.limits.enabled) {
@@ -204,7 +204,8 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         }
         auto res = std::visit([&](auto& o) { return render(o); }, result.outcome);
         if (!result.session_token.empty())
-            set_cookie(res, kSessionCookie, result.session_token, cookie_options(config_, config_.session_ttl));
+            set_cookie(res, session_cookie(config_), result.session_token,
+                       cookie_options(config_, config_.session_ttl));
         return res;
     }
 
@@ -334,11 +335,11 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         ctx.log_client_id = params->get("client_id");
         auto decision = oauth::decide_logout(s_.catalog, *params);
         if (auto* page = std::get_if<oauth::ErrorPage>(&decision)) return render_error_page(*page);
-        s_.authorization.end_session(find_cookie(ctx.req, kSessionCookie).value_or(""));
+        s_.authorization.end_session(find_cookie(ctx.req, session_cookie(config_)).value_or(""));
         Response res = std::holds_alternative<oauth::LogoutRedirect>(decision)
                            ? redirect(std::get<oauth::LogoutRedirect>(decision).url)
                            : html_response(bhttp::status::ok, pages::logged_out_page());
-        set_cookie(res, kSessionCookie, "", cookie_options(config_, 0));
+        set_cookie(res, session_cookie(config_), "", cookie_options(config_, 0));
         return res;
     }
 
@@ -373,10 +374,10 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
     Response management(RequestContext& ctx) {
         auto token = bearer_token(ctx.req);
         if (!token) return to_response(mgmt::render_unauthorized(false));
-        auto verified = s_.tokens.verify_access_token(*token, config_.management_audience(), util::unix_now());
-        if (!verified)
-            return to_response(mgmt::render_unauthorized(true, verified.error().description == "Token has expired"));
-        ctx.log_client_id = verified->client_id;
+        auto caller = s_.tokens.management_caller(*token, util::unix_now());
+        if (!caller)
+            return to_response(mgmt::render_unauthorized(true, caller.error().description == "Token has expired"));
+        ctx.log_client_id = caller->client_id;
 
         mgmt::ApiRequest request;
         request.method = std::string(ctx.req.method_string());
@@ -395,7 +396,8 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         request.content_type = header(ctx.req, bhttp::field::content_type);
         request.if_match = header(ctx.req, bhttp::field::if_match);
         request.body = ctx.req.body();
-        for (auto& scope : oauth::split_scope(verified->scope)) request.scopes.insert(std::move(scope));
+        request.scopes = std::move(caller->scopes);
+        request.self_user_id = std::move(caller->user_id);
         auto reply = s_.management.handle(request);
         // This instance sees its own writes at once; others within the catalog's poll interval.
         if (request.method != "GET" && reply.status < 300) s_.catalog.invalidate();

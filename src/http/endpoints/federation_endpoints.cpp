@@ -30,10 +30,11 @@ void register_federation_endpoints(Router& router, Services& services) {
     // their upstream I/O stays asynchronous there, so neither pool ever waits on a provider.
     auto& blocking = services.blocking;
     router.add(
-        bhttp::verb::get, "/u/connection", [&federation, &blocking](RequestContext& ctx) -> net::awaitable<Response> {
+        bhttp::verb::get, "/u/connection",
+        [&federation, &blocking, &config](RequestContext& ctx) -> net::awaitable<Response> {
             auto params = parse_query(ctx.query);
             if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
-            auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
+            auto browser = find_cookie(ctx.req, browser_cookie(config)).value_or("");
             auto outcome = co_await net::co_spawn(
                 blocking,
                 federation.start(params->get("state"), params->get("connection"), std::move(browser), util::unix_now()),
@@ -45,13 +46,13 @@ void register_federation_endpoints(Router& router, Services& services) {
                [&federation, &config, &blocking](RequestContext& ctx) -> net::awaitable<Response> {
                    auto params = parse_query(ctx.query);
                    if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
-                   auto browser = find_cookie(ctx.req, kBrowserCookie).value_or("");
+                   auto browser = find_cookie(ctx.req, browser_cookie(config)).value_or("");
                    auto result = co_await net::co_spawn(
                        blocking, federation.callback(std::move(*params), std::move(browser), util::unix_now()),
                        net::use_awaitable);
                    auto res = std::visit([](auto& o) { return render(o); }, result.outcome);
                    if (!result.session_token.empty())
-                       set_cookie(res, kSessionCookie, result.session_token,
+                       set_cookie(res, session_cookie(config), result.session_token,
                                   cookie_options(config, config.session_ttl));
                    co_return res;
                });

@@ -63,7 +63,9 @@ constexpr std::array kQueries = {
     query_def{query::key_insert, "INSERT INTO signing_keys (" GH_KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)"},
     query_def{query::key_list, "SELECT " GH_KEY_COLS " FROM signing_keys WHERE expires_at = 0 OR expires_at > $1 "
                                "ORDER BY CASE WHEN retired_at = 0 THEN 0 ELSE 1 END, created_at DESC, kid"},
-    query_def{query::key_retire, "UPDATE signing_keys SET retired_at = $1, expires_at = $2 WHERE retired_at = 0"},
+    // Only the rotated algorithm's key: every other algorithm keeps signing.
+    query_def{query::key_retire,
+              "UPDATE signing_keys SET retired_at = $1, expires_at = $2 WHERE retired_at = 0 AND alg = $3"},
 
     query_def{query::client_insert, "INSERT INTO clients (" GH_CLIENT_COLS ") VALUES ($1, $2, $3, $4, $5)"},
     query_def{query::client_get, "SELECT " GH_CLIENT_COLS " FROM clients WHERE client_id = $1"},
@@ -164,10 +166,21 @@ constexpr std::array kQueries = {
     query_def{query::grant_revoke,
               "INSERT INTO revoked_grants (grant_id, revoked_at) VALUES ($1, $2) ON CONFLICT (grant_id) DO NOTHING"},
     query_def{query::grant_is_revoked, "SELECT revoked_at FROM revoked_grants WHERE grant_id = $1"},
+    query_def{query::user_revoke_refresh_tokens,
+              "UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at = 0"},
+    // The families and the grants of unredeemed codes are recorded as revoked, so a rotation racing
+    // this, a code redeemed after it and access tokens carrying these grant ids are all refused.
+    query_def{query::user_revoke_refresh_grants,
+              "INSERT INTO revoked_grants (grant_id, revoked_at) SELECT DISTINCT grant_id, $2 FROM refresh_tokens "
+              "WHERE user_id = $1 ON CONFLICT (grant_id) DO NOTHING"},
+    query_def{query::user_revoke_code_grants,
+              "INSERT INTO revoked_grants (grant_id, revoked_at) SELECT DISTINCT grant_id, $2 FROM authorization_codes "
+              "WHERE user_id = $1 ON CONFLICT (grant_id) DO NOTHING"},
 
     query_def{query::session_insert, "INSERT INTO sessions (" GH_SESSION_COLS ") VALUES ($1, $2, $3, $4, $5, $6)"},
     query_def{query::session_get, "SELECT " GH_SESSION_COLS " FROM sessions WHERE id_hash = $1 AND expires_at > $2"},
     query_def{query::session_delete, "DELETE FROM sessions WHERE id_hash = $1"},
+    query_def{query::session_delete_by_user, "DELETE FROM sessions WHERE user_id = $1"},
 
     query_def{query::interaction_insert, "INSERT INTO interactions (" GH_INTERACTION_COLS ") VALUES ($1, $2, $3, $4)"},
     query_def{query::interaction_get,

@@ -86,10 +86,14 @@ enum class query : std::size_t {
     refresh_revoke_family,
     grant_revoke,
     grant_is_revoked,
+    user_revoke_refresh_tokens,
+    user_revoke_refresh_grants,
+    user_revoke_code_grants,
 
     session_insert,
     session_get,
     session_delete,
+    session_delete_by_user,
 
     interaction_insert,
     interaction_get,

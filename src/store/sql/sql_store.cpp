@@ -373,7 +373,7 @@ result<void> sql_store::rotate_key(const SigningKey& next, std::int64_t now, std
     auto private_key = util::base64_encode(next.private_key);
     return transact([&](connection& c) -> result<void> {
         if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
-        if (auto r = c.exec(query::key_retire, {marker(now), keep_until}); !r) return r.error();
+        if (auto r = c.exec(query::key_retire, {marker(now), keep_until, next.alg}); !r) return r.error();
         return ok_or_error(c.exec(query::key_insert, {next.kid, next.alg, private_key, next.public_jwk, next.created_at,
                                                       std::int64_t{0}, next.expires_at}));
     });
@@ -624,6 +624,15 @@ result<void> sql_store::revoke_grant(std::string_view grant_id, std::int64_t now
     });
 }
 
+result<void> sql_store::revoke_user_grants(std::string_view user_id, std::int64_t now) {
+    return transact([&](connection& c) -> result<void> {
+        for (auto q :
+             {query::user_revoke_refresh_grants, query::user_revoke_code_grants, query::user_revoke_refresh_tokens})
+            if (auto r = c.exec(q, {user_id, marker(now)}); !r) return r.error();
+        return {};
+    });
+}
+
 result<bool> sql_store::is_grant_revoked(std::string_view grant_id) {
     auto r = run(query::grant_is_revoked, {grant_id});
     if (!r) return result<bool>(boost::system::in_place_error, r.error());
@@ -643,6 +652,10 @@ result<Session> sql_store::get_session(std::string_view id_hash, std::int64_t no
 
 result<void> sql_store::delete_session(std::string_view id_hash) {
     return ok_or_error(run(query::session_delete, {id_hash}));
+}
+
+result<void> sql_store::delete_user_sessions(std::string_view user_id) {
+    return ok_or_error(run(query::session_delete_by_user, {user_id}));
 }
 
 // ---- interactions ---------------------------------------------------------------------------

@@ -70,11 +70,13 @@ class sql_store final : public Store {
     result<RefreshToken> rotate_refresh_token(std::string_view old_hash, const RefreshToken& next,
                                               std::int64_t now) override;
     result<void> revoke_grant(std::string_view grant_id, std::int64_t now) override;
+    result<void> revoke_user_grants(std::string_view user_id, std::int64_t now) override;
     result<bool> is_grant_revoked(std::string_view grant_id) override;
 
     result<void> create_session(const Session&) override;
     result<Session> get_session(std::string_view id_hash, std::int64_t now) override;
     result<void> delete_session(std::string_view id_hash) override;
+    result<void> delete_user_sessions(std::string_view user_id) override;
 
     result<void> create_interaction(const Interaction&) override;
     result<Interaction> get_interaction(std::string_view id, std::int64_t now) override;

@@ -62,7 +62,10 @@ std::map<std::string, std::string> query_of(std::string_view url) {
 
 struct Fixture : ::testing::Test {
     std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
-    TenantConfig config{.issuer = "http://127.0.0.1:8080/", .secret_hash_key = "k", .master_key = std::string(32, 'm')};
+    TenantConfig config{.issuer = "http://127.0.0.1:8080/",
+                        .secret_hash_key = "k",
+                        .sealing_key = std::string(32, 'm'),
+                        .opaque_token_key = std::string(32, 'o')};
     mgmt::BootstrapResult boot;
     std::unique_ptr<Catalog> catalog;
     std::unique_ptr<AuthorizationService> authorization;

@@ -18,7 +18,10 @@ constexpr std::int64_t kNow = 1'800'000'000;
 
 struct World {
     std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
-    TenantConfig config{.issuer = "http://127.0.0.1:8080/", .secret_hash_key = "k", .master_key = std::string(32, 'm')};
+    TenantConfig config{.issuer = "http://127.0.0.1:8080/",
+                        .secret_hash_key = "k",
+                        .sealing_key = std::string(32, 'm'),
+                        .opaque_token_key = std::string(32, 'o')};
     mgmt::BootstrapResult boot;
     std::unique_ptr<Catalog> catalog;
     std::unique_ptr<AuthorizationService> authz;
@@ -32,7 +35,7 @@ struct World {
         auto key = jose::PrivateKey::generate(jose::Alg::RS256);
         store::SigningKey row{key.kid(),
                               "RS256",
-                              jose::seal(key.to_pem(), config.master_key).value(),
+                              jose::seal(key.to_pem(), config.sealing_key).value(),
                               boost::json::serialize(key.public_jwk()),
                               kNow,
                               0,

@@ -35,6 +35,16 @@ TEST(Secrets, HashSecretIsKeyedHmacSha256) {
     EXPECT_EQ(from_thread, hash_secret("key-b", "secret"));
 }
 
+TEST(Secrets, HkdfSha256MatchesRfc5869AndSeparatesLabels) {
+    // RFC 5869 A.3: zero-length salt and info.
+    EXPECT_EQ(to_hex(hkdf_sha256(std::string(22, '\x0b'), "", 42)),
+              "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
+    auto root = std::string(32, 'k');
+    EXPECT_EQ(hkdf_sha256(root, "a").size(), 32u);
+    EXPECT_NE(hkdf_sha256(root, "a"), hkdf_sha256(root, "b"));
+    EXPECT_EQ(hkdf_sha256(root, "a"), hkdf_sha256(root, "a"));
+}
+
 TEST(Secrets, ConstantTimeEqual) {
     EXPECT_TRUE(constant_time_equal("abc", "abc"));
     EXPECT_FALSE(constant_time_equal("abc", "abd"));
