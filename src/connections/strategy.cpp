@@ -223,6 +223,22 @@ bool upstream_uses_pkce(const store::Connection& c) {
     }
 }
 
+bool upstream_announces_iss(const store::Connection& c) {
+    if (c.strategy != "oidc") return false;
+    const auto* o = c.doc.if_contains("options");
+    const auto* m = o && o->is_object() ? o->get_object().if_contains("oidc_metadata") : nullptr;
+    const auto* flag =
+        m && m->is_object() ? m->get_object().if_contains("authorization_response_iss_parameter_supported") : nullptr;
+    return flag && flag->is_bool() && flag->get_bool();
+}
+
+std::string upstream_callback_url(std::string_view issuer, const store::Connection& c) {
+    std::string url = std::string(issuer) + "login/callback";
+    // Connection names are [A-Za-z0-9-]: nothing to encode.
+    if (!upstream_announces_iss(c)) url += "/" + c.name;
+    return url;
+}
+
 result<std::string> build_authorization_url(const store::Connection& c, const util::Params& authorize_params,
                                             const AuthorizationLeg& leg) {
     auto endpoints = upstream_endpoints(c);
