@@ -37,6 +37,7 @@ struct ServeOptions {
     bool rate_limits = true;
     std::string trusted_proxies;
     std::string proxy_headers = "xforwarded";
+    bool allow_private_upstreams = false;
 };
 
 struct InitOptions {
@@ -87,7 +88,11 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     http::Router router;
     auto threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
     boost::asio::thread_pool blocking{static_cast<std::size_t>(threads)};
-    connections::UpstreamClient upstream;  // federation's HTTP client; its sockets live on the blocking pool
+    connections::UpstreamClientOptions upstream_options;
+    upstream_options.allow_private_addresses = options.allow_private_upstreams;
+    if (options.allow_private_upstreams)
+        spdlog::warn("--allow-private-upstreams: connections may reach loopback and private addresses");
+    connections::UpstreamClient upstream(upstream_options);  // federation's; its sockets live on the blocking pool
     oauth::FederationService federation(catalog, *tenant.store, authorization, upstream);
     authorization.set_upstream_starter(&federation);
     http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation};
@@ -344,6 +349,11 @@ int run(int argc, char** argv) {
         ->capture_default_str();
     serve_cmd->add_flag("!--no-rate-limits", serve_options.rate_limits,
                         "Disable login and token rate limiting (benchmarks, tests)");
+    serve_cmd
+        ->add_flag("--allow-private-upstreams", serve_options.allow_private_upstreams,
+                   "Let connections reach identity providers on loopback, private, link-local and other non-public "
+                   "addresses (tests, single-box setups); by default only public addresses are connected to")
+        ->envname("GATEHOUSE_ALLOW_PRIVATE_UPSTREAMS");
 
     InitOptions init_options;
     auto* init_cmd = app.add_subcommand(

@@ -52,14 +52,32 @@ bool absolute_http_url(std::string_view s) {
 }
 
 // Optional URL options may be absent or null (Auth0 stores nulls for unset preset endpoints).
-std::optional<std::string> check_url_option(const json::object& options, std::string_view key, bool required) {
+// `where` names the object holding them in the message.
+std::optional<std::string> check_url_option(const json::object& options, std::string_view key, bool required,
+                                            std::string_view where = "options.") {
+    auto name = std::string(where) + std::string(key);
     const auto* v = options.if_contains(key);
     if (!v || v->is_null()) {
-        if (required) return "options." + std::string(key) + " is required";
+        if (required) return name + " is required";
         return std::nullopt;
     }
-    if (!v->is_string()) return "options." + std::string(key) + " must be a string";
-    if (!absolute_http_url(v->get_string())) return "options." + std::string(key) + " must be an absolute http(s) URL";
+    if (!v->is_string()) return name + " must be a string";
+    if (!absolute_http_url(v->get_string())) return name + " must be an absolute http(s) URL";
+    return std::nullopt;
+}
+
+// options.ca_file: a PEM bundle on the server's disk that replaces the system CA store for this
+// connection. It cannot make Gatehouse trust a provider the connection's endpoints could not already
+// name (whoever sets the CA also sets the endpoints), so the risk is the file itself: the path must
+// be absolute (not relative to wherever serve started), and the client reads only a regular file of
+// bounded size (connections::UpstreamClient), so a device or a FIFO cannot stall a thread.
+std::optional<std::string> check_ca_file_option(const json::object& options) {
+    const auto* v = options.if_contains("ca_file");
+    if (!v || v->is_null()) return std::nullopt;
+    if (!v->is_string()) return std::string("options.ca_file must be a string");
+    std::string_view path = v->get_string();
+    if (path.empty() || path.front() != '/' || path.size() > 4096 || path.find('\0') != std::string_view::npos)
+        return std::string("options.ca_file must be an absolute file path");
     return std::nullopt;
 }
 
@@ -104,6 +122,7 @@ std::optional<std::string> validate_options(std::string_view strategy, const jso
     }
     if (!is_federated(*kind)) return std::nullopt;
     if (auto err = check_scope_option(options)) return err;
+    if (auto err = check_ca_file_option(options)) return err;
     switch (*kind) {
         case strategy_kind::oauth2:
             if (auto e = check_url_option(options, "authorizationURL", true)) return e;
@@ -123,8 +142,13 @@ std::optional<std::string> validate_options(std::string_view strategy, const jso
             if (auto e = check_url_option(options, "issuer", false)) return e;
             for (std::string_view k : {"authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"})
                 if (auto e = check_url_option(options, k, false)) return e;
-            if (const auto* m = options.if_contains("oidc_metadata"); m && !m->is_null() && !m->is_object())
-                return std::string("options.oidc_metadata must be an object");
+            if (const auto* m = options.if_contains("oidc_metadata"); m && !m->is_null()) {
+                if (!m->is_object()) return std::string("options.oidc_metadata must be an object");
+                // The endpoints Gatehouse connects to or sends browsers to, as for the options above.
+                for (std::string_view k :
+                     {"issuer", "authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"})
+                    if (auto e = check_url_option(m->get_object(), k, false, "options.oidc_metadata.")) return e;
+            }
             break;
         }
         case strategy_kind::wordpress:
@@ -221,6 +245,22 @@ bool upstream_uses_pkce(const store::Connection& c) {
         default:
             return false;
     }
+}
+
+bool upstream_announces_iss(const store::Connection& c) {
+    if (c.strategy != "oidc") return false;
+    const auto* o = c.doc.if_contains("options");
+    const auto* m = o && o->is_object() ? o->get_object().if_contains("oidc_metadata") : nullptr;
+    const auto* flag =
+        m && m->is_object() ? m->get_object().if_contains("authorization_response_iss_parameter_supported") : nullptr;
+    return flag && flag->is_bool() && flag->get_bool();
+}
+
+std::string upstream_callback_url(std::string_view issuer, const store::Connection& c) {
+    std::string url = std::string(issuer) + "login/callback";
+    // Connection names are [A-Za-z0-9-]: nothing to encode.
+    if (!upstream_announces_iss(c)) url += "/" + c.name;
+    return url;
 }
 
 result<std::string> build_authorization_url(const store::Connection& c, const util::Params& authorize_params,

@@ -50,9 +50,19 @@ std::string upstream_scope(const store::Connection&);
 // options.pkce_enabled is true, for oidc unless options.connection_settings.pkce is "disabled".
 bool upstream_uses_pkce(const store::Connection&);
 
+// Whether the provider announces RFC 9207 authorization response `iss`
+// (authorization_response_iss_parameter_supported in the oidc discovery document, options.oidc_metadata).
+bool upstream_announces_iss(const store::Connection&);
+
+// The redirect_uri of the upstream leg, chosen for the mix-up defence of RFC 9700 §4.4.2: a provider
+// that announces RFC 9207 `iss` gets Auth0's shared <issuer>login/callback, where its `iss` tells its
+// responses apart; any other provider gets its own <issuer>login/callback/<connection name>, so a
+// response counts only at the callback of the provider its request was sent to.
+std::string upstream_callback_url(std::string_view issuer, const store::Connection&);
+
 // The per-login values of the upstream leg, chosen by the caller (oauth) and kept in its state.
 struct AuthorizationLeg {
-    std::string callback_url;    // <issuer>login/callback
+    std::string callback_url;    // upstream_callback_url()
     std::string state;           // CSRF of the upstream leg
     std::string nonce;           // oidc only
     std::string code_challenge;  // S256 challenge, used when upstream_uses_pkce()

@@ -26,9 +26,9 @@ json::array default_identities(std::string_view user_id, std::string_view connec
     auto bar = user_id.find('|');
     std::string provider(bar == std::string_view::npos ? std::string_view("auth0") : user_id.substr(0, bar));
     std::string_view id = bar == std::string_view::npos ? user_id : user_id.substr(bar + 1);
-    // Custom oauth2/oidc ids are "<strategy>|<connection>|<id>": the identity keeps the upstream id only.
-    if ((provider == "oauth2" || provider == "oidc") && id.starts_with(std::string(connection) + "|"))
-        id.remove_prefix(connection.size() + 1);
+    // Ids namespaced by connection, "<strategy>|<connection>|<id>" (oauth2, oidc, and a social user whose
+    // "<strategy>|<id>" another connection holds): the identity keeps the upstream id only.
+    if (provider != "auth0" && id.starts_with(std::string(connection) + "|")) id.remove_prefix(connection.size() + 1);
     bool social = provider != "auth0" && provider != "oidc";
     return json::array{
         json::object{{"connection", connection}, {"user_id", id}, {"provider", provider}, {"isSocial", social}}};

@@ -283,8 +283,8 @@ ApiResponse authorize_preview(Context& ctx) {
     if (!c) return render_error(c.error());
     util::Params params(ctx.req.query);
     // Placeholders stand where the real login puts fresh random values (see mgmt.hpp).
-    connections::AuthorizationLeg leg{ctx.settings.issuer + "login/callback", "STATE_PLACEHOLDER", "NONCE_PLACEHOLDER",
-                                      "CODE_CHALLENGE_PLACEHOLDER"};
+    connections::AuthorizationLeg leg{connections::upstream_callback_url(ctx.settings.issuer, *c), "STATE_PLACEHOLDER",
+                                      "NONCE_PLACEHOLDER", "CODE_CHALLENGE_PLACEHOLDER"};
     auto url = connections::build_authorization_url(*c, params, leg);
     if (!url) {
         if (url.error() == connections::connection_errc::not_federated)

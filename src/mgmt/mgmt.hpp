@@ -45,7 +45,9 @@ struct Settings {
 // GET /connections/{id}/authorize-preview answers {"url": ...} built exactly as a login would build
 // it, with the per-login values replaced by fixed placeholders: state=STATE_PLACEHOLDER,
 // nonce=NONCE_PLACEHOLDER (oidc), code_challenge=CODE_CHALLENGE_PLACEHOLDER (when PKCE applies),
-// redirect_uri=<issuer>login/callback; the request's query parameters feed the upstream_params aliases.
+// redirect_uri=the leg's callback (connections::upstream_callback_url: <issuer>login/callback for
+// providers announcing RFC 9207 iss, else <issuer>login/callback/<name>); the request's query
+// parameters feed the upstream_params aliases.
 // Thread-safe as long as the store is: it keeps no state between requests.
 class ManagementApi {
   public:

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace gatehouse::oauth {
 namespace json = boost::json;
@@ -38,6 +39,11 @@ std::string quote_upstream(std::string_view s) {
     return out;
 }
 
+std::string lowercase(std::string s) {
+    for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
 std::string id_string(const json::value* v) {
     if (!v) return {};
     if (v->is_string()) return std::string(v->get_string());
@@ -59,17 +65,48 @@ bool has_token(const json::value* list, std::string_view token) {
     return false;
 }
 
-OAuthError transport_error(const boost::system::error_code& ec, std::string_view what, std::string_view connection) {
+// What the browser (and the client behind it) learns of a failed upstream call: that the provider
+// could not be reached, and whether trying again may help. Never an address, a port, a status code
+// or the provider's own words: they would make a connection's endpoints a probe of whatever they
+// point at (SSRF). The log gets `detail`.
+OAuthError unreachable(std::string_view connection, bool transient, std::string detail) {
+    std::string description =
+        "Could not reach the identity provider of connection \"" + std::string(connection) + "\".";
+    if (transient) description += " Try again later.";
+    return make_error(transient ? oauth_errc::temporarily_unavailable : oauth_errc::server_error,
+                      std::move(description), std::move(detail));
+}
+
+bool transient_transport_error(const boost::system::error_code& ec) {
     using connections::upstream_errc;
-    std::string where = "the " + std::string(what) + " of connection \"" + std::string(connection) + "\"";
-    if (ec == upstream_errc::timeout)
-        return make_error(oauth_errc::temporarily_unavailable,
-                          "The identity provider did not answer in time (" + where + "). Try again later.");
-    if (ec == upstream_errc::connect_failed || ec == upstream_errc::resolve_failed)
-        return make_error(oauth_errc::temporarily_unavailable,
-                          "The identity provider cannot be reached (" + where + "). Try again later.", ec.message());
-    return make_error(oauth_errc::server_error, "The call to " + where + " failed: " + ec.message() + ".",
-                      ec.message());
+    return ec == upstream_errc::timeout || ec == upstream_errc::connect_failed || ec == upstream_errc::resolve_failed;
+}
+
+// Mix-up defence (RFC 9700 §4.4.2, RFC 9207), before the code goes to any token endpoint: the
+// response must arrive at the callback its leg named as redirect_uri, and name the issuer the leg
+// was sent to whenever it names one; a provider that announces `iss` must send it.
+std::optional<OAuthError> check_response_origin(const json::object& leg, const util::Params& response,
+                                                std::string_view received_at) {
+    auto connection = util::json_string(leg, "connection");
+    auto refuse = [&](std::string detail) {
+        return make_error(oauth_errc::server_error,
+                          "The login response does not come from the identity provider of connection \"" + connection +
+                              "\" through its callback.",
+                          "mix-up defence: " + std::move(detail));
+    };
+    auto sent_with = util::json_string(leg, "redirect_uri");
+    if (received_at != sent_with)
+        return refuse("the response arrived at " + std::string(received_at) + ", the request named " + sent_with);
+    auto expected = util::json_string(leg, "issuer");
+    if (auto iss = response.find("iss")) {
+        // RFC 9207 §2.4: simple string comparison. A provider without a known issuer identifier
+        // (oauth2, wordpress, twitter) is told apart by its own callback path instead.
+        if (!expected.empty() && *iss != expected)
+            return refuse("iss \"" + quote_upstream(*iss) + "\" is not the issuer " + expected);
+    } else if (util::json_bool(leg, "iss_required", false)) {
+        return refuse("no iss, but the provider announces authorization_response_iss_parameter_supported");
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -136,6 +173,8 @@ oauth_result<FederatedProfile> map_profile(strategy_kind strategy, std::string_v
     if (id.empty())
         return make_error(oauth_errc::server_error, "The identity provider of connection \"" + std::string(connection) +
                                                         "\" returned a profile without a user id.");
+    if (strategy == strategy_kind::wordpress || strategy == strategy_kind::twitter)
+        out.fallback_user_id = std::string(connections::to_string(strategy)) + "|" + std::string(connection) + "|" + id;
     out.email = util::json_string(a, "email");
     if (!out.email.empty()) {
         const auto* v = profile.if_contains("email_verified");
@@ -151,8 +190,6 @@ FederationService::FederationService(Catalog& catalog, store::Store& store, Auth
                                      connections::HttpClient& http, FederationOptions options)
     : catalog_(catalog), store_(store), authorization_(authorization), http_(http), options_(options) {}
 
-std::string FederationService::callback_url() const { return catalog_.config().issuer + "login/callback"; }
-
 AuthorizationResponse FederationService::error_response(const ResponseTarget& target, const OAuthError& error) const {
     if (!error.detail.empty())
         spdlog::warn("federation: {}: {} ({})", error.wire(), error.description, error.detail);
@@ -164,14 +201,11 @@ AuthorizationResponse FederationService::error_response(const ResponseTarget& ta
 net::awaitable<oauth_result<json::object>> FederationService::fetch_json(connections::HttpRequest request,
                                                                          std::string_view what,
                                                                          std::string_view connection) {
-    auto where = loggable(request.url);
+    auto where = std::string(what) + " at " + loggable(request.url);
     auto response = co_await http_.send(std::move(request));
-    if (!response) {
-        auto e = transport_error(response.error(), what, connection);
-        e.detail = response.error().message() + " at " + where;
-        co_return e;
-    }
-    std::string prefix = "The " + std::string(what) + " of connection \"" + std::string(connection) + "\"";
+    if (!response)
+        co_return unreachable(connection, transient_transport_error(response.error()),
+                              where + ": " + response.error().message());
     boost::system::error_code ec;
     auto parsed = json::parse(response->body, ec);
     const json::object* body = !ec ? parsed.if_object() : nullptr;
@@ -181,13 +215,12 @@ net::awaitable<oauth_result<json::object>> FederationService::fetch_json(connect
             upstream = util::json_string(*body, "error");
             if (auto d = util::json_string(*body, "error_description"); !d.empty()) upstream += " (" + d + ")";
         }
-        auto description = prefix + " answered HTTP " + std::to_string(response->status) +
-                           (upstream.empty() ? "" : ": " + quote_upstream(upstream));
         bool transient = response->status >= 500 || response->status == 429;
-        co_return make_error(transient ? oauth_errc::temporarily_unavailable : oauth_errc::server_error, description,
-                             "at " + where);
+        co_return unreachable(connection, transient,
+                              where + ": HTTP " + std::to_string(response->status) +
+                                  (upstream.empty() ? "" : " " + quote_upstream(upstream)));
     }
-    if (!body) co_return make_error(oauth_errc::server_error, prefix + " answered with invalid JSON.", "at " + where);
+    if (!body) co_return unreachable(connection, false, where + ": the answer is not a JSON object");
     co_return *body;
 }
 
@@ -355,7 +388,7 @@ FederationStart FederationService::begin_leg(const PendingAuthorization& pending
     leg_state.kind = "upstream";
     leg_state.expires_at = now + catalog_.config().login_ttl;
     connections::AuthorizationLeg leg;
-    leg.callback_url = callback_url();
+    leg.callback_url = connections::upstream_callback_url(catalog_.config().issuer, p.connection);
     leg.state = leg_state.id;
     auto verifier = util::random_token(32);  // 43 base64url characters: a valid RFC 7636 verifier
     leg.code_challenge = s256_challenge(verifier);
@@ -372,6 +405,10 @@ FederationStart FederationService::begin_leg(const PendingAuthorization& pending
     leg_state.doc["nonce"] = leg.nonce;
     leg_state.doc["verifier"] = connections::upstream_uses_pkce(p.connection) ? verifier : std::string();
     leg_state.doc["login"] = login_id;
+    // What the response must match (check_response_origin), and the redirect_uri of the token request.
+    leg_state.doc["redirect_uri"] = leg.callback_url;
+    leg_state.doc["issuer"] = p.endpoints.issuer;
+    leg_state.doc["iss_required"] = connections::upstream_announces_iss(p.connection);
     if (auto r = store_.create_interaction(leg_state); !r)
         return error_response(pending.target, make_error(oauth_errc::server_error, {}, r.error().message()));
     spdlog::debug("federation: {} -> {}", connection, loggable(*url));
@@ -390,7 +427,8 @@ std::optional<AuthorizeOutcome> FederationService::start_now(const PendingAuthor
 }
 
 net::awaitable<oauth_result<json::object>> FederationService::redeem(const Provider& p, std::string_view code,
-                                                                     std::string_view verifier) {
+                                                                     std::string_view verifier,
+                                                                     std::string_view redirect_uri) {
     const auto& options = options_of(p.connection);
     auto client_id = util::json_string(options, "client_id");
     auto client_secret = util::json_string(options, "client_secret");
@@ -417,7 +455,7 @@ net::awaitable<oauth_result<json::object>> FederationService::redeem(const Provi
     if (client_secret.empty()) method = "none";
 
     std::vector<std::pair<std::string, std::string>> form{
-        {"grant_type", "authorization_code"}, {"code", std::string(code)}, {"redirect_uri", callback_url()}};
+        {"grant_type", "authorization_code"}, {"code", std::string(code)}, {"redirect_uri", std::string(redirect_uri)}};
     if (!verifier.empty()) form.emplace_back("code_verifier", std::string(verifier));
     connections::HttpRequest req;
     req.method = boost::beast::http::verb::post;
@@ -530,46 +568,60 @@ net::awaitable<oauth_result<json::object>> FederationService::fetch_profile(cons
     co_return profile;
 }
 
-oauth_result<store::User> FederationService::upsert_user(const Provider& p, const FederatedProfile& profile,
-                                                         std::int64_t now) {
-    auto lower = [](std::string s) {
-        for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-        return s;
-    };
-    auto existing = store_.get_user(profile.user_id);
-    if (existing) {
-        store::User user = *existing;
-        if (util::json_bool(user.doc, "blocked", false))
-            return make_error(oauth_errc::access_denied, "user is blocked");
-        // set_user_root_attributes (Auth0): on_each_login (default) re-syncs the profile.
-        auto policy = util::json_string(options_of(p.connection), "set_user_root_attributes", "on_each_login");
-        if (policy == "on_each_login") {
-            for (const auto& [k, v] : profile.attributes) user.doc[k] = v;
-            user.email = lower(profile.email);
-        }
-        user.updated_at = now;
-        if (auto r = store_.update_user(user); !r)
-            return make_error(oauth_errc::server_error, {}, "cannot update user: " + r.error().message());
-        return user;
+oauth_result<store::User> FederationService::update_user(const Provider& p, store::User user,
+                                                         const FederatedProfile& profile, std::int64_t now) {
+    if (util::json_bool(user.doc, "blocked", false)) return make_error(oauth_errc::access_denied, "user is blocked");
+    // set_user_root_attributes (Auth0): on_each_login (default) re-syncs the profile.
+    auto policy = util::json_string(options_of(p.connection), "set_user_root_attributes", "on_each_login");
+    if (policy == "on_each_login") {
+        for (const auto& [k, v] : profile.attributes) user.doc[k] = v;
+        user.email = lowercase(profile.email);
     }
-    store::User user;
-    user.user_id = profile.user_id;
-    user.connection = p.connection.name;
-    user.email = lower(profile.email);
-    user.doc = profile.attributes;
-    user.doc["identities"] = connections::default_identities(profile.user_id, p.connection.name);
-    user.doc["logins_count"] = 0;
-    user.created_at = user.updated_at = now;
-    if (auto r = store_.create_user(user); !r) {
-        // Two logins of a new user at once: the other one created it.
-        if (auto again = store_.get_user(profile.user_id)) return *again;
-        return make_error(oauth_errc::server_error, {}, "cannot create user: " + r.error().message());
-    }
+    user.updated_at = now;
+    if (auto r = store_.update_user(user); !r)
+        return make_error(oauth_errc::server_error, {}, "cannot update user: " + r.error().message());
     return user;
 }
 
-net::awaitable<FederationCallback> FederationService::callback(util::Params query, std::string browser_id,
-                                                               std::int64_t now) {
+// An upstream id logs in only a user of its own connection (account takeover across connections):
+// a user of another connection under the same user_id is neither logged in nor updated, and this
+// connection's user takes the namespaced fallback id instead.
+oauth_result<store::User> FederationService::upsert_user(const Provider& p, const FederatedProfile& profile,
+                                                         std::int64_t now) {
+    const auto& connection = p.connection.name;
+    std::vector<std::string> ids{profile.user_id};
+    if (!profile.fallback_user_id.empty()) ids.push_back(profile.fallback_user_id);
+    for (const auto& id : ids)
+        if (auto existing = store_.get_user(id); existing && existing->connection == connection)
+            return update_user(p, std::move(*existing), profile, now);
+    for (const auto& id : ids) {
+        store::User user;
+        user.user_id = id;
+        user.connection = connection;
+        user.email = lowercase(profile.email);
+        user.doc = profile.attributes;
+        user.doc["identities"] = connections::default_identities(id, connection);
+        user.doc["logins_count"] = 0;
+        user.created_at = user.updated_at = now;
+        auto created = store_.create_user(user);
+        if (created) return user;
+        if (created.error() != store::store_errc::already_exists)
+            return make_error(oauth_errc::server_error, {}, "cannot create user: " + created.error().message());
+        // Taken: by a concurrent first login through this connection (that user is ours), or by a
+        // user of another connection (try the next id).
+        auto taken_by = store_.get_user(id);
+        if (taken_by && taken_by->connection == connection) return *taken_by;
+        if (!taken_by)  // the conflict is not the id (the email, within this connection)
+            return make_error(oauth_errc::server_error, {},
+                              "cannot create user " + id + ": " + created.error().message());
+    }
+    return make_error(oauth_errc::server_error, {},
+                      "cannot create the user of " + profile.user_id + " in connection " + connection +
+                          ": its user ids belong to other connections");
+}
+
+net::awaitable<FederationCallback> FederationService::callback(util::Params query, std::string callback_path,
+                                                               std::string browser_id, std::int64_t now) {
     auto state = query.get("state");
     if (state.empty())
         co_return FederationCallback{ErrorPage{400, "Invalid login response",
@@ -591,6 +643,8 @@ net::awaitable<FederationCallback> FederationService::callback(util::Params quer
     auto pending = PendingAuthorization::from_json(*util::json_object(leg->doc, "pending"));
     auto connection = util::json_string(leg->doc, "connection");
     auto fail = [&](const OAuthError& e) { return FederationCallback{error_response(pending.target, e), {}}; };
+    if (auto mixed_up = check_response_origin(leg->doc, query, catalog_.config().issuer + callback_path))
+        co_return fail(*mixed_up);
 
     if (auto upstream_error = query.find("error")) {
         std::string desc = query.get("error_description");
@@ -617,7 +671,8 @@ net::awaitable<FederationCallback> FederationService::callback(util::Params quer
                                   "The connection \"" + connection + "\" is no longer enabled for this application."));
     auto p = co_await provider(*view, now);
     if (!p) co_return fail(p.error());
-    auto tokens = co_await redeem(*p, code, util::json_string(leg->doc, "verifier"));
+    auto tokens =
+        co_await redeem(*p, code, util::json_string(leg->doc, "verifier"), util::json_string(leg->doc, "redirect_uri"));
     if (!tokens) co_return fail(tokens.error());
     auto raw_profile = co_await fetch_profile(*p, *tokens, util::json_string(leg->doc, "nonce"), now);
     if (!raw_profile) co_return fail(raw_profile.error());

@@ -1,9 +1,11 @@
 // Federation: the upstream leg of a login through an oauth2, oidc, wordpress or twitter connection.
 // Gatehouse is then the OAuth client of the provider: it sends the browser to the provider with its
-// own state (bound to the browser), PKCE and nonce, takes the code back at <issuer>login/callback,
-// redeems it, validates the ID token against the provider's JWKS, fetches the profile, upserts the
-// user and finishes the original client's pending authorization. HTTP-free except through the
-// injected connections::HttpClient, so tests drive it against a fake provider.
+// own state (bound to the browser), PKCE and nonce, takes the code back at the leg's callback
+// (connections::upstream_callback_url), refuses a response that arrives at another callback or names
+// another issuer (mix-up, RFC 9700 §4.4.2 / RFC 9207) before any token request, redeems the code,
+// validates the ID token against the provider's JWKS, fetches the profile, upserts the user of this
+// connection and finishes the original client's pending authorization. HTTP-free except through
+// the injected connections::HttpClient, so tests drive it against a fake provider.
 #pragma once
 
 #include "connections/strategy.hpp"
@@ -45,7 +47,11 @@ struct FederationCallback {
 
 // The user a provider's profile describes, normalized to Auth0's root attributes.
 struct FederatedProfile {
-    std::string user_id;             // wordpress|<ID>, twitter|<id>, oauth2|<connection>|<id>, oidc|<connection>|<sub>
+    std::string user_id;  // wordpress|<ID>, twitter|<id>, oauth2|<connection>|<id>, oidc|<connection>|<sub>
+    // wordpress|<connection>|<ID>, twitter|<connection>|<id>: the id of this connection's user when a
+    // user of another connection holds user_id (those two formats are not namespaced by connection).
+    // Empty for oauth2 and oidc, whose user_id already is.
+    std::string fallback_user_id;
     std::string email;               // as the provider spells it; empty when it gives none
     boost::json::object attributes;  // name, nickname, picture, email, email_verified, given_name, ...
 };
@@ -65,10 +71,11 @@ class FederationService final : public UpstreamStarter {
     boost::asio::awaitable<FederationStart> start(std::string interaction_id, std::string connection,
                                                   std::string browser_id, std::int64_t now);
 
-    // GET /login/callback: the provider's answer (code or error) for one upstream state.
-    boost::asio::awaitable<FederationCallback> callback(util::Params query, std::string browser_id, std::int64_t now);
-
-    std::string callback_url() const;
+    // GET /login/callback and /login/callback/<connection name>: the provider's answer (code or
+    // error) for one upstream state. `callback_path` is the path it arrived at, relative to the
+    // issuer ("login/callback/wp"): it must be the leg's redirect_uri.
+    boost::asio::awaitable<FederationCallback> callback(util::Params query, std::string callback_path,
+                                                        std::string browser_id, std::int64_t now);
 
     // The upstream leg straight from /authorize when no I/O is needed first (presets, explicit or
     // cached endpoints); nullopt sends the browser through /u/connection instead.
@@ -105,7 +112,8 @@ class FederationService final : public UpstreamStarter {
                                                                          std::string_view what,
                                                                          std::string_view connection);
     boost::asio::awaitable<oauth_result<boost::json::object>> redeem(const Provider& p, std::string_view code,
-                                                                     std::string_view verifier);
+                                                                     std::string_view verifier,
+                                                                     std::string_view redirect_uri);
     boost::asio::awaitable<oauth_result<boost::json::object>> validate_id_token(const Provider& p,
                                                                                 std::string_view id_token,
                                                                                 std::string_view nonce,
@@ -114,6 +122,8 @@ class FederationService final : public UpstreamStarter {
                                                                             const boost::json::object& tokens,
                                                                             std::string_view nonce, std::int64_t now);
     oauth_result<store::User> upsert_user(const Provider& p, const FederatedProfile& profile, std::int64_t now);
+    oauth_result<store::User> update_user(const Provider& p, store::User user, const FederatedProfile& profile,
+                                          std::int64_t now);
     AuthorizationResponse error_response(const ResponseTarget& target, const OAuthError& error) const;
 
     Catalog& catalog_;

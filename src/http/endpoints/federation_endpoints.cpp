@@ -42,20 +42,22 @@ void register_federation_endpoints(Router& router, Services& services) {
             co_return std::visit([](auto& o) { return render(o); }, outcome);
         });
 
-    router.add(bhttp::verb::get, "/login/callback",
-               [&federation, &config, &blocking](RequestContext& ctx) -> net::awaitable<Response> {
-                   auto params = parse_query(ctx.query);
-                   if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
-                   auto browser = find_cookie(ctx.req, browser_cookie(config)).value_or("");
-                   auto result = co_await net::co_spawn(
-                       blocking, federation.callback(std::move(*params), std::move(browser), util::unix_now()),
-                       net::use_awaitable);
-                   auto res = std::visit([](auto& o) { return render(o); }, result.outcome);
-                   if (!result.session_token.empty())
-                       set_cookie(res, session_cookie(config), result.session_token,
-                                  cookie_options(config, config.session_ttl));
-                   co_return res;
-               });
+    // The provider's answer: at Auth0's shared /login/callback, or at the connection's own
+    // /login/callback/<name> (connections::upstream_callback_url says which a leg uses).
+    Handler callback = [&federation, &config, &blocking](RequestContext& ctx) -> net::awaitable<Response> {
+        auto params = parse_query(ctx.query);
+        if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
+        auto browser = find_cookie(ctx.req, browser_cookie(config)).value_or("");
+        auto result = co_await net::co_spawn(
+            blocking, federation.callback(std::move(*params), ctx.path.substr(1), std::move(browser), util::unix_now()),
+            net::use_awaitable);
+        auto res = std::visit([](auto& o) { return render(o); }, result.outcome);
+        if (!result.session_token.empty())
+            set_cookie(res, session_cookie(config), result.session_token, cookie_options(config, config.session_ttl));
+        co_return res;
+    };
+    router.add(bhttp::verb::get, "/login/callback", callback);
+    router.add_prefix(bhttp::verb::get, "/login/callback/", callback);
 }
 
 }  // namespace gatehouse::http

@@ -1,5 +1,5 @@
 // The browser-facing routes of federation: GET /u/connection (start the upstream leg of a login)
-// and GET /login/callback (the provider's answer). Thin coroutine adapters over
+// and GET /login/callback[/<connection>] (the provider's answer). Thin coroutine adapters over
 // oauth::FederationService; they only parse the query, read the browser cookies and render.
 #pragma once
 

@@ -1,8 +1,11 @@
 // Helpers of the federation interop tests: a cookie-keeping browser that follows redirects across
 // Gatehouse and an upstream provider, Management API calls, the demo client's PKCE authorize URL,
-// and small fake WordPress- and X-shaped providers on loopback with switchable faults.
+// small fake WordPress- and X-shaped providers on loopback with switchable faults, and
+// node-oidc-provider as a real OpenID provider.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import Provider from 'oidc-provider';
+import { freePort } from '../lib/gatehouse.mjs';
 
 export const DEMO_CALLBACK = 'http://localhost:3000/callback';
 
@@ -254,4 +257,67 @@ export async function startFakeProvider(kind, { clientId = 'upstream-client', cl
     await new Promise((r) => server.close(r));
   };
   return p;
+}
+
+export const OIDC_ACCOUNT = { sub: 'alice-0001', email: 'Alice@Example.com', email_verified: true, name: 'Alice Liddell', nickname: 'alice' };
+
+// node-oidc-provider 9 (it announces RFC 9207 iss) with an interaction that logs OIDC_ACCOUNT in at
+// once, and grants that skip consent, so a redirect-following browser completes the flow.
+// `seen.authorize` holds the authorization requests' queries, `seen.token` counts token requests.
+export async function startOidcProvider(redirectUri) {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const seen = { authorize: [], token: 0 };
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: 'gatehouse-rp',
+        client_secret: 'gatehouse-rp-secret-0123456789',
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: { keys: ['interop-cookie-key'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'nickname'] },
+    async findAccount(ctx, id) {
+      return { accountId: id, async claims() { return { ...OIDC_ACCOUNT, sub: id }; } };
+    },
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+      grant.addOIDCScope('openid email profile');
+      await grant.save();
+      return grant;
+    },
+  });
+  const callback = provider.callback();
+  const server = createServer(async (req, res) => {
+    try {
+      if (req.url.startsWith('/auth?')) seen.authorize.push(Object.fromEntries(new URL(req.url, issuer).searchParams));
+      if (req.method === 'POST' && req.url.startsWith('/token')) seen.token += 1;
+      if (req.url.startsWith('/interaction/')) {
+        await provider.interactionFinished(req, res, { login: { accountId: OIDC_ACCOUNT.sub } }, { mergeWithLastSubmission: false });
+        return;
+      }
+      callback(req, res);
+    } catch (e) {
+      res.writeHead(500);
+      res.end(String(e));
+    }
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    issuer,
+    seen,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }

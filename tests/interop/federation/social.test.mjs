@@ -18,7 +18,7 @@ import {
 let gh, wp, x;
 
 before(async () => {
-  gh = await startGatehouse();
+  gh = await startGatehouse({ args: ['--allow-private-upstreams'] });
   wp = await startFakeProvider('wordpress');
   x = await startFakeProvider('twitter');
   await createConnection(gh, 'wordpress', 'wordpress', {
@@ -56,7 +56,8 @@ describe('wordpress', () => {
       const upstream = wp.authorizeRequests.at(-1);
       assert.equal(upstream.blog, 'myblog.wordpress.com');
       assert.equal(upstream.client_id, 'upstream-client');
-      assert.equal(upstream.redirect_uri, `${gh.issuer}login/callback`);
+      // WordPress sends no RFC 9207 iss: the connection's own callback (mix-up defence).
+      assert.equal(upstream.redirect_uri, `${gh.issuer}login/callback/wordpress`);
       assert.equal(upstream.response_type, 'code');
       assert.equal(upstream.scope, 'profile');
       assert.ok(upstream.state.length >= 32);
@@ -121,24 +122,38 @@ describe('twitter', () => {
   });
 });
 
+// The client (and the browser) learns only that the provider could not be reached; the log says why.
+const UNREACHABLE = /^Could not reach the identity provider of connection "[a-z-]+"\./;
+
+// What the server logged while `run` ran.
+async function logDuring(run) {
+  const before = gh.log().length;
+  const result = await run();
+  await new Promise((r) => setTimeout(r, 50));
+  return { result, log: gh.log().slice(before) };
+}
+
 describe('upstream faults', () => {
   const cases = [
-    ['user cancels at the provider', { authorize: 'access_denied' }, 'access_denied', /cancelled/],
-    ['token endpoint never answers (read timeout)', { token: 'slow' }, 'temporarily_unavailable', /in time/],
-    ['token endpoint answers 500', { token: 'status500' }, 'temporarily_unavailable', /HTTP 500/],
-    ['token endpoint refuses the code', { token: 'status400' }, 'server_error', /invalid_grant/],
-    ['token endpoint answers broken JSON', { token: 'badjson' }, 'server_error', /invalid JSON/],
-    ['profile endpoint answers 500', { profile: 'status500' }, 'temporarily_unavailable', /profile endpoint/],
+    ['user cancels at the provider', { authorize: 'access_denied' }, 'access_denied', /cancelled/, /cancelled/],
+    ['token endpoint never answers (read timeout)', { token: 'slow' }, 'temporarily_unavailable', UNREACHABLE,
+      /token endpoint at http:\/\/127\.0\.0\.1:\d+\/oauth2\/token: the provider did not answer in time/],
+    ['token endpoint answers 500', { token: 'status500' }, 'temporarily_unavailable', UNREACHABLE, /token endpoint at .*: HTTP 500/],
+    ['token endpoint refuses the code', { token: 'status400' }, 'server_error', UNREACHABLE, /HTTP 400 invalid_grant \(code expired\)/],
+    ['token endpoint answers broken JSON', { token: 'badjson' }, 'server_error', UNREACHABLE, /not a JSON object/],
+    ['profile endpoint answers 500', { profile: 'status500' }, 'temporarily_unavailable', UNREACHABLE, /profile endpoint at .*: HTTP 500/],
   ];
-  for (const [name, fault, error, description] of cases) {
-    test(`${name}: the client gets ${error}`, async () => {
+  for (const [name, fault, error, description, logged] of cases) {
+    test(`${name}: the client gets ${error}, the log the detail`, async () => {
       wp.fault = fault;
       try {
         const started = Date.now();
-        const { callback, state } = await login({ connection: 'wordpress' });
+        const { result: { callback, state }, log } = await logDuring(() => login({ connection: 'wordpress' }));
         assert.equal(callback.origin + callback.pathname, DEMO_CALLBACK);
         assert.equal(callback.searchParams.get('error'), error);
         assert.match(callback.searchParams.get('error_description'), description);
+        assert.doesNotMatch(callback.searchParams.get('error_description'), /127\.0\.0\.1|HTTP|invalid_grant|JSON/);
+        assert.match(log, logged);
         assert.equal(callback.searchParams.get('state'), state);
         assert.equal(callback.searchParams.get('iss'), gh.issuer);
         assert.ok(Date.now() - started < 15_000, 'bounded by the client timeouts');
@@ -153,9 +168,10 @@ describe('upstream faults', () => {
       ...wp.options,
       tokenURL: 'http://127.0.0.1:9/oauth2/token',
     });
-    const { callback } = await login({ connection: 'wp-down' });
+    const { result: { callback }, log } = await logDuring(() => login({ connection: 'wp-down' }));
     assert.equal(callback.searchParams.get('error'), 'temporarily_unavailable');
-    assert.match(callback.searchParams.get('error_description'), /cannot be reached/);
+    assert.match(callback.searchParams.get('error_description'), UNREACHABLE);
+    assert.match(log, /127\.0\.0\.1:9\/oauth2\/token: the connection was refused/);
   });
 
   test('plain http to a non-loopback provider is refused', async () => {
@@ -163,9 +179,10 @@ describe('upstream faults', () => {
       ...wp.options,
       tokenURL: 'http://wordpress.invalid/oauth2/token',
     });
-    const { callback } = await login({ connection: 'wp-insecure' });
+    const { result: { callback }, log } = await logDuring(() => login({ connection: 'wp-insecure' }));
     assert.equal(callback.searchParams.get('error'), 'server_error');
-    assert.match(callback.searchParams.get('error_description'), /loopback/);
+    assert.match(callback.searchParams.get('error_description'), UNREACHABLE);
+    assert.match(log, /plain http is allowed only to loopback hosts/);
   });
 
   test('a replayed callback is an error page, not a redirect', async () => {

@@ -197,7 +197,8 @@ test('every strategy of spec §2 can be created and previews its upstream URL', 
     const u = await previewUrl(c.body.id);
     assert.equal(u.host, k.host, k.strategy);
     assert.equal(u.pathname, k.path, k.strategy);
-    assert.equal(u.searchParams.get('redirect_uri'), `${gh.issuer}login/callback`);
+    // None of these announces RFC 9207 iss: each connection gets its own callback (mix-up defence).
+    assert.equal(u.searchParams.get('redirect_uri'), `${gh.issuer}login/callback/${c.body.name}`);
     assert.equal(u.searchParams.get('state'), 'STATE_PLACEHOLDER');
     for (const [key, value] of Object.entries(k.params)) assert.equal(u.searchParams.get(key), value, `${k.strategy} ${key}`);
   }

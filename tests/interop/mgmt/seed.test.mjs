@@ -62,7 +62,8 @@ test('WordPress: the real login (/authorize?connection=wordpress) redirects upst
   const upstream = new URL(location);
   assert.equal(upstream.host, 'public-api.wordpress.com');
   assert.equal(upstream.searchParams.get('blog'), 'myblog.wordpress.com');
-  assert.equal(upstream.searchParams.get('redirect_uri'), `${gh.issuer}login/callback`);
+  // WordPress sends no RFC 9207 iss: the connection's own callback (mix-up defence).
+  assert.equal(upstream.searchParams.get('redirect_uri'), `${gh.issuer}login/callback/wordpress`);
 });
 
 test('Twitter: screen_name aliased to login_hint; preview with login_hint sends screen_name, without it none', async () => {

@@ -163,5 +163,44 @@ TEST(ValidateOptions, PerStrategyRules) {
     EXPECT_TRUE(check("wordpress", R"({"scope":42})"));
 }
 
+TEST(ValidateOptions, EndpointsMustBeHttpUrlsEvenInsideOidcMetadata) {
+    auto check = [](std::string_view strategy, std::string_view options) {
+        return validate_options(strategy, json::parse(options).as_object());
+    };
+    for (auto url : {"file:///etc/passwd", "gopher://127.0.0.1:6379/_x", "//host/x", "https://a.test/x#f"})
+        EXPECT_TRUE(check("wordpress", R"({"tokenURL":")" + std::string(url) + R"("})")) << url;
+    auto nested = check("oidc", R"({"client_id":"c","issuer":"https://op.test/",
+                                    "oidc_metadata":{"token_endpoint":"file:///etc/passwd"}})");
+    ASSERT_TRUE(nested);
+    EXPECT_EQ(*nested, "options.oidc_metadata.token_endpoint must be an absolute http(s) URL");
+    EXPECT_FALSE(check("oidc", R"({"client_id":"c","issuer":"https://op.test/",
+                                   "oidc_metadata":{"token_endpoint":"https://op.test/token","grant_types_supported":[]}})"));
+}
+
+TEST(ValidateOptions, CaFileMustBeAnAbsolutePath) {
+    auto check = [](std::string_view options) { return validate_options("oauth2", json::parse(options).as_object()); };
+    std::string base = R"("authorizationURL":"https://a.test/x","tokenURL":"https://a.test/t","client_id":"c")";
+    EXPECT_FALSE(check("{" + base + R"(,"ca_file":"/etc/gatehouse/idp-ca.pem"})"));
+    EXPECT_FALSE(check("{" + base + R"(,"ca_file":null})"));
+    for (auto bad : {R"("ca/idp.pem")", R"("")", "42", R"("/etc/x\u0000y")"})
+        EXPECT_EQ(check("{" + base + R"(,"ca_file":)" + bad + "}").value_or(""),
+                  std::string(bad) == "42" ? "options.ca_file must be a string"
+                                           : "options.ca_file must be an absolute file path")
+            << bad;
+}
+
+TEST(UpstreamCallbackUrl, SharedOnlyForProvidersThatAnnounceIss) {
+    EXPECT_EQ(upstream_callback_url("https://id.example.com/", make("wordpress", "{}")),
+              "https://id.example.com/login/callback/test-wordpress");
+    EXPECT_EQ(upstream_callback_url("https://id.example.com/", make("oidc", R"({"oidc_metadata":{}})")),
+              "https://id.example.com/login/callback/test-oidc");
+    auto announcing = make("oidc", R"({"oidc_metadata":{"authorization_response_iss_parameter_supported":true}})");
+    EXPECT_TRUE(upstream_announces_iss(announcing));
+    EXPECT_EQ(upstream_callback_url("https://id.example.com/", announcing), "https://id.example.com/login/callback");
+    // Only oidc has a discovery document to announce it in.
+    EXPECT_FALSE(upstream_announces_iss(
+        make("oauth2", R"({"oidc_metadata":{"authorization_response_iss_parameter_supported":true}})")));
+}
+
 }  // namespace
 }  // namespace gatehouse::connections

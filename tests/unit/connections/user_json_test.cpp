@@ -55,6 +55,10 @@ TEST(UserJson, FederatedIdentityStripsConnectionPrefix) {
     EXPECT_EQ(ids[0].at("provider"), "oauth2");
     EXPECT_EQ(ids[0].at("isSocial"), true);
     EXPECT_EQ(default_identities("twitter|2921946821", "twitter")[0].at("user_id"), "2921946821");
+    // A social user namespaced by its connection (another connection holds wordpress|42).
+    auto namespaced = default_identities("wordpress|blog-b|42", "blog-b");
+    EXPECT_EQ(namespaced[0].at("user_id"), "42");
+    EXPECT_EQ(namespaced[0].at("provider"), "wordpress");
 }
 
 }  // namespace

@@ -76,6 +76,8 @@ struct Fixture : ::testing::Test {
     std::int64_t now = util::unix_now();
     // What the fake provider's token endpoint puts in the ID token; tests tweak it.
     json::object id_claims;
+    // What its discovery document adds (e.g. the RFC 9207 announcement).
+    json::object discovery_extra;
     std::string last_nonce, last_challenge;
     const jose::PrivateKey* signer = &op_key;
 
@@ -97,14 +99,16 @@ struct Fixture : ::testing::Test {
         catalog->invalidate();
 
         std::string op(kOp);
-        http.routes[op + "/.well-known/openid-configuration"] = [op](const HttpRequest&) {
-            return json_ok(json::object{{"issuer", op},
-                                        {"authorization_endpoint", op + "/authorize"},
-                                        {"token_endpoint", op + "/token"},
-                                        {"userinfo_endpoint", op + "/userinfo"},
-                                        {"jwks_uri", op + "/jwks"},
-                                        {"code_challenge_methods_supported", json::array{"S256"}},
-                                        {"id_token_signing_alg_values_supported", json::array{"RS256"}}});
+        http.routes[op + "/.well-known/openid-configuration"] = [this, op](const HttpRequest&) {
+            json::object doc{{"issuer", op},
+                             {"authorization_endpoint", op + "/authorize"},
+                             {"token_endpoint", op + "/token"},
+                             {"userinfo_endpoint", op + "/userinfo"},
+                             {"jwks_uri", op + "/jwks"},
+                             {"code_challenge_methods_supported", json::array{"S256"}},
+                             {"id_token_signing_alg_values_supported", json::array{"RS256"}}};
+            for (const auto& [k, v] : discovery_extra) doc[k] = v;
+            return json_ok(doc);
         };
         http.routes[op + "/jwks"] = [this](const HttpRequest&) {
             return json_ok(json::object{{"keys", json::array{op_key.public_jwk()}}});
@@ -156,11 +160,22 @@ struct Fixture : ::testing::Test {
         return up->url;
     }
 
-    FederationCallback finish(const std::string& upstream_url, std::string_view browser_id = {}) {
+    // The provider's answer to `upstream_url`, delivered at the redirect_uri it names (or at
+    // `callback_path`), with `extra` response parameters (iss).
+    FederationCallback finish(const std::string& upstream_url, std::string_view browser_id = {},
+                              const std::map<std::string, std::string>& extra = {}, std::string callback_path = {}) {
         util::Params q;
-        q.set("state", query_of(upstream_url)["state"]);
+        auto uq = query_of(upstream_url);
+        q.set("state", uq["state"]);
         q.set("code", "upstream-code");
-        return run(federation->callback(q, std::string(browser_id.empty() ? browser : browser_id), now));
+        for (const auto& [k, v] : extra) q.set(k, v);
+        if (callback_path.empty()) callback_path = uq["redirect_uri"].substr(config.issuer.size());
+        return run(federation->callback(q, callback_path, std::string(browser_id.empty() ? browser : browser_id), now));
+    }
+
+    std::size_t token_requests() const {
+        return std::count_if(http.requests.begin(), http.requests.end(),
+                             [](const HttpRequest& r) { return r.url.ends_with("/token"); });
     }
 
     static std::map<std::string, std::string> params_of(const FederationCallback& r) {
@@ -176,7 +191,8 @@ TEST_F(Fixture, upstream_url_carries_our_client_state_nonce_and_pkce_from_discov
     auto q = query_of(url);
     EXPECT_TRUE(url.starts_with("https://op.example/authorize?"));
     EXPECT_EQ(q["client_id"], "rp");
-    EXPECT_EQ(q["redirect_uri"], "http://127.0.0.1:8080/login/callback");
+    // No RFC 9207 announcement: the connection's own callback (mix-up defence by redirect URI).
+    EXPECT_EQ(q["redirect_uri"], "http://127.0.0.1:8080/login/callback/op");
     EXPECT_EQ(q["response_type"], "code");
     EXPECT_EQ(q["code_challenge_method"], "S256");
     EXPECT_EQ(q["scope"], "openid profile email");
@@ -255,7 +271,7 @@ TEST_F(Fixture, user_cancel_upstream_is_access_denied_for_the_client) {
     util::Params q;
     q.set("state", query_of(url)["state"]);
     q.set("error", "access_denied");
-    auto p = params_of(run(federation->callback(q, browser, now)));
+    auto p = params_of(run(federation->callback(q, "login/callback/op", browser, now)));
     EXPECT_EQ(p["error"], "access_denied");
     EXPECT_EQ(p["state"], "client-state");
 }
@@ -285,6 +301,59 @@ TEST_F(Fixture, discovery_failure_is_an_error_for_the_client_not_a_page) {
     EXPECT_EQ(r->params.front().second, "server_error");
 }
 
+TEST_F(Fixture, a_provider_announcing_iss_uses_the_shared_callback_and_its_iss_is_accepted) {
+    discovery_extra["authorization_response_iss_parameter_supported"] = true;
+    auto url = start();
+    EXPECT_EQ(query_of(url)["redirect_uri"], "http://127.0.0.1:8080/login/callback");
+    auto p = params_of(finish(url, {}, {{"iss", std::string(kOp)}}));
+    EXPECT_TRUE(p.contains("code")) << p["error_description"];
+    auto token_request = *std::find_if(http.requests.begin(), http.requests.end(),
+                                       [](const HttpRequest& r) { return r.url.ends_with("/token"); });
+    EXPECT_EQ(query_of("?" + token_request.body)["redirect_uri"], "http://127.0.0.1:8080/login/callback");
+}
+
+TEST_F(Fixture, mix_up_a_response_naming_another_issuer_is_refused_before_any_token_request) {
+    discovery_extra["authorization_response_iss_parameter_supported"] = true;
+    auto p = params_of(finish(start(), {}, {{"iss", "https://attacker.example"}}));
+    EXPECT_EQ(p["error"], "server_error");
+    EXPECT_EQ(p["error_description"].find("attacker"), std::string::npos);
+    EXPECT_EQ(token_requests(), 0u);
+}
+
+TEST_F(Fixture, mix_up_a_response_without_the_announced_iss_is_refused_before_any_token_request) {
+    discovery_extra["authorization_response_iss_parameter_supported"] = true;
+    EXPECT_EQ(params_of(finish(start()))["error"], "server_error");
+    EXPECT_EQ(token_requests(), 0u);
+}
+
+TEST_F(Fixture, mix_up_an_iss_is_checked_even_when_the_provider_does_not_announce_it) {
+    EXPECT_EQ(params_of(finish(start(), {}, {{"iss", "https://attacker.example"}}))["error"], "server_error");
+    EXPECT_EQ(token_requests(), 0u);
+}
+
+TEST_F(Fixture, mix_up_a_response_at_another_callback_than_its_leg_named_is_refused) {
+    for (std::string path : {"login/callback", "login/callback/other", "login/callback/op/"}) {
+        EXPECT_EQ(params_of(finish(start(), {}, {}, path))["error"], "server_error") << path;
+        EXPECT_EQ(token_requests(), 0u) << path;
+    }
+}
+
+TEST_F(Fixture, takeover_a_user_of_another_connection_with_the_same_user_id_is_never_logged_in) {
+    store::User other;
+    other.user_id = "oidc|op|alice";
+    other.connection = "Username-Password-Authentication";
+    other.email = "victim@example.com";
+    other.doc["email"] = "victim@example.com";
+    ASSERT_TRUE(store->create_user(other));
+    auto result = finish(start());
+    EXPECT_EQ(params_of(result)["error"], "server_error");
+    EXPECT_TRUE(result.session_token.empty());
+    auto kept = store->get_user("oidc|op|alice");
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(kept->connection, "Username-Password-Authentication");
+    EXPECT_EQ(kept->doc.at("email").as_string(), "victim@example.com");
+}
+
 TEST(MapProfile, maps_each_strategy_to_auth0_user_ids_and_root_attributes) {
     using connections::strategy_kind;
     auto wp =
@@ -292,16 +361,19 @@ TEST(MapProfile, maps_each_strategy_to_auth0_user_ids_and_root_attributes) {
                     json::parse(R"({"ID":42,"display_name":"W P","username":"wp","avatar_URL":"u"})").as_object());
     ASSERT_TRUE(wp);
     EXPECT_EQ(wp->user_id, "wordpress|42");
+    EXPECT_EQ(wp->fallback_user_id, "wordpress|wp|42");
     EXPECT_EQ(wp->attributes.at("nickname").as_string(), "wp");
     EXPECT_EQ(wp->attributes.at("picture").as_string(), "u");
     auto x =
         map_profile(strategy_kind::twitter, "tw", json::parse(R"({"id":"7","name":"X","username":"x"})").as_object());
     ASSERT_TRUE(x);
     EXPECT_EQ(x->user_id, "twitter|7");
+    EXPECT_EQ(x->fallback_user_id, "twitter|tw|7");
     EXPECT_EQ(x->attributes.at("screen_name").as_string(), "x");
     auto o = map_profile(strategy_kind::oauth2, "corp", json::parse(R"({"id":9,"email":"a@b.c"})").as_object());
     ASSERT_TRUE(o);
     EXPECT_EQ(o->user_id, "oauth2|corp|9");
+    EXPECT_TRUE(o->fallback_user_id.empty()) << "already namespaced";
     EXPECT_EQ(o->attributes.at("nickname").as_string(), "a");
     EXPECT_EQ(o->attributes.at("email_verified").as_bool(), false);
     EXPECT_FALSE(map_profile(strategy_kind::oidc, "op", json::object{}));

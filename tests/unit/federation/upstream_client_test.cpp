@@ -1,5 +1,6 @@
-// The real upstream client against loopback sockets: scheme policy, refused connections, read
-// timeouts, size limits and keep-alive reuse.
+// The real upstream client against loopback sockets: scheme policy, the public-address policy (SSRF),
+// refused connections, read timeouts, size limits, CA files and keep-alive reuse. The loopback
+// servers need allow_private_addresses, as `serve --allow-private-upstreams` gives.
 #include "connections/upstream_client.hpp"
 
 #include <gtest/gtest.h>
@@ -28,6 +29,13 @@ T run(net::io_context& io, net::awaitable<T> op) {
     io.run();
     io.restart();
     return std::move(*out);
+}
+
+// The options of a client that may reach the loopback test servers.
+UpstreamClientOptions loopback_allowed() {
+    UpstreamClientOptions options;
+    options.allow_private_addresses = true;
+    return options;
 }
 
 HttpRequest get(std::string url, std::string ca_file = {}) {
@@ -103,7 +111,7 @@ TEST(UpstreamClient, form_encoding_escapes_everything_but_unreserved) {
 TEST(UpstreamClient, reuses_a_keep_alive_connection_and_reads_the_body) {
     LoopbackServer server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
     net::io_context io;
-    UpstreamClient client;
+    UpstreamClient client(loopback_allowed());
     for (int i = 0; i < 3; ++i) {
         auto r = run(io, client.send(get(server.url())));
         ASSERT_TRUE(r) << r.error().message();
@@ -118,7 +126,7 @@ TEST(UpstreamClient, reuses_a_keep_alive_connection_and_reads_the_body) {
 TEST(UpstreamClient, fails_because_the_server_never_answers) {
     LoopbackServer server("");
     net::io_context io;
-    UpstreamClientOptions options;
+    auto options = loopback_allowed();
     options.read_timeout = std::chrono::milliseconds(300);
     UpstreamClient client(options);
     auto started = std::chrono::steady_clock::now();
@@ -131,7 +139,7 @@ TEST(UpstreamClient, fails_because_the_server_never_answers) {
 TEST(UpstreamClient, fails_because_the_response_is_too_large) {
     LoopbackServer server("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x'));
     net::io_context io;
-    UpstreamClientOptions options;
+    auto options = loopback_allowed();
     options.max_response_bytes = 10;
     UpstreamClient client(options);
     auto r = run(io, client.send(get(server.url())));
@@ -141,7 +149,7 @@ TEST(UpstreamClient, fails_because_the_response_is_too_large) {
 
 TEST(UpstreamClient, fails_because_nothing_listens) {
     net::io_context io;
-    UpstreamClient client;
+    UpstreamClient client(loopback_allowed());
     auto r = run(io, client.send(get("http://127.0.0.1:9/")));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), upstream_errc::connect_failed);
@@ -153,6 +161,108 @@ TEST(UpstreamClient, fails_because_the_ca_file_is_missing) {
     auto r = run(io, client.send(get("https://127.0.0.1:9/", "/nonexistent/ca.pem")));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), upstream_errc::bad_ca_file);
+}
+
+}  // namespace
+}  // namespace gatehouse::connections
+
+namespace gatehouse::connections {
+namespace {
+
+bool is_public(std::string_view literal) { return is_public_address(net::ip::make_address(literal)); }
+
+TEST(PublicAddress, refuses_every_non_public_ipv4_range_at_both_ends) {
+    for (auto a : {"0.0.0.0",         "0.255.255.255",  "10.0.0.0",        "10.255.255.255",  "100.64.0.0",
+                   "100.127.255.255", "127.0.0.1",      "127.255.255.255", "169.254.0.0",     "169.254.169.254",
+                   "169.254.255.255", "172.16.0.0",     "172.31.255.255",  "192.0.0.0",       "192.0.0.255",
+                   "192.0.2.1",       "192.88.99.1",    "192.168.0.0",     "192.168.255.255", "198.18.0.0",
+                   "198.19.255.255",  "198.51.100.7",   "203.0.113.9",     "224.0.0.1",       "239.255.255.255",
+                   "240.0.0.1",       "255.255.255.255"})
+        EXPECT_FALSE(is_public(a)) << a;
+}
+
+TEST(PublicAddress, accepts_public_ipv4_next_to_the_refused_ranges) {
+    for (auto a : {"1.1.1.1", "8.8.8.8", "9.255.255.255", "11.0.0.0", "100.63.255.255", "100.128.0.0",
+                   "126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0", "172.15.255.255", "172.32.0.0",
+                   "192.0.1.0", "192.167.255.255", "192.169.0.0", "198.17.255.255", "198.20.0.0", "223.255.255.255"})
+        EXPECT_TRUE(is_public(a)) << a;
+}
+
+TEST(PublicAddress, refuses_non_public_ipv6_and_the_v6_forms_of_private_ipv4) {
+    for (auto a : {"::",
+                   "::1",
+                   "::127.0.0.1",
+                   "::ffff:127.0.0.1",
+                   "::ffff:10.1.2.3",
+                   "::ffff:169.254.169.254",
+                   "::ffff:192.168.1.1",
+                   "::ffff:100.64.0.1",
+                   "::ffff:0.0.0.0",
+                   "64:ff9b::a9fe:a9fe",
+                   "64:ff9b::7f00:1",
+                   "64:ff9b:1::1",
+                   "100::1",
+                   "fc00::1",
+                   "fd12:3456::1",
+                   "fe80::1",
+                   "febf::1",
+                   "fec0::1",
+                   "ff02::1",
+                   "2001::1",
+                   "2001:1ff::1",
+                   "2001:db8::1",
+                   "2002:a00:1::1",
+                   "3fff::1",
+                   "4000::1",
+                   "e000::1"})
+        EXPECT_FALSE(is_public(a)) << a;
+    for (auto a : {"2606:4700:4700::1111", "2a00:1450:4001::200e", "2001:200::1", "::ffff:8.8.8.8", "64:ff9b::808:808",
+                   "3ffe::1"})
+        EXPECT_TRUE(is_public(a)) << a;
+}
+
+TEST(UpstreamClient, ssrf_a_loopback_upstream_is_refused_after_resolution_and_never_connected_to) {
+    LoopbackServer server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+    net::io_context io;
+    UpstreamClient client;  // the default: public addresses only
+    auto port = std::to_string(server.acceptor.local_endpoint().port());
+    for (const auto& url : {"http://127.0.0.1:" + port + "/token", "http://localhost:" + port + "/token",
+                            "https://[::ffff:127.0.0.1]:" + port + "/token"}) {
+        auto r = run(io, client.send(get(url)));
+        ASSERT_FALSE(r) << url;
+        EXPECT_EQ(r.error(), upstream_errc::forbidden_address) << url;
+    }
+    EXPECT_EQ(server.accepted, 0);
+    UpstreamClient allowed(loopback_allowed());
+    EXPECT_TRUE(run(io, allowed.send(get(server.url()))));
+    EXPECT_EQ(server.accepted, 1);
+    allowed.close_idle();
+}
+
+TEST(UpstreamClient, ssrf_metadata_and_private_literals_are_refused_before_any_connect) {
+    // Refused from the resolved address itself, so nothing is sent: the short timeout would
+    // turn a connect attempt into `timeout` instead.
+    UpstreamClientOptions options;
+    options.connect_timeout = std::chrono::milliseconds(200);
+    UpstreamClient client(options);
+    net::io_context io;
+    for (auto url : {"https://169.254.169.254/latest/meta-data/", "https://10.0.0.1/token", "https://192.168.1.1/",
+                     "https://[fd00::1]/", "https://[::ffff:169.254.169.254]/", "https://0.0.0.0/"}) {
+        auto r = run(io, client.send(get(url)));
+        ASSERT_FALSE(r) << url;
+        EXPECT_EQ(r.error(), upstream_errc::forbidden_address) << url;
+    }
+}
+
+TEST(UpstreamClient, ca_file_must_be_a_bounded_regular_file) {
+    net::io_context io;
+    UpstreamClient client(loopback_allowed());
+    // A device would be read forever, a relative path depends on the working directory.
+    for (auto ca : {"/dev/zero", "/dev/urandom", "/etc", "relative/ca.pem"}) {
+        auto r = run(io, client.send(get("https://127.0.0.1:9/", ca)));
+        ASSERT_FALSE(r) << ca;
+        EXPECT_EQ(r.error(), upstream_errc::bad_ca_file) << ca;
+    }
 }
 
 }  // namespace
