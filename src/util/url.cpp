@@ -138,6 +138,8 @@ std::optional<std::string> origin_of(std::string_view url) {
 }
 
 bool same_redirect_uri(std::string_view registered, std::string_view requested) {
+    // A requested URL is concrete: a `*` in it could only match a pattern as itself.
+    if (requested.find('*') != std::string_view::npos) return false;
     if (registered == requested) return true;
     auto a = parse_http(registered);
     auto b = parse_http(requested);
@@ -160,6 +162,7 @@ bool origin_matches(std::string_view registered, std::string_view origin) {
 }
 
 bool same_url_ignoring_query(std::string_view registered, std::string_view requested) {
+    if (requested.find('*') != std::string_view::npos) return false;  // see same_redirect_uri
     auto a = parse_http(registered);
     auto b = parse_http(requested);
     if (!a || !b) return false;

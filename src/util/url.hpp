@@ -18,7 +18,8 @@ std::optional<std::string> origin_of(std::string_view url);
 // Redirect URI comparison (RFC 9700 §4.1.3: exact string matching), except that scheme and host
 // are compared case-insensitively as URLs require; path, query and port must be identical. A
 // registered host with Auth0's subdomain wildcard (`https://*.example.com/cb`) matches a requested
-// host with one DNS label in place of the `*` (see host_matches).
+// host with one DNS label in place of the `*` (see host_matches). A requested URL with a `*` never
+// matches.
 bool same_redirect_uri(std::string_view registered, std::string_view requested);
 
 // Compares ignoring query and fragment (Auth0's rule for logout returnTo URLs); wildcards as above.

@@ -117,6 +117,7 @@ TEST(Url, WildcardHostsMatchOneLabel) {
     EXPECT_FALSE(same_redirect_uri(cb, "https://a.example.com/cb2"));
     EXPECT_FALSE(same_redirect_uri(cb, "https://a.example.com:8443/cb"));
     EXPECT_FALSE(same_redirect_uri(cb, "https://a.example.com/cb#x"));
+    EXPECT_FALSE(same_redirect_uri(cb, cb)) << "a requested URL is concrete, never the pattern itself";
     EXPECT_TRUE(same_redirect_uri("https://pr-*-app.example.com/cb", "https://pr-12-app.example.com/cb"));
     EXPECT_FALSE(same_redirect_uri("https://pr-*-app.example.com/cb", "https://pr--app.example.com/cb"));
     EXPECT_FALSE(same_redirect_uri("https://pr-*-app.example.com/cb", "https://x-12-app.example.com/cb"));
