@@ -152,6 +152,15 @@ int init(const TenantOptions& tenant_options, const InitOptions& options) {
         std::cout << "Gatehouse is already initialised in " << tenant_options.db << ": nothing changed.\n";
         return 0;
     }
+    auto demo_callbacks = options.demo_callbacks;
+    if (options.demo && demo_callbacks.empty())
+        demo_callbacks = {tenant.config.issuer + "demo/callback", "http://localhost:3000/callback"};
+    // The demo SPA is a client like any other: its callbacks follow the Management API's rules.
+    // Checked before anything is written.
+    for (const auto& callback : demo_callbacks)
+        if (auto problem = util::registered_url_problem(callback, util::RegisteredUrl::callback))
+            throw std::runtime_error("demo callback " + callback + ": " + *problem +
+                                     " (set it with --demo-callback; the default derives from --issuer)");
     for (auto alg : {"RS256", "ES256", "EdDSA"})
         if (auto r = store.add_key(new_signing_key(tenant, alg)); !r)
             throw std::runtime_error(std::string("cannot store signing key: ") + r.error().message());
@@ -164,9 +173,7 @@ int init(const TenantOptions& tenant_options, const InitOptions& options) {
     if (env_id) bootstrap.mgmt_client_id = env_id;
     if (env_secret) bootstrap.mgmt_client_secret = env_secret;
     bootstrap.demo = options.demo;
-    bootstrap.demo_callbacks = options.demo_callbacks;
-    if (options.demo && bootstrap.demo_callbacks.empty())
-        bootstrap.demo_callbacks = {tenant.config.issuer + "demo/callback", "http://localhost:3000/callback"};
+    bootstrap.demo_callbacks = std::move(demo_callbacks);
     auto created = mgmt::bootstrap_tenant(store, bootstrap);
     if (!created) throw std::runtime_error("cannot initialise the tenant: " + created.error().message());
 

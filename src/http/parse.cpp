@@ -2,10 +2,9 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/throw_exception.hpp>
-#include <boost/url/encoding_opts.hpp>
-#include <boost/url/pct_string_view.hpp>
 #include <stdexcept>
 
+#include "util/url.hpp"
 #include "util/util.hpp"
 
 namespace gatehouse::http {
@@ -27,14 +26,7 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-// Percent-decodes one form component; nullopt on a broken %-escape.
-std::optional<std::string> form_decode(std::string_view s, bool plus_is_space) {
-    auto pct = boost::urls::make_pct_string_view(s);
-    if (!pct) return std::nullopt;
-    boost::urls::encoding_opts opts;
-    opts.space_as_plus = plus_is_space;
-    return pct->decode(opts);
-}
+using util::form_decode;
 
 // Checks one (name, value) pair against the limits shared by every parameter parser and appends it.
 ParseResult<void> add_param(std::vector<std::pair<std::string, std::string>>& items, std::string name,
@@ -246,19 +238,6 @@ std::optional<std::string> find_cookie(const Request& req, std::string_view name
             if (k == name) return std::move(v);
     }
     return std::nullopt;
-}
-
-std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_view authorization) {
-    authorization = trim(authorization);
-    if (authorization.size() < 6 || !iequals(authorization.substr(0, 6), "Basic ")) return std::nullopt;
-    auto decoded = util::base64_decode(trim(authorization.substr(6)));
-    if (!decoded) return std::nullopt;
-    auto colon = decoded->find(':');
-    if (colon == std::string::npos) return std::nullopt;
-    auto id = form_decode(std::string_view(*decoded).substr(0, colon), true);
-    auto secret = form_decode(std::string_view(*decoded).substr(colon + 1), true);
-    if (!id || !secret || id->empty() || !util::valid_utf8(*id) || !util::valid_utf8(*secret)) return std::nullopt;
-    return std::pair{std::move(*id), std::move(*secret)};
 }
 
 std::optional<std::string> bearer_token(const Request& req) {

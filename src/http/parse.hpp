@@ -1,6 +1,7 @@
 // Parsers for everything a client puts on the wire: query strings, form and JSON bodies, cookies
-// and the Authorization header. Every parser is bounded and reports bad input as a value whose
-// description is safe to show the client (it never echoes a value, only a parameter name).
+// and Bearer tokens (HTTP Basic client credentials: oauth/client_auth). Every parser is bounded and
+// reports bad input as a value whose description is safe to show the client (it never echoes a
+// value, only a parameter name).
 #pragma once
 
 #include <boost/system/result.hpp>
@@ -51,9 +52,6 @@ std::vector<std::pair<std::string, std::string>> parse_cookies(std::string_view 
 // The first cookie with this name over all Cookie headers of the request.
 std::optional<std::string> find_cookie(const Request& req, std::string_view name);
 
-// RFC 6749 §2.3.1: "Basic base64(urlencode(id) ':' urlencode(secret))". nullopt when the scheme
-// is not Basic or the encoding is broken. The scheme is case-insensitive.
-std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_view authorization);
 // RFC 6750 §2.1 "Authorization: Bearer <token>"; nullopt when absent, another scheme or empty.
 std::optional<std::string> bearer_token(const Request& req);
 

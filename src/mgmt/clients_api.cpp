@@ -1,6 +1,7 @@
 // /api/v2/clients (wire contract §6.2). The client secret is shown on create and on
 // rotate-secret only; the store keeps util::hash_secret of it.
 #include "mgmt/detail.hpp"
+#include "util/url.hpp"
 #include "util/util.hpp"
 
 #include <algorithm>
@@ -69,6 +70,52 @@ void check_client_body(BodyCheck& check) {
         .string("initiate_login_uri")
         .one_of("organization_usage", {"deny", "allow", "require"})
         .one_of("organization_require_behavior", {"no_prompt", "pre_login_prompt", "post_login_prompt"});
+}
+
+// security.md §4: the URLs of a client document, checked when the body sets them (or changes
+// app_type, which decides whether callbacks may use a custom scheme). The first bad one is the
+// answer, in Auth0's payload-error shape naming the item and why.
+std::optional<ApiError> check_client_urls(const json::object& doc, const json::object& body) {
+    struct UrlField {
+        std::string_view key;
+        std::string_view format;
+        util::RegisteredUrl use;
+    };
+    constexpr std::array<UrlField, 5> fields = {{
+        {"callbacks", "callback-url", util::RegisteredUrl::callback},
+        {"allowed_logout_urls", "absolute-uri", util::RegisteredUrl::logout},
+        {"web_origins", "origin", util::RegisteredUrl::web_origin},
+        {"allowed_origins", "origin", util::RegisteredUrl::web_origin},
+        {"initiate_login_uri", "absolute-https-uri-or-empty", util::RegisteredUrl::login},
+    }};
+    const auto* app_type = doc.if_contains("app_type");
+    bool native = app_type && app_type->is_string() && app_type->get_string() == "native";
+    auto bad = [](const UrlField& f, std::string_view url, std::string property, const std::string& why) {
+        return make_error(mgmt_errc::invalid_body, payload_error("Object didn't pass validation for format " +
+                                                                     std::string(f.format) + ": " + std::string(url),
+                                                                 property + " (" + why + ")"));
+    };
+    for (const auto& f : fields) {
+        bool retyped = f.key == "callbacks" && body.contains("app_type");
+        const auto* v = doc.if_contains(f.key);
+        if (!v || (!body.contains(f.key) && !retyped)) continue;
+        if (v->is_string()) {
+            // initiate_login_uri: "" means none, as on Auth0.
+            const auto& url = v->get_string();
+            if (url.empty()) continue;
+            if (auto why = util::registered_url_problem(url, f.use, native))
+                return bad(f, url, std::string(f.key), *why);
+        } else if (v->is_array()) {
+            const auto& items = v->get_array();
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                if (!items[i].is_string()) continue;  // a stored document from before BodyCheck
+                const auto& url = items[i].get_string();
+                if (auto why = util::registered_url_problem(url, f.use, native))
+                    return bad(f, url, std::string(f.key) + "[" + std::to_string(i) + "]", *why);
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 void apply_fields(json::object& doc, const json::object& body) {
@@ -201,6 +248,7 @@ ApiResponse create_client(Context& ctx) {
         if (const auto* v = body->if_contains(k)) doc[k] = *v;
     apply_client_defaults(doc);
     apply_fields(doc, *body);
+    if (auto bad_url = check_client_urls(doc, *body)) return render_error(*bad_url);
     c.doc = std::move(doc);
     std::string secret;
     if (!is_public(c.doc)) {
@@ -225,6 +273,7 @@ ApiResponse update_client(Context& ctx) {
     check_client_body(check);
     if (!check.ok()) return render_error(*check.error());
     apply_fields(c->doc, *body);
+    if (auto bad_url = check_client_urls(c->doc, *body)) return render_error(*bad_url);
     std::string secret;
     if (is_public(c->doc)) {
         c->secret_hash.clear();

@@ -55,8 +55,9 @@ std::optional<CheckFailure> check_client(AuthorizeCheck& c) {
 std::optional<CheckFailure> check_redirect_uri(AuthorizeCheck& c) {
     auto requested = c.params.find("redirect_uri");
     if (!requested) {
-        // RFC 6749 §3.1.2.3: without redirect_uri, only an unambiguous registration may be used.
-        if (c.client->callbacks.size() != 1)
+        // RFC 6749 §3.1.2.3: without redirect_uri, only an unambiguous registration may be used
+        // (a wildcard is a pattern, not a URL).
+        if (c.client->callbacks.size() != 1 || c.client->callbacks.front().find('*') != std::string::npos)
             return ErrorPage{400, "Invalid request", "The request has no redirect_uri."};
         c.pending.target.redirect_uri = c.client->callbacks.front();
     } else {

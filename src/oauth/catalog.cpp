@@ -28,14 +28,31 @@ bool ClientView::allows_grant(std::string_view grant) const { return contains(gr
 
 bool ClientView::allows_origin(std::string_view origin) const {
     auto matches = [&](const std::vector<std::string>& urls) {
-        for (const auto& url : urls) {
-            auto o = util::origin_of(url);
-            if (o && *o == origin) return true;
-        }
-        return false;
+        return std::any_of(urls.begin(), urls.end(),
+                           [&](const auto& url) { return util::origin_matches(url, origin); });
     };
     return matches(web_origins) || matches(allowed_origins) || matches(callbacks);
 }
+
+namespace {
+
+// The URLs of `key` that today's rules accept. Documents stored before those rules (or written to
+// the store by hand) may hold others (javascript:, http on a public host, "*"): they are kept in
+// the store and shown by the Management API, but never match here; each is named in `ignored`.
+std::vector<std::string> usable_urls(const boost::json::object& doc, std::string_view key, util::RegisteredUrl use,
+                                     bool native_app, std::vector<std::string>& ignored) {
+    std::vector<std::string> usable;
+    auto urls = util::json_strings(doc, key);
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+        if (auto problem = util::registered_url_problem(urls[i], use, native_app))
+            ignored.push_back(std::string(key) + "[" + std::to_string(i) + "]: " + *problem);
+        else
+            usable.push_back(std::move(urls[i]));
+    }
+    return usable;
+}
+
+}  // namespace
 
 ClientView client_view(const store::Client& c) {
     const auto& d = c.doc;
@@ -46,10 +63,11 @@ ClientView client_view(const store::Client& c) {
     v.app_type = util::json_string(d, "app_type", "regular_web");
     v.auth_method = util::json_string(d, "token_endpoint_auth_method",
                                       (v.app_type == "spa" || v.app_type == "native") ? "none" : "client_secret_post");
-    v.callbacks = util::json_strings(d, "callbacks");
-    v.allowed_logout_urls = util::json_strings(d, "allowed_logout_urls");
-    v.web_origins = util::json_strings(d, "web_origins");
-    v.allowed_origins = util::json_strings(d, "allowed_origins");
+    bool native = v.app_type == "native";
+    v.callbacks = usable_urls(d, "callbacks", util::RegisteredUrl::callback, native, v.ignored_urls);
+    v.allowed_logout_urls = usable_urls(d, "allowed_logout_urls", util::RegisteredUrl::logout, native, v.ignored_urls);
+    v.web_origins = usable_urls(d, "web_origins", util::RegisteredUrl::web_origin, native, v.ignored_urls);
+    v.allowed_origins = usable_urls(d, "allowed_origins", util::RegisteredUrl::web_origin, native, v.ignored_urls);
     v.grant_types = util::json_strings(d, "grant_types");
     if (!d.contains("grant_types"))
         v.grant_types = {"authorization_code", "implicit", "refresh_token", "client_credentials"};
@@ -142,7 +160,11 @@ std::shared_ptr<const ClientView> Catalog::client(std::string_view client_id) {
     return read_through(clients_, std::string(client_id), [&]() -> std::optional<ClientView> {
         auto found = store_.get_client(client_id);
         if (!found) return std::nullopt;
-        return client_view(*found);
+        auto view = client_view(*found);
+        // Once per load (the view is cached): the operator should fix these through the API.
+        for (const auto& ignored : view.ignored_urls)
+            spdlog::warn("client {}: ignoring the registered URL {}", view.client_id, ignored);
+        return view;
     });
 }
 
@@ -229,19 +251,24 @@ bool Catalog::client_credentials_cached(std::string_view client_id, std::string_
 }
 
 bool Catalog::any_client_allows_origin(std::string_view origin) {
-    auto origins = read_through(origins_, [&]() -> std::optional<std::set<std::string>> {
+    auto origins = read_through(origins_, [&]() -> std::optional<KnownOrigins> {
         auto page = store_.list_clients(store::Page{0, 100000});
         if (!page) return std::nullopt;
-        std::set<std::string> set;
+        KnownOrigins known;
         for (const auto& c : page->items) {
             auto view = client_view(c);
             for (const auto* list : {&view.web_origins, &view.allowed_origins, &view.callbacks})
                 for (const auto& url : *list)
-                    if (auto o = util::origin_of(url)) set.insert(*o);
+                    if (auto o = util::origin_of(url); o && o->find('*') != std::string::npos)
+                        known.wildcards.push_back(std::move(*o));
+                    else if (o)
+                        known.exact.insert(std::move(*o));
         }
-        return set;
+        return known;
     });
-    return origins->contains(std::string(origin));
+    if (origins->exact.contains(std::string(origin))) return true;
+    return std::any_of(origins->wildcards.begin(), origins->wildcards.end(),
+                       [&](const auto& pattern) { return util::origin_matches(pattern, origin); });
 }
 
 std::optional<SigningKeys> Catalog::load_keys() {

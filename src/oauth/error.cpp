@@ -11,9 +11,10 @@ using boost::beast::http::status;
 constexpr std::array kOAuthErrors = {
     OAuthErrorInfo{oauth_errc::invalid_request, "invalid_request", status::bad_request,
                    "The request is missing a required parameter or is otherwise malformed."},
+    // Auth0 answers a failed secret check with 401 access_denied "Unauthorized" (auth0-spa-js#454);
+    // Gatehouse answers every failed client authentication alike, as RFC 6749 §5.2 and
+    // security.md §4 ask: an unknown client, a wrong secret and a wrong method are one answer.
     OAuthErrorInfo{oauth_errc::invalid_client, "invalid_client", status::unauthorized, "Client authentication failed."},
-    // Auth0 answers a failed secret check with 401 access_denied "Unauthorized" (auth0-spa-js#454).
-    OAuthErrorInfo{oauth_errc::unauthorized, "access_denied", status::unauthorized, "Unauthorized"},
     // Auth0 answers invalid_grant with 403 (wire contract §2.4).
     OAuthErrorInfo{oauth_errc::invalid_grant, "invalid_grant", status::forbidden, "Invalid authorization code"},
     OAuthErrorInfo{oauth_errc::unauthorized_client, "unauthorized_client", status::forbidden,

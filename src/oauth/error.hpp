@@ -16,8 +16,7 @@ namespace gatehouse::oauth {
 // When adding a code here, add its row to kOAuthErrors in error.cpp (a unit test walks them all).
 enum class oauth_errc {
     invalid_request = 1,
-    invalid_client,       // unknown client or unsupported authentication method
-    unauthorized,         // Auth0: a client with a secret failed authentication -> 401 access_denied
+    invalid_client,       // client authentication failed, whatever the cause (security.md §4)
     invalid_grant,        // Auth0 answers 403
     unauthorized_client,  // grant or response type not allowed for this client
     unsupported_grant_type,

@@ -37,7 +37,10 @@ std::variant<LogoutRedirect, LoggedOut, ErrorPage> decide_logout(Catalog& catalo
             return ErrorPage{400, "Unknown application", "No application has the client_id \"" + client_id + "\"."};
     }
     if (return_to.empty()) {
-        if (client && !client->allowed_logout_urls.empty()) return LogoutRedirect{client->allowed_logout_urls.front()};
+        // The first concrete URL: a wildcard entry is a pattern, not a place to go.
+        if (client)
+            for (const auto& url : client->allowed_logout_urls)
+                if (url.find('*') == std::string::npos) return LogoutRedirect{url};
         return LoggedOut{};
     }
     bool allowed = false;

@@ -8,6 +8,7 @@
 
 #include "oauth/authorize.hpp"
 #include "oauth/catalog.hpp"
+#include "oauth/client_auth.hpp"
 #include "oauth/config.hpp"
 #include "oauth/error.hpp"
 #include "oauth/logout.hpp"

@@ -42,18 +42,6 @@ std::string session_claim(std::string_view session_id_hash) {
 
 TokenService::TokenService(Catalog& catalog, store::Store& store) : catalog_(catalog), store_(store) {}
 
-oauth_result<std::shared_ptr<const ClientView>> TokenService::authenticate(const ClientCredentials& credentials) {
-    if (credentials.client_id.empty()) return missing("client_id");
-    auto client = catalog_.client(credentials.client_id);
-    if (!client) return make_error(oauth_errc::invalid_client, "Unknown client.", credentials.client_id);
-    if (client->is_public()) return client;  // RFC 6749 §2.1: public clients cannot authenticate
-    if (!credentials.client_secret) return make_error(oauth_errc::unauthorized, {}, "client secret missing");
-    auto presented = util::hash_secret(catalog_.config().secret_hash_key, *credentials.client_secret);
-    if (client->secret_hash.empty() || !util::constant_time_equal(presented, client->secret_hash))
-        return make_error(oauth_errc::unauthorized, {}, "client secret mismatch");
-    return client;
-}
-
 oauth_result<json::object> TokenService::exchange(const TokenRequest& request, std::int64_t now) {
     using Grant = oauth_result<json::object> (TokenService::*)(const TokenRequest&, const ClientView&, std::int64_t);
     Grant grant = nullptr;
@@ -68,7 +56,7 @@ oauth_result<json::object> TokenService::exchange(const TokenRequest& request, s
     } else {
         return make_error(oauth_errc::unsupported_grant_type, "Unsupported grant type: " + request.grant_type);
     }
-    auto client = authenticate(request.credentials);
+    auto client = authenticate_client(catalog_, request.credentials);
     if (!client) return client.error();
     if (!(*client)->allows_grant(request.grant_type))
         return make_error(oauth_errc::unauthorized_client,
@@ -276,7 +264,7 @@ oauth_result<json::object> TokenService::client_credentials(const TokenRequest& 
 
 oauth_result<void> TokenService::revoke(const ClientCredentials& credentials, const util::Params& params,
                                         std::int64_t now) {
-    auto client = authenticate(credentials);
+    auto client = authenticate_client(catalog_, credentials);
     if (!client) return client.error();
     auto token = params.get("token");
     if (token.empty()) return missing("token");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "oauth/catalog.hpp"
+#include "oauth/client_auth.hpp"
 #include "oauth/error.hpp"
 #include "store/store.hpp"
 #include "util/params.hpp"
@@ -13,14 +14,8 @@
 
 namespace gatehouse::oauth {
 
-// How the client presented itself (RFC 6749 §2.3.1): HTTP Basic or body parameters, never both.
-struct ClientCredentials {
-    std::string client_id;
-    std::optional<std::string> client_secret;
-    bool via_basic = false;
-};
-
-// The token endpoint's input after the wire has been parsed (http decides form vs JSON, Basic).
+// The token endpoint's input after the wire has been parsed (http decides form vs JSON;
+// presented_credentials, Basic vs body).
 struct TokenRequest {
     std::string grant_type;
     ClientCredentials credentials;
@@ -67,9 +62,6 @@ class TokenService {
 
     // GET/POST /userinfo.
     oauth_result<boost::json::object> userinfo(std::string_view bearer_token, std::int64_t now);
-
-    // Client authentication shared by /oauth/token and /oauth/revoke.
-    oauth_result<std::shared_ptr<const ClientView>> authenticate(const ClientCredentials& credentials);
 
   private:
     oauth_result<boost::json::object> authorization_code(const TokenRequest&, const ClientView&, std::int64_t now);

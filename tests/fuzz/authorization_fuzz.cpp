@@ -7,12 +7,13 @@
 #include "fuzz_check.hpp"
 #include "http/client_address.hpp"
 #include "http/parse.hpp"
+#include "util/url.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace gatehouse;
     std::string_view input(reinterpret_cast<const char*>(data), size);
 
-    if (auto basic = http::parse_basic_auth(input)) {
+    if (auto basic = util::parse_basic_credentials(input)) {
         FUZZ_CHECK(!basic->first.empty());
         FUZZ_CHECK(util::valid_utf8(basic->first) && util::valid_utf8(basic->second));
         FUZZ_CHECK(basic->first.size() + basic->second.size() <= size);

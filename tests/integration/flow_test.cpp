@@ -420,11 +420,15 @@ TEST_F(Flow, ClientCredentialsForTheManagementApi) {
     auto https = "https://" + tenant().issuer.substr(7) + "api/v2/";
     client_credentials({{"audience", https}}, 200);
 
+    // The management client is client_secret_post: the right secret over HTTP Basic is refused
+    // (token_endpoint_auth_method is enforced), with RFC 6749 §5.2's challenge.
     auto basic = browser().post_form(
         "/oauth/token", {{"grant_type", "client_credentials"}, {"audience", tenant().issuer + "api/v2/"}},
         {{"Authorization",
           "Basic " + util::base64_encode(tenant().mgmt_client_id + ":" + tenant().mgmt_client_secret)}});
-    EXPECT_EQ(basic.status, 200) << basic.body;
+    EXPECT_EQ(basic.status, 401) << basic.body;
+    EXPECT_EQ(str(basic.json().as_object(), "error"), "invalid_client");
+    EXPECT_EQ(basic.header("www-authenticate"), "Basic realm=\"gatehouse\"");
 }
 
 TEST_F(Flow, ClientCredentialsFailures) {
@@ -435,7 +439,7 @@ TEST_F(Flow, ClientCredentialsFailures) {
                                                            {"client_secret", "wrong"},
                                                            {"audience", tenant().issuer + "api/v2/"}});
     EXPECT_EQ(bad_secret.status, 401);
-    EXPECT_EQ(str(bad_secret.json().as_object(), "error"), "access_denied");
+    EXPECT_EQ(str(bad_secret.json().as_object(), "error"), "invalid_client");
     auto scope = client_credentials({{"audience", tenant().issuer + "api/v2/"}, {"scope", "read:everything"}}, 403);
     EXPECT_EQ(str(scope, "error"), "access_denied");
     auto public_client = browser().post_form("/oauth/token", {{"grant_type", "client_credentials"},

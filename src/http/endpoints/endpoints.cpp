@@ -215,25 +215,9 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
     Response signup_submit(RequestContext& ctx) { return submit_form(ctx, true); }
 
     // --- token endpoint family ------------------------------------------------------------------
-    // RFC 6749 §2.3.1: HTTP Basic or body parameters, and never both at once.
-    oauth::oauth_result<oauth::ClientCredentials> credentials(const Request& req, const util::Params& body) {
-        oauth::ClientCredentials c;
-        c.client_id = body.get("client_id");
-        if (auto secret = body.find("client_secret")) c.client_secret = std::string(*secret);
-        auto authorization = req[bhttp::field::authorization];
-        if (authorization.empty()) return c;
-        auto basic = parse_basic_auth(authorization);
-        if (!basic) return oauth::make_error(oauth_errc::invalid_client, "Malformed HTTP Basic credentials.");
-        if (c.client_secret)
-            return oauth::make_error(oauth_errc::invalid_request,
-                                     "Client credentials were sent both in the Authorization header and in the body.");
-        if (!c.client_id.empty() && c.client_id != basic->first)
-            return oauth::make_error(oauth_errc::invalid_request,
-                                     "client_id in the body differs from the one in the Authorization header.");
-        c.client_id = basic->first;
-        c.client_secret = basic->second;
-        c.via_basic = true;
-        return c;
+    // Basic vs body is oauth's rule (client_auth); the handler only hands it the header.
+    static oauth::oauth_result<oauth::ClientCredentials> credentials(const Request& req, const util::Params& body) {
+        return oauth::presented_credentials(req[bhttp::field::authorization], body);
     }
 
     void cors_for_client(RequestContext& ctx, Response& res, std::string_view client_id) {

@@ -103,7 +103,8 @@ describe('Gatehouse federating to Gatehouse', () => {
       app_type: 'regular_web',
       callbacks: [`${a.issuer}login/callback`],
       grant_types: ['authorization_code'],
-      token_endpoint_auth_method: 'client_secret_post',
+      // What A uses with B (OIDC's default, listed in B's discovery): B enforces the registered method.
+      token_endpoint_auth_method: 'client_secret_basic',
     });
     // B's database connection must be enabled for the new client, as on Auth0.
     const [database] = await mgmt(b, 'GET', '/connections?name=Username-Password-Authentication');

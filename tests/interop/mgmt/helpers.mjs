@@ -20,6 +20,22 @@ export async function mgmtToken(gh, { clientId = gh.mgmtClientId, clientSecret =
   return body.access_token;
 }
 
+// A machine-to-machine client created through the Management API, with a client grant for the
+// Management API: { client_id, client_secret }. `method` is its token_endpoint_auth_method
+// (client_secret_post, Auth0's default, or client_secret_basic).
+export async function createM2MClient(gh, { method = 'client_secret_post', scope = ['read:connections'] } = {}) {
+  const api = apiCaller(gh, await mgmtToken(gh));
+  const created = await api('POST', '/clients', {
+    body: { name: unique(`m2m-${method}`), app_type: 'non_interactive', token_endpoint_auth_method: method },
+  });
+  assert.equal(created.status, 201, created.text);
+  const grant = await api('POST', '/client-grants', {
+    body: { client_id: created.body.client_id, audience: `${gh.issuer}api/v2/`, scope },
+  });
+  assert.equal(grant.status, 201, grant.text);
+  return { client_id: created.body.client_id, client_secret: created.body.client_secret };
+}
+
 // A raw Management API caller: api('GET', '/connections') -> {status, headers, body, text}.
 // options: body (object -> JSON; string -> sent as is), contentType, headers, token (null = none).
 export function apiCaller(gh, token) {

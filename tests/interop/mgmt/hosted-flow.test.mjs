@@ -16,7 +16,7 @@ before(async () => {
 });
 after(async () => gh?.stop());
 
-const CALLBACK = 'http://app.example.test:4000/cb';
+const CALLBACK = 'https://app.example.test:4000/cb';
 
 function pkce() {
   const verifier = randomBytes(32).toString('base64url');
@@ -35,8 +35,8 @@ function authorizeUrl(clientId, challenge, extra = {}) {
 
 async function createSpa(extra = {}) {
   const r = await api('POST', '/clients', { body: {
-    name: unique('SPA'), app_type: 'spa', callbacks: [CALLBACK], allowed_logout_urls: ['http://app.example.test:4000/'],
-    web_origins: ['http://app.example.test:4000'], grant_types: ['authorization_code', 'refresh_token'], ...extra } });
+    name: unique('SPA'), app_type: 'spa', callbacks: [CALLBACK], allowed_logout_urls: ['https://app.example.test:4000/'],
+    web_origins: ['https://app.example.test:4000'], grant_types: ['authorization_code', 'refresh_token'], ...extra } });
   assert.equal(r.status, 201, r.text);
   return r.body;
 }
@@ -82,7 +82,7 @@ test('a SPA created through the API runs authorize -> hosted login -> /oauth/tok
 });
 
 test('callbacks changed through the API apply at once (exact redirect_uri matching)', async () => {
-  const spa = await createSpa({ callbacks: ['http://other.example.test/cb'] });
+  const spa = await createSpa({ callbacks: ['https://other.example.test/cb'] });
   const { challenge } = pkce();
   const refused = await fetch(authorizeUrl(spa.client_id, challenge), { redirect: 'manual' });
   assert.notEqual(refused.status, 302, 'never redirects to an unregistered callback');

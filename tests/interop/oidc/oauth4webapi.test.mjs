@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as oauth from 'oauth4webapi';
 import { startGatehouse, browserLogin } from '../lib/gatehouse.mjs';
 import { verifyJwt } from '../lib/jwt.mjs';
+import { createM2MClient } from '../mgmt/helpers.mjs';
 
 const REDIRECT_URI = 'http://localhost:3000/callback';
 const SCOPE = 'openid profile email offline_access';
@@ -150,15 +151,18 @@ test('wrong code_verifier is invalid_grant; the code is single-use', async () =>
 });
 
 test('client_credentials (client_secret_basic and client_secret_post) for the Management API', async () => {
-  const mgmt = { client_id: gh.mgmtClientId };
   const audience = `${gh.issuer}api/v2/`;
-  for (const auth of [oauth.ClientSecretBasic(gh.mgmtClientSecret), oauth.ClientSecretPost(gh.mgmtClientSecret)]) {
-    const result = await oauth.processClientCredentialsResponse(as, mgmt,
-      await oauth.clientCredentialsGrantRequest(as, mgmt, auth, new URLSearchParams({ audience }), req()));
+  // Each client authenticates with the method it registered (the bootstrap client: post).
+  const basic = await createM2MClient(gh, { method: 'client_secret_basic' });
+  for (const [id, auth] of [[basic.client_id, oauth.ClientSecretBasic(basic.client_secret)],
+    [gh.mgmtClientId, oauth.ClientSecretPost(gh.mgmtClientSecret)]]) {
+    const client = { client_id: id };
+    const result = await oauth.processClientCredentialsResponse(as, client,
+      await oauth.clientCredentialsGrantRequest(as, client, auth, new URLSearchParams({ audience }), req()));
     assert.ok(result.access_token);
     assert.equal(result.refresh_token, undefined);
     const at = await verifyJwt(result.access_token, as.jwks_uri);
     assert.ok([at.aud].flat().includes(audience));
-    assert.equal(at.azp ?? gh.mgmtClientId, gh.mgmtClientId);
+    assert.equal(at.azp ?? id, id);
   }
 });

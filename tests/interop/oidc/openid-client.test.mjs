@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startGatehouse, browserLogin } from '../lib/gatehouse.mjs';
 import { decodeJwt, verifyJwt } from '../lib/jwt.mjs';
+import { createM2MClient } from '../mgmt/helpers.mjs';
 
 const REDIRECT_URI = 'http://localhost:3000/callback';
 const SCOPE = 'openid profile email offline_access';
@@ -159,7 +160,9 @@ for (const [name, auth] of [
   ['client_secret_basic', client.ClientSecretBasic],
 ]) {
   test(`client_credentials for the Management API with ${name}`, async () => {
-    const mgmt = await client.discovery(new URL(gh.issuer), gh.mgmtClientId, undefined, auth(gh.mgmtClientSecret), opts);
+    // A client registered with that token_endpoint_auth_method (each method is enforced).
+    const m2m = await createM2MClient(gh, { method: name });
+    const mgmt = await client.discovery(new URL(gh.issuer), m2m.client_id, undefined, auth(m2m.client_secret), opts);
     const audience = `${gh.issuer}api/v2/`;
     const tokens = await client.clientCredentialsGrant(mgmt, { audience });
     assert.equal(tokens.token_type.toLowerCase(), 'bearer');
@@ -167,7 +170,7 @@ for (const [name, auth] of [
     assert.equal(tokens.refresh_token, undefined);
     const at = await verifyJwt(tokens.access_token, mgmt.serverMetadata().jwks_uri);
     assert.equal(at.iss, gh.issuer);
-    assert.equal(at.sub, `${gh.mgmtClientId}@clients`);
+    assert.equal(at.sub, `${m2m.client_id}@clients`);
     assert.ok([at.aud].flat().includes(audience), `aud ${JSON.stringify(at.aud)}`);
     assert.match(at.scope, /read:connections/);
     // The token works on the Management API.
@@ -176,14 +179,14 @@ for (const [name, auth] of [
 
     // A wrong secret is refused with a 401 the library surfaces as a typed error: a
     // ResponseBodyError, or a WWWAuthenticateChallengeError when Gatehouse adds
-    // `WWW-Authenticate: Basic` (RFC 6749 §5.2, client_secret_basic). Body: Auth0's
-    // {"error":"access_denied","error_description":"Unauthorized"} (wire contract §2.4).
-    const bad = await client.discovery(new URL(gh.issuer), gh.mgmtClientId, undefined, auth('wrong-secret'), opts);
+    // `WWW-Authenticate: Basic` (RFC 6749 §5.2, client_secret_basic). Body: invalid_client
+    // (security.md §4; not Auth0's access_denied "Unauthorized").
+    const bad = await client.discovery(new URL(gh.issuer), m2m.client_id, undefined, auth('wrong-secret'), opts);
     const err = await client.clientCredentialsGrant(bad, { audience }).then(() => null, (e) => e);
     assert.ok(err instanceof client.ResponseBodyError || err instanceof client.WWWAuthenticateChallengeError, `${err}`);
     assert.equal(err.status, 401);
     const body = err instanceof client.ResponseBodyError ? err.cause : await err.response.json();
-    assert.ok(['invalid_client', 'access_denied'].includes(body.error), JSON.stringify(body));
+    assert.equal(body.error, 'invalid_client', JSON.stringify(body));
   });
 }
 

@@ -42,6 +42,49 @@ TEST(Catalog, SeesTheBootstrappedClientsApisAndConnections) {
     EXPECT_TRUE(catalog.any_client_allows_origin("http://localhost:3000"));
 }
 
+TEST(Catalog, StoredUrlsThatBreakTheRulesNeverMatch) {
+    // A document from before the URL rules (or written to the store by hand): it loads, keeps what
+    // is valid, and names the rest for the log.
+    Tenant t;
+    store::Client legacy;
+    legacy.client_id = "legacyClient";
+    legacy.doc = {{"name", "Legacy"},
+                  {"app_type", "spa"},
+                  {"token_endpoint_auth_method", "none"},
+                  {"callbacks", boost::json::array{"javascript:alert(1)", "*", "http://app.example.com/cb",
+                                                   "https://app.example.com/cb#x", "https://*.com/cb",
+                                                   "https://app.example.com/cb", 7}},
+                  {"allowed_logout_urls", boost::json::array{"data:text/html,hi", "https://app.example.com/bye"}},
+                  {"web_origins", boost::json::array{"*", "https://*.example.com"}},
+                  {"allowed_origins", "not an array"}};
+    ASSERT_TRUE(t.store->create_client(legacy));
+    Catalog catalog(*t.store, t.config);
+    auto view = catalog.client("legacyClient");
+    ASSERT_TRUE(view);
+    EXPECT_EQ(view->callbacks, std::vector<std::string>{"https://app.example.com/cb"});
+    EXPECT_EQ(view->allowed_logout_urls, std::vector<std::string>{"https://app.example.com/bye"});
+    EXPECT_EQ(view->web_origins, std::vector<std::string>{"https://*.example.com"});
+    EXPECT_TRUE(view->allowed_origins.empty());
+    EXPECT_EQ(view->ignored_urls.size(), 7u);
+    EXPECT_EQ(view->ignored_urls.front().rfind("callbacks[0]: ", 0), 0u) << view->ignored_urls.front();
+    EXPECT_FALSE(view->allows_origin("http://app.example.com"));
+    EXPECT_FALSE(view->allows_origin("https://evil.com"));
+    EXPECT_TRUE(view->allows_origin("https://a.example.com"));
+    EXPECT_FALSE(view->allows_origin("https://a.b.example.com"));
+    EXPECT_TRUE(catalog.any_client_allows_origin("https://b.example.com"));
+    EXPECT_FALSE(catalog.any_client_allows_origin("https://b.c.example.com"));
+    EXPECT_FALSE(catalog.any_client_allows_origin("http://app.example.com"));
+
+    // A native app may keep a private-use scheme callback, still never javascript:.
+    store::Client native;
+    native.client_id = "nativeClient";
+    native.doc = {{"name", "Native"},
+                  {"app_type", "native"},
+                  {"callbacks", boost::json::array{"com.example.app:/cb", "javascript:alert(1)"}}};
+    ASSERT_TRUE(t.store->create_client(native));
+    EXPECT_EQ(catalog.client("nativeClient")->callbacks, std::vector<std::string>{"com.example.app:/cb"});
+}
+
 TEST(Catalog, InvalidateDropsCachedEntries) {
     Tenant t;
     Catalog catalog(*t.store, t.config);

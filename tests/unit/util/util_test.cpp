@@ -88,6 +88,140 @@ TEST(Url, OriginsAndExactRedirectMatching) {
     EXPECT_FALSE(same_url_ignoring_query("http://localhost:3000", "http://localhost:3001/"));
 }
 
+TEST(BasicAuth, DecodesFormEncodedCredentials) {
+    // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64.
+    auto creds = parse_basic_credentials("Basic " + base64_encode("my%20client:s%3Acr%2Bet+x"));
+    ASSERT_TRUE(creds);
+    EXPECT_EQ(creds->first, "my client");
+    EXPECT_EQ(creds->second, "s:cr+et x");
+    auto lower = parse_basic_credentials("basic " + base64_encode("id:"));
+    ASSERT_TRUE(lower);
+    EXPECT_EQ(lower->first, "id");
+    EXPECT_EQ(lower->second, "");
+}
+
+TEST(BasicAuth, RejectsBrokenInput) {
+    EXPECT_FALSE(parse_basic_credentials("Bearer abc"));
+    EXPECT_FALSE(parse_basic_credentials("Basic !!!notbase64"));
+    EXPECT_FALSE(parse_basic_credentials("Basic " + base64_encode("nocolon")));
+    EXPECT_FALSE(parse_basic_credentials("Basic " + base64_encode("id%zz:secret")));
+    EXPECT_FALSE(parse_basic_credentials("Basic " + base64_encode(":secret")));
+    EXPECT_FALSE(parse_basic_credentials("Basic"));
+    EXPECT_FALSE(parse_basic_credentials(""));
+}
+
+TEST(Url, WildcardHostsMatchOneLabel) {
+    const std::string_view cb = "https://*.example.com/cb";
+    EXPECT_TRUE(same_redirect_uri(cb, "https://a.example.com/cb"));
+    EXPECT_TRUE(same_redirect_uri(cb, "https://A-1.Example.COM/cb"));
+    EXPECT_FALSE(same_redirect_uri(cb, "https://a.b.example.com/cb"));  // two labels for one *
+    EXPECT_FALSE(same_redirect_uri(cb, "https://example.com/cb"));      // none
+    EXPECT_FALSE(same_redirect_uri(cb, "https://.example.com/cb"));     // an empty label
+    EXPECT_FALSE(same_redirect_uri(cb, "https://evil.com/.example.com/cb"));
+    EXPECT_FALSE(same_redirect_uri(cb, "https://a.example.com@evil.com/cb"));
+    EXPECT_FALSE(same_redirect_uri(cb, "https://evil.com@a.example.com/cb"));  // userinfo
+    EXPECT_FALSE(same_redirect_uri(cb, "https://a.example.com.evil.com/cb"));
+    EXPECT_FALSE(same_redirect_uri(cb, "https://a%2eevil.example.com/cb"));
+    EXPECT_FALSE(same_redirect_uri(cb, "https://a_b.example.com/cb"));
+    EXPECT_FALSE(same_redirect_uri(cb, "http://a.example.com/cb"));
+    EXPECT_FALSE(same_redirect_uri(cb, "https://a.example.com/cb2"));
+    EXPECT_FALSE(same_redirect_uri(cb, "https://a.example.com:8443/cb"));
+    EXPECT_FALSE(same_redirect_uri(cb, "https://a.example.com/cb#x"));
+    EXPECT_FALSE(same_redirect_uri(cb, cb)) << "a requested URL is concrete, never the pattern itself";
+    EXPECT_TRUE(same_redirect_uri("https://pr-*-app.example.com/cb", "https://pr-12-app.example.com/cb"));
+    EXPECT_FALSE(same_redirect_uri("https://pr-*-app.example.com/cb", "https://pr--app.example.com/cb"));
+    EXPECT_FALSE(same_redirect_uri("https://pr-*-app.example.com/cb", "https://x-12-app.example.com/cb"));
+    // Not a wildcard Auth0 accepts: never a pattern, whoever stored it.
+    EXPECT_FALSE(same_redirect_uri("https://*.com/cb", "https://evil.com/cb"));
+    EXPECT_FALSE(same_redirect_uri("https://*.github.io/cb", "https://evil.github.io/cb"));
+    EXPECT_FALSE(same_redirect_uri("https://a.*.example.com/cb", "https://a.b.example.com/cb"));
+    EXPECT_TRUE(same_url_ignoring_query("https://*.example.com/bye", "https://a.example.com/bye?x=1"));
+    EXPECT_FALSE(same_url_ignoring_query("https://*.example.com/bye", "https://a.b.example.com/bye"));
+    EXPECT_TRUE(origin_matches("https://*.example.com", "https://a.example.com"));
+    EXPECT_TRUE(origin_matches("https://*.example.com/cb", "https://a.example.com"));
+    EXPECT_FALSE(origin_matches("https://*.example.com", "https://a.b.example.com"));
+    EXPECT_FALSE(origin_matches("https://*.example.com", "https://a.example.com/"));
+    EXPECT_FALSE(origin_matches("https://*.example.com", "https://a.example.com:443"));
+    EXPECT_FALSE(origin_matches("https://*.example.com", "http://a.example.com"));
+    EXPECT_TRUE(origin_matches("https://app.example.com/cb", "https://app.example.com"));
+    EXPECT_FALSE(origin_matches("https://app.example.com/cb", "https://other.example.com"));
+}
+
+TEST(Url, RegisteredUrlsFollowTheClientRules) {
+    using enum RegisteredUrl;
+    auto ok = [](std::string_view url, RegisteredUrl use = callback, bool native = false) {
+        auto problem = registered_url_problem(url, use, native);
+        EXPECT_FALSE(problem) << url << ": " << *problem;
+    };
+    auto refused = [](std::string_view url, std::string_view why, RegisteredUrl use = callback, bool native = false) {
+        auto problem = registered_url_problem(url, use, native);
+        ASSERT_TRUE(problem) << url;
+        EXPECT_NE(problem->find(why), std::string::npos) << url << ": " << *problem;
+    };
+    ok("https://app.example.com/cb?x=1");
+    ok("http://localhost:3000/callback");
+    ok("http://LOCALHOST/cb");
+    ok("http://127.0.0.1:8080/cb");
+    ok("http://127.9.9.9/cb");
+    ok("http://[::1]:3000/cb");
+    ok("https://*.example.com/cb");
+    ok("https://pr-*.example.com/cb");
+    ok("https://*.example.co.uk/cb");
+    ok("https://*.app.example.github.io/cb");
+    ok("com.example.app:/oauth2redirect", callback, true);
+    ok("myapp://callback", callback, true);
+    ok("https://app.example.com", web_origin);
+    ok("https://app.example.com:8443/", web_origin);
+    ok("https://*.example.com", web_origin);
+    ok("https://app.example.com/bye", logout);
+    ok("https://app.example.com/login", login);
+
+    refused("*", "absolute");
+    refused("", "absolute");
+    refused("/cb", "absolute");
+    refused("javascript:alert(1)", "https");
+    refused("javascript:alert(1)", "javascript: scheme", callback, true);
+    refused("JavaScript:alert(1)", "javascript: scheme", callback, true);
+    refused("data:text/html;base64,PHNjcmlwdD4=", "data: scheme", callback, true);
+    refused("vbscript:msgbox", "vbscript: scheme", callback, true);
+    refused("file:///etc/passwd", "file: scheme", callback, true);
+    refused("blob:https://app.example.com/uuid", "blob: scheme", callback, true);
+    refused("myapp://callback", "native applications");
+    refused("myapp://callback", "https", logout, true);
+    refused("myapp://*.example.com/cb", "wildcards", callback, true);
+    refused("http://app.example.com/cb", "localhost");
+    refused("http://10.0.0.1/cb", "localhost");
+    refused("http://localhost.evil.com/cb", "localhost");
+    refused("http://*.localhost/cb", "localhost");
+    refused("https://app.example.com/cb#frag", "fragment");
+    refused("https://app.example.com/cb#", "fragment");
+    refused("https://user:pw@app.example.com/cb", "userinfo");
+    refused("https://user@app.example.com/cb", "userinfo");
+    refused("https:///cb", "host");
+    refused("https://*", "domain after");
+    refused("https://*/cb", "domain after");
+    refused("https://*.com/cb", "public suffix");
+    refused("https://*.co.uk/cb", "public suffix");
+    refused("https://*.github.io/cb", "public suffix");
+    refused("https://*.example/cb", "public suffix");
+    refused("https://a.*.example.com/cb", "leftmost");
+    refused("https://*.*.example.com/cb", "single *");
+    refused("https://**.example.com/cb", "single *");
+    refused("https://*.1.2.3/cb", "IP address");
+    refused("https://*_x.example.com/cb", "letters, digits");
+    refused("https://app.example.com/*", "leftmost label");
+    refused("https://app.example.com/cb?next=*", "leftmost label");
+    refused("https://app.example.com/cb", "origin", web_origin);
+    refused("https://app.example.com?x=1", "origin", web_origin);
+    refused("https://*.example.com/login", "wildcard", login);
+}
+
+TEST(Url, FormDecode) {
+    EXPECT_EQ(form_decode("a+b%2Bc", true), "a b+c");
+    EXPECT_EQ(form_decode("a+b", false), "a+b");
+    EXPECT_FALSE(form_decode("%zz", true));
+}
+
 TEST(Url, AppendParamsEncodesValuesOnce) {
     // auth0-spa-js state values are base64 with '+', '/' and '='.
     auto url = append_params("http://localhost:3000/cb?x=1", {{"code", "abc"}, {"state", "a+b/c= d"}});
