@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace gatehouse::cli {
@@ -31,8 +32,8 @@ struct ServeOptions {
     int threads = 0;  // 0 = one per core
     std::string tls_cert, tls_key;
     std::string log_level = "info";
-    double token_rate_limit = 1000;  // per client per second; 0 = off
-    bool rate_limits = true;
+    http::RateLimits limits;  // defaults in http/endpoints/rate_limits.hpp
+    bool no_rate_limits = false;
     std::string trusted_proxies;
     std::string proxy_headers = "xforwarded";
 };
@@ -51,6 +52,22 @@ struct UserAddOptions {
     std::string email, password;
     std::string connection{mgmt::default_database_connection};
 };
+
+// A request-rate limit as a serve flag with its GATEHOUSE_* twin, written RATE[/s|/min|/h][,BURST].
+void add_rate_limit(CLI::App& command, const std::string& flag, const std::string& env, http::RateLimits::Limit& limit,
+                    const std::string& what) {
+    command
+        .add_option_function<std::string>(
+            flag,
+            [&limit, flag](const std::string& text) {
+                auto parsed = http::parse_rate_limit(text);
+                if (!parsed) throw CLI::ValidationError(flag, parsed.error().description);
+                limit = *parsed;
+            },
+            what + " (RATE[/s|/min|/h][,BURST]; 0 = no limit)")
+        ->envname(env)
+        ->default_str(http::format_rate_limit(limit));
+}
 
 std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
     auto colon = listen.rfind(':');
@@ -78,6 +95,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
         throw std::runtime_error("the database " + tenant_options.db + " is not initialised: run `gatehouse init`");
 
     oauth::Catalog catalog(*tenant.store, tenant.config);
+    std::optional<http::FailedLoginLimiter> failed_logins;  // outlives the service that points to it
     oauth::AuthorizationService authorization(catalog, *tenant.store);
     oauth::TokenService tokens(catalog, *tenant.store);
     mgmt::ManagementApi management(*tenant.store, {tenant.config.issuer, tenant.config.secret_hash_key});
@@ -89,13 +107,12 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     oauth::FederationService federation(catalog, *tenant.store, authorization, upstream);
     authorization.set_upstream_starter(&federation);
     http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation};
-    services.limits.enabled = options.rate_limits;
-    if (options.token_rate_limit > 0) {
-        services.limits.token_per_client.per_second = options.token_rate_limit;
-        services.limits.token_per_client.burst = 2 * options.token_rate_limit;
-    } else {
-        services.limits.token_per_client.per_second = services.limits.token_per_client.burst = 1e12;
-    }
+    services.limits = options.limits;
+    services.limits.enabled = !options.no_rate_limits;
+    if (services.limits.enabled && services.limits.failed_logins_per_user)
+        authorization.set_password_attempts(&failed_logins.emplace(*services.limits.failed_logins_per_user));
+    else if (!services.limits.enabled)
+        spdlog::info("request-rate limits are off (--no-rate-limits); size limits still hold");
     http::register_endpoints(router, services);
     if (catalog.keys()->signers.empty()) throw std::runtime_error("no usable signing key (wrong master key?)");
 
@@ -316,12 +333,23 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
 
-    serve_cmd
-        ->add_option("--token-rate-limit", serve_options.token_rate_limit,
-                     "Token requests per second per client before 429 (0 = unlimited)")
-        ->envname("GATEHOUSE_TOKEN_RATE_LIMIT")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
+    // Request-rate limits (429 + Retry-After); docs/deploying.md explains each default. "10/s,300" is a
+    // burst of 300 requests, then 10 a second.
+    auto& limits = serve_options.limits;
+    add_rate_limit(*serve_cmd, "--authorize-rate-limit", "GATEHOUSE_AUTHORIZE_RATE_LIMIT", limits.authorize,
+                   "GET /authorize per client address (IPv6: per /64)");
+    add_rate_limit(*serve_cmd, "--login-page-rate-limit", "GATEHOUSE_LOGIN_PAGE_RATE_LIMIT", limits.login_page,
+                   "Login and sign-up pages and /u/connection per client address");
+    add_rate_limit(*serve_cmd, "--login-rate-limit", "GATEHOUSE_LOGIN_RATE_LIMIT", limits.login_post,
+                   "Login and sign-up form posts per client address");
+    add_rate_limit(*serve_cmd, "--failed-login-limit", "GATEHOUSE_FAILED_LOGIN_LIMIT", limits.failed_logins_per_user,
+                   "Wrong passwords per user of a database connection");
+    add_rate_limit(*serve_cmd, "--callback-rate-limit", "GATEHOUSE_CALLBACK_RATE_LIMIT", limits.login_callback,
+                   "GET /login/callback (upstream providers' answers) per client address");
+    add_rate_limit(*serve_cmd, "--token-ip-rate-limit", "GATEHOUSE_TOKEN_IP_RATE_LIMIT", limits.token,
+                   "/oauth/token and /oauth/revoke per client address");
+    add_rate_limit(*serve_cmd, "--token-rate-limit", "GATEHOUSE_TOKEN_RATE_LIMIT", limits.token_per_client,
+                   "Token requests per client_id");
     serve_cmd
         ->add_option(
             "--trusted-proxies", serve_options.trusted_proxies,
@@ -334,8 +362,10 @@ int run(int argc, char** argv) {
                      "the other is ignored")
         ->envname("GATEHOUSE_PROXY_HEADERS")
         ->capture_default_str();
-    serve_cmd->add_flag("!--no-rate-limits", serve_options.rate_limits,
-                        "Disable login and token rate limiting (benchmarks, tests)");
+    serve_cmd
+        ->add_flag("--no-rate-limits", serve_options.no_rate_limits,
+                   "Turn every request-rate limit off (benchmarks, functional tests); size limits still hold")
+        ->envname("GATEHOUSE_NO_RATE_LIMITS");
 
     InitOptions init_options;
     auto* init_cmd = app.add_subcommand(
