@@ -37,8 +37,9 @@ inline constexpr std::array<ParameterLimit, 12> kAuthorizeParameterLimits = {{
 }};
 
 // The /authorize parameters an upstream_params alias may copy are kept whole for the upstream leg:
-// their total is bounded too (an id_token_hint, a JWT, is most of it).
-inline constexpr std::size_t kMaxUpstreamSourceBytes = 8192;
+// their total is bounded too (an id_token_hint, a JWT of about 1 KB, is most of it). The server's
+// 8 KiB header limit bounds the whole request line of a GET anyway.
+inline constexpr std::size_t kMaxUpstreamSourceBytes = 4096;
 
 // The error page for the first parameter over its limit, or for `upstream_sources` (the names whose
 // values the pending login keeps for upstream_params) over their total; nullopt when all fit.
