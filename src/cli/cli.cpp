@@ -17,6 +17,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/url.hpp>
 
+#include <array>
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
@@ -52,6 +53,30 @@ struct UserAddOptions {
     std::string email, password;
     std::string connection{mgmt::default_database_connection};
 };
+
+// The request-rate limits of `serve`: one flag and one GATEHOUSE_* variable each.
+struct RateLimitFlag {
+    const char* flag;
+    const char* env;
+    http::RateLimits::Limit http::RateLimits::*limit;
+    const char* what;
+};
+constexpr std::array<RateLimitFlag, 7> kRateLimitFlags = {{
+    {"--authorize-rate-limit", "GATEHOUSE_AUTHORIZE_RATE_LIMIT", &http::RateLimits::authorize,
+     "GET /authorize per client address (IPv6: per /64)"},
+    {"--login-page-rate-limit", "GATEHOUSE_LOGIN_PAGE_RATE_LIMIT", &http::RateLimits::login_page,
+     "Login and sign-up pages and /u/connection per client address"},
+    {"--login-rate-limit", "GATEHOUSE_LOGIN_RATE_LIMIT", &http::RateLimits::login_post,
+     "Login and sign-up form posts per client address"},
+    {"--failed-login-limit", "GATEHOUSE_FAILED_LOGIN_LIMIT", &http::RateLimits::failed_logins_per_user,
+     "Wrong passwords per user of a database connection"},
+    {"--callback-rate-limit", "GATEHOUSE_CALLBACK_RATE_LIMIT", &http::RateLimits::login_callback,
+     "GET /login/callback (upstream providers' answers) per client address"},
+    {"--token-ip-rate-limit", "GATEHOUSE_TOKEN_IP_RATE_LIMIT", &http::RateLimits::token,
+     "/oauth/token and /oauth/revoke per client address"},
+    {"--token-rate-limit", "GATEHOUSE_TOKEN_RATE_LIMIT", &http::RateLimits::token_per_client,
+     "Token requests per client_id"},
+}};
 
 // A request-rate limit as a serve flag with its GATEHOUSE_* twin, written RATE[/s|/min|/h][,BURST].
 void add_rate_limit(CLI::App& command, const std::string& flag, const std::string& env, http::RateLimits::Limit& limit,
@@ -333,23 +358,9 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
 
-    // Request-rate limits (429 + Retry-After); docs/deploying.md explains each default. "10/s,300" is a
-    // burst of 300 requests, then 10 a second.
-    auto& limits = serve_options.limits;
-    add_rate_limit(*serve_cmd, "--authorize-rate-limit", "GATEHOUSE_AUTHORIZE_RATE_LIMIT", limits.authorize,
-                   "GET /authorize per client address (IPv6: per /64)");
-    add_rate_limit(*serve_cmd, "--login-page-rate-limit", "GATEHOUSE_LOGIN_PAGE_RATE_LIMIT", limits.login_page,
-                   "Login and sign-up pages and /u/connection per client address");
-    add_rate_limit(*serve_cmd, "--login-rate-limit", "GATEHOUSE_LOGIN_RATE_LIMIT", limits.login_post,
-                   "Login and sign-up form posts per client address");
-    add_rate_limit(*serve_cmd, "--failed-login-limit", "GATEHOUSE_FAILED_LOGIN_LIMIT", limits.failed_logins_per_user,
-                   "Wrong passwords per user of a database connection");
-    add_rate_limit(*serve_cmd, "--callback-rate-limit", "GATEHOUSE_CALLBACK_RATE_LIMIT", limits.login_callback,
-                   "GET /login/callback (upstream providers' answers) per client address");
-    add_rate_limit(*serve_cmd, "--token-ip-rate-limit", "GATEHOUSE_TOKEN_IP_RATE_LIMIT", limits.token,
-                   "/oauth/token and /oauth/revoke per client address");
-    add_rate_limit(*serve_cmd, "--token-rate-limit", "GATEHOUSE_TOKEN_RATE_LIMIT", limits.token_per_client,
-                   "Token requests per client_id");
+    // Request-rate limits (429 + Retry-After); docs/deploying.md explains each default.
+    for (const auto& [flag, env, limit, what] : kRateLimitFlags)
+        add_rate_limit(*serve_cmd, flag, env, serve_options.limits.*limit, what);
     serve_cmd
         ->add_option(
             "--trusted-proxies", serve_options.trusted_proxies,
