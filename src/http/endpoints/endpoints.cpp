@@ -1,6 +1,5 @@
 #include "http/endpoints/endpoints.hpp"
 
-#include "connections/database.hpp"
 #include "http/cors.hpp"
 #include "http/endpoints/cookies.hpp"
 #include "http/endpoints/federation_endpoints.hpp"
