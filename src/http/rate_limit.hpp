@@ -10,9 +10,11 @@
 //
 // Usage (one limiter per policy, shared by every handler thread):
 //
-//     http::RateLimiter per_ip({.burst = 30, .per_second = 0.5});
-//     if (auto d = per_ip.acquire("ip:" + ctx.remote_ip); !d)
+//     http::RateLimiter per_address({.burst = 30, .per_second = 0.5});
+//     if (auto d = per_address.acquire(address_key(ctx.remote_ip)); !d)   // IPv6: the /64
 //         co_return too_many_requests(d.retry_after);   // 429 with "Retry-After: <seconds>"
+//
+// (The public routes get theirs from http/endpoints/rate_limits.hpp.)
 //
 // For "per user on failed logins": acquire() before verifying the password, so that of N parallel
 // guesses with one attempt left only one is checked; keep the token when the password was wrong,
