@@ -18,11 +18,12 @@
 #include <boost/url.hpp>
 
 #include <sys/stat.h>
-
+#include <array>
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace gatehouse::cli {
@@ -33,8 +34,8 @@ struct ServeOptions {
     int threads = 0;  // 0 = one per core
     std::string tls_cert, tls_key;
     std::string log_level = "info";
-    double token_rate_limit = 1000;  // per client per second; 0 = off
-    bool rate_limits = true;
+    http::RateLimits limits;  // defaults in http/endpoints/rate_limits.hpp
+    bool no_rate_limits = false;
     std::string trusted_proxies;
     std::string proxy_headers = "xforwarded";
     bool allow_private_upstreams = false;
@@ -54,6 +55,46 @@ struct UserAddOptions {
     std::string email, password;
     std::string connection{mgmt::default_database_connection};
 };
+
+// The request-rate limits of `serve`: one flag and one GATEHOUSE_* variable each.
+struct RateLimitFlag {
+    const char* flag;
+    const char* env;
+    http::RateLimits::Limit http::RateLimits::*limit;
+    const char* what;
+};
+constexpr std::array<RateLimitFlag, 7> kRateLimitFlags = {{
+    {"--authorize-rate-limit", "GATEHOUSE_AUTHORIZE_RATE_LIMIT", &http::RateLimits::authorize,
+     "GET /authorize per client address (IPv6: per /64)"},
+    {"--login-page-rate-limit", "GATEHOUSE_LOGIN_PAGE_RATE_LIMIT", &http::RateLimits::login_page,
+     "Login and sign-up pages and /u/connection per client address"},
+    {"--login-rate-limit", "GATEHOUSE_LOGIN_RATE_LIMIT", &http::RateLimits::login_post,
+     "Login and sign-up form posts per client address"},
+    {"--failed-login-limit", "GATEHOUSE_FAILED_LOGIN_LIMIT", &http::RateLimits::failed_logins_per_user,
+     "Wrong passwords per user of a database connection"},
+    {"--callback-rate-limit", "GATEHOUSE_CALLBACK_RATE_LIMIT", &http::RateLimits::login_callback,
+     "GET /login/callback (upstream providers' answers) per client address"},
+    {"--token-ip-rate-limit", "GATEHOUSE_TOKEN_IP_RATE_LIMIT", &http::RateLimits::token,
+     "/oauth/token and /oauth/revoke per client address"},
+    {"--token-rate-limit", "GATEHOUSE_TOKEN_RATE_LIMIT", &http::RateLimits::token_per_client,
+     "Token requests per client_id"},
+}};
+
+// A request-rate limit as a serve flag with its GATEHOUSE_* twin, written RATE[/s|/min|/h][,BURST].
+void add_rate_limit(CLI::App& command, const std::string& flag, const std::string& env, http::RateLimits::Limit& limit,
+                    const std::string& what) {
+    command
+        .add_option_function<std::string>(
+            flag,
+            [&limit, flag](const std::string& text) {
+                auto parsed = http::parse_rate_limit(text);
+                if (!parsed) throw CLI::ValidationError(flag, parsed.error().description);
+                limit = *parsed;
+            },
+            what + " (RATE[/s|/min|/h][,BURST]; 0 = no limit)")
+        ->envname(env)
+        ->default_str(http::format_rate_limit(limit));
+}
 
 std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
     auto colon = listen.rfind(':');
@@ -81,6 +122,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
         throw std::runtime_error("the database " + tenant_options.db + " is not initialised: run `gatehouse init`");
 
     oauth::Catalog catalog(*tenant.store, tenant.config);
+    std::optional<http::FailedLoginLimiter> failed_logins;  // outlives the service that points to it
     oauth::AuthorizationService authorization(catalog, *tenant.store);
     oauth::TokenService tokens(catalog, *tenant.store);
     mgmt::ManagementApi management(*tenant.store, {tenant.config.issuer, tenant.config.secret_hash_key});
@@ -96,13 +138,12 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     oauth::FederationService federation(catalog, *tenant.store, authorization, upstream);
     authorization.set_upstream_starter(&federation);
     http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation};
-    services.limits.enabled = options.rate_limits;
-    if (options.token_rate_limit > 0) {
-        services.limits.token_per_client.per_second = options.token_rate_limit;
-        services.limits.token_per_client.burst = 2 * options.token_rate_limit;
-    } else {
-        services.limits.token_per_client.per_second = services.limits.token_per_client.burst = 1e12;
-    }
+    services.limits = options.limits;
+    services.limits.enabled = !options.no_rate_limits;
+    if (services.limits.enabled && services.limits.failed_logins_per_user)
+        authorization.set_password_attempts(&failed_logins.emplace(*services.limits.failed_logins_per_user));
+    else if (!services.limits.enabled)
+        spdlog::info("request-rate limits are off (--no-rate-limits); size limits still hold");
     http::register_endpoints(router, services);
     if (catalog.keys()->signers.empty()) throw std::runtime_error("no usable signing key (wrong master key?)");
 
@@ -336,12 +377,9 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
 
-    serve_cmd
-        ->add_option("--token-rate-limit", serve_options.token_rate_limit,
-                     "Token requests per second per client before 429 (0 = unlimited)")
-        ->envname("GATEHOUSE_TOKEN_RATE_LIMIT")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
+    // Request-rate limits (429 + Retry-After); docs/deploying.md explains each default.
+    for (const auto& [flag, env, limit, what] : kRateLimitFlags)
+        add_rate_limit(*serve_cmd, flag, env, serve_options.limits.*limit, what);
     serve_cmd
         ->add_option(
             "--trusted-proxies", serve_options.trusted_proxies,
@@ -354,8 +392,10 @@ int run(int argc, char** argv) {
                      "the other is ignored")
         ->envname("GATEHOUSE_PROXY_HEADERS")
         ->capture_default_str();
-    serve_cmd->add_flag("!--no-rate-limits", serve_options.rate_limits,
-                        "Disable login and token rate limiting (benchmarks, tests)");
+    serve_cmd
+        ->add_flag("--no-rate-limits", serve_options.no_rate_limits,
+                   "Turn every request-rate limit off (benchmarks, functional tests); size limits still hold")
+        ->envname("GATEHOUSE_NO_RATE_LIMITS");
     serve_cmd
         ->add_flag("--allow-private-upstreams", serve_options.allow_private_upstreams,
                    "Let connections reach identity providers on loopback, private, link-local and other non-public "

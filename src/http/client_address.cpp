@@ -113,6 +113,19 @@ net::ip::address unmapped(const net::ip::address& address) {
     return address;
 }
 
+std::string address_key(const net::ip::address& address) {
+    const auto client = unmapped(address);
+    if (client.is_v4()) return client.to_string();
+    auto bytes = client.to_v6().to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);  // the interface identifier: the host's to choose
+    return net::ip::make_address_v6(bytes).to_string() + "/64";
+}
+
+std::string address_key(std::string_view address) {
+    auto parsed = parse_address(address);
+    return parsed ? address_key(*parsed) : std::string(address);
+}
+
 ParseResult<ProxyHeader> TrustedProxies::parse_header(std::string_view name) {
     if (boost::beast::iequals(name, "xforwarded")) return ProxyHeader::x_forwarded_for;
     if (boost::beast::iequals(name, "forwarded")) return ProxyHeader::forwarded;

@@ -42,6 +42,14 @@ class TrustedProxies {
 // "::ffff:192.0.2.1" is the IPv4 client 192.0.2.1: the same client as over an IPv4 socket.
 net::ip::address unmapped(const net::ip::address& address);
 
+// The key every per-address limit counts a client under: an IPv4 address as itself ("192.0.2.1"),
+// an IPv6 address as its /64 ("2001:db8:1:2::/64"). A /64 is one subscriber's link (RFC 4291 §2.5.4,
+// RFC 6177), and its hosts pick addresses in it at will (RFC 8981), so per address a single host
+// would be 2^64 clients. IPv4-mapped IPv6 addresses are their IPv4 address.
+std::string address_key(const net::ip::address& address);
+// The same for an address as text (RequestContext::remote_ip); text that is no address is its own key.
+std::string address_key(std::string_view address);
+
 // The client a request came from, as text. The peer itself unless it is a trusted proxy; then the
 // X-Forwarded-For list, or the `for=` of each Forwarded element (every such header, in order), is
 // walked from the right, skipping trusted proxies, and the first other address is the client. An

@@ -1,7 +1,10 @@
 #include "http/rate_limit.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <list>
 #include <mutex>
@@ -38,7 +41,71 @@ struct Shard {
     std::unordered_map<std::string_view, std::list<Bucket>::iterator> index;  // views into lru's keys
 };
 
+// A positive decimal number ("10", "0.5"), the whole of `text`.
+std::optional<double> parse_positive(std::string_view text) {
+    if (text.empty() || text.size() > 16) return std::nullopt;
+    double value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed);
+    if (ec != std::errc() || end != text.data() + text.size() || !(value > 0) || !std::isfinite(value))
+        return std::nullopt;
+    return value;
+}
+
+struct RateUnit {
+    std::string_view name;
+    double seconds;
+};
+constexpr std::array<RateUnit, 3> kRateUnits = {{{"s", 1}, {"min", 60}, {"h", 3600}}};
+
+// "10", "2.5" (no exponent, no trailing zeros) for the notation parse_rate_limit reads.
+std::string format_number(double value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6f", value);
+    std::string out(buf);
+    out.erase(out.find_last_not_of('0') + 1);
+    if (out.back() == '.') out.pop_back();
+    return out;
+}
+
 }  // namespace
+
+ParseResult<std::optional<RateLimitOptions>> parse_rate_limit(std::string_view text) {
+    if (text == "0" || text == "off") return std::optional<RateLimitOptions>();
+    auto bad = [&](std::string_view why) {
+        return ParseError{"\"" + std::string(text) + "\" is not a rate limit (" + std::string(why) +
+                          "): write RATE[/s|/min|/h][,BURST], e.g. 10/s,300, or 0 for no limit"};
+    };
+    auto comma = text.find(',');
+    auto rate_text = text.substr(0, comma);
+    RateLimitOptions limit;
+    double per_unit_seconds = 1;
+    if (auto slash = rate_text.find('/'); slash != std::string_view::npos) {
+        auto unit = rate_text.substr(slash + 1);
+        auto found = std::find_if(kRateUnits.begin(), kRateUnits.end(), [&](auto& u) { return u.name == unit; });
+        if (found == kRateUnits.end()) return bad("the unit is s, min or h");
+        per_unit_seconds = found->seconds;
+        rate_text = rate_text.substr(0, slash);
+    }
+    auto rate = parse_positive(rate_text);
+    if (!rate) return bad("the rate is a positive number");
+    limit.per_second = *rate / per_unit_seconds;
+    limit.burst = std::max(1.0, 2 * *rate);
+    if (comma != std::string_view::npos) {
+        auto burst = parse_positive(text.substr(comma + 1));
+        if (!burst || *burst < 1) return bad("the burst is a number of requests, at least 1");
+        limit.burst = *burst;
+    }
+    return std::optional<RateLimitOptions>(limit);
+}
+
+std::string format_rate_limit(const std::optional<RateLimitOptions>& limit) {
+    if (!limit) return "off";
+    // The largest unit in which the rate is at least one request reads best: 1/min, not 0.016667/s.
+    const RateUnit* unit = &kRateUnits.front();
+    while (unit != &kRateUnits.back() && limit->per_second * unit->seconds < 1 - 1e-9) ++unit;
+    return format_number(limit->per_second * unit->seconds) + "/" + std::string(unit->name) + "," +
+           format_number(limit->burst);
+}
 
 struct RateLimiter::impl {
     RateLimitOptions opts;
@@ -139,6 +206,15 @@ void RateLimiter::reset(std::string_view key) {
         shard.index.erase(it);
         shard.lru.erase(node);
     }
+}
+
+void RateLimiter::refund(std::string_view key, double cost) {
+    auto& s = *impl_;
+    std::string k = stored_key(key);
+    Shard& shard = s.shard_of(k);
+    std::lock_guard lock(shard.mutex);
+    if (auto it = shard.index.find(k); it != shard.index.end())
+        it->second->tokens = std::min(s.opts.burst, it->second->tokens + cost);
 }
 
 std::size_t RateLimiter::size() const {

@@ -10,19 +10,26 @@
 //
 // Usage (one limiter per policy, shared by every handler thread):
 //
-//     http::RateLimiter per_ip({.burst = 30, .per_second = 0.5});
-//     if (auto d = per_ip.acquire("ip:" + ctx.remote_ip); !d)
+//     http::RateLimiter per_address({.burst = 30, .per_second = 0.5});
+//     if (auto d = per_address.acquire(address_key(ctx.remote_ip)); !d)   // IPv6: the /64
 //         co_return too_many_requests(d.retry_after);   // 429 with "Retry-After: <seconds>"
 //
-// For "per user on failed logins": check() before verifying the password (does not consume), then
-// acquire() only when the password was wrong, and reset() after a success.
+// (The public routes get theirs from http/endpoints/rate_limits.hpp.)
+//
+// For "per user on failed logins": acquire() before verifying the password, so that of N parallel
+// guesses with one attempt left only one is checked; keep the token when the password was wrong,
+// reset() after a success, refund() when no password was compared after all.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+
+#include "http/parse.hpp"
 
 namespace gatehouse::http {
 
@@ -31,6 +38,14 @@ struct RateLimitOptions {
     double per_second = 1;           // refill rate: the sustained requests per second (> 0)
     std::size_t max_keys = 100'000;  // memory bound over all keys (~100-200 bytes each, plus the key)
 };
+
+// A limit as operators write it (serve flags, GATEHOUSE_* variables): "RATE[/s|/min|/h][,BURST]".
+// "10/s,300" is a burst of 300 requests refilled at 10 a second; "1/min,10" ten, then one a minute.
+// Without a unit the rate is per second; without a burst it is twice the rate (at least 1), so "5"
+// is 5/s with a burst of 10. "0" or "off" is no limit (nullopt). The error says what is wrong.
+ParseResult<std::optional<RateLimitOptions>> parse_rate_limit(std::string_view text);
+// The same notation back ("10/s,300"), for --help and the start log; "off" for nullopt.
+std::string format_rate_limit(const std::optional<RateLimitOptions>& limit);
 
 struct RateDecision {
     bool allowed = true;
@@ -62,6 +77,10 @@ class RateLimiter {
 
     // Forgets the key: its next request sees a full bucket (e.g. after a successful login).
     void reset(std::string_view key);
+
+    // Gives back `cost` tokens that acquire() took for a request that turned out not to count
+    // (never beyond the burst; nothing for a key not remembered).
+    void refund(std::string_view key, double cost = 1);
 
     // Keys currently remembered (<= max_keys). For tests and metrics.
     std::size_t size() const;

@@ -43,6 +43,20 @@ void Router::add_prefix(bhttp::verb method, std::string prefix, Handler handler)
                      [](const Entry& a, const Entry& b) { return a.pattern.size() > b.pattern.size(); });
 }
 
+bool Router::decorate(bhttp::verb method, std::string_view pattern, const std::function<Handler(Handler)>& wrap) {
+    Entry* e = nullptr;
+    if (auto it = exact_.find(std::string(pattern)); it != exact_.end()) e = &it->second;
+    for (auto& p : prefixes_)
+        if (!e && p.pattern == pattern) e = &p;
+    if (!e) return false;
+    for (auto& [verb, handler] : e->methods)
+        if (verb == method) {
+            handler = wrap(std::move(handler));
+            return true;
+        }
+    return false;
+}
+
 const Router::Entry* Router::match_prefix(std::string_view path) const {
     for (const auto& e : prefixes_)
         if (path.starts_with(e.pattern)) return &e;

@@ -17,6 +17,9 @@ class Router {
     void add(bhttp::verb method, std::string path, Handler handler);
     // Every path starting with `prefix`, e.g. "/api/v2/"; the longest registered prefix wins.
     void add_prefix(bhttp::verb method, std::string prefix, Handler handler);
+    // Replaces the handler registered for (method, pattern), an exact path or a prefix, with
+    // wrap(handler), e.g. to put it behind a rate limit. False when there is none.
+    bool decorate(bhttp::verb method, std::string_view pattern, const std::function<Handler(Handler)>& wrap);
 
     // Sets ctx.route to the matched pattern. Never throws: an unknown path is 404, a known path with
     // another method is 405 (with Allow), HEAD falls back to GET without a body, and a handler that

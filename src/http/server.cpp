@@ -201,7 +201,7 @@ net::awaitable<void> Server::impl::accept_loop() {
             boost::system::error_code rec;
             auto remote = socket.remote_endpoint(rec);
             if (!rec && !opts.trusted_proxies.contains(remote.address()))
-                conn->ip = unmapped(remote.address()).to_string();
+                conn->ip = address_key(remote.address());  // an IPv6 host owns its whole /64
         }
         {
             std::lock_guard lock(mutex);

@@ -28,8 +28,8 @@ struct ServerOptions {
     std::chrono::seconds request_timeout{30};  // reading + writing one request; also the keep-alive idle time
     std::chrono::seconds shutdown_grace{10};
     // Open connections one client address may hold (0 = unlimited); the next one is answered 503
-    // (plain HTTP) or just closed (TLS) at once, so one host cannot use up the descriptors. IPv4-mapped
-    // IPv6 addresses count as their IPv4 address.
+    // (plain HTTP) or just closed (TLS) at once, so one host cannot use up the descriptors. Counted per
+    // address_key: an IPv4 address, an IPv6 /64 (IPv4-mapped IPv6 addresses are their IPv4 address).
     std::size_t max_connections_per_ip = 256;
     // Reverse proxies whose X-Forwarded-For names the client (see client_address.hpp). Their own
     // connections are not limited per address, since each carries many clients.

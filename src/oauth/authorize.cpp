@@ -1,6 +1,7 @@
 #include "oauth/authorize.hpp"
 
 #include "connections/database.hpp"
+#include "oauth/parameter_limits.hpp"
 #include "oauth/pkce.hpp"
 #include "oauth/tokens.hpp"
 #include "util/json.hpp"
@@ -39,6 +40,12 @@ struct AuthorizeCheck {
 // A failed check: an error page while the redirect URI is not trusted, a redirected error after.
 using CheckFailure = std::variant<ErrorPage, OAuthError>;
 using Check = std::optional<CheckFailure> (*)(AuthorizeCheck&);
+
+// Before anything else, so an oversized request is neither looked into nor stored (spec §6).
+std::optional<CheckFailure> check_parameter_sizes(AuthorizeCheck& c) {
+    if (auto page = oversized_authorize_parameter(c.params, kAliasSources)) return *page;
+    return std::nullopt;
+}
 
 std::optional<CheckFailure> check_client(AuthorizeCheck& c) {
     auto id = c.params.get("client_id");
@@ -169,7 +176,8 @@ std::optional<CheckFailure> check_connection(AuthorizeCheck& c) {
 
 // The order is the contract: nothing may redirect before check_redirect_uri has passed
 // (node-oidc-provider's `allow_redirect`); the rest follow RFC 6749 §4.1.2.1's order of concerns.
-constexpr std::array<std::pair<const char*, Check>, 8> kAuthorizeChecks = {{
+constexpr std::array<std::pair<const char*, Check>, 9> kAuthorizeChecks = {{
+    {"parameter_sizes", &check_parameter_sizes},
     {"client", &check_client},
     {"redirect_uri", &check_redirect_uri},
     {"response_type", &check_response_type},
@@ -267,6 +275,10 @@ PendingAuthorization PendingAuthorization::from_json(const json::object& o) {
         for (const auto& [k, v] : *source)
             if (v.is_string()) p.upstream_source.set(std::string(k), std::string(v.get_string()));
     return p;
+}
+
+std::string password_attempt_key(std::string_view connection, std::string_view username) {
+    return std::string(connection) + ':' + connections::lower_ascii(username);
 }
 
 AuthorizationService::AuthorizationService(Catalog& catalog, store::Store& store) : catalog_(catalog), store_(store) {}
@@ -397,8 +409,24 @@ LoginResult AuthorizationService::submit_login(const util::Params& form, std::st
         return {view, {}};
     }
     connections::DatabaseConnection database(store_, view.database_connection);
+    // A login compares a password hash: its attempt is reserved first (spec §6), so parallel guesses
+    // cannot all pass a check that none of them has been counted against yet.
+    auto* attempts = signup && view.signup_allowed ? nullptr : password_attempts_;
+    const auto attempt = password_attempt_key(view.database_connection, view.username);
+    if (attempts)
+        if (auto wait = attempts->reserve(attempt); wait > 0)
+            return {ErrorPage{429, "Too many attempts",
+                              "Too many failed logins for this user. Wait a minute and try again."},
+                    {},
+                    wait};
     auto user = signup && view.signup_allowed ? database.signup(form.get("username"), form.get("password"), {})
                                               : database.login(form.get("username"), form.get("password"));
+    if (attempts) {
+        if (user)
+            attempts->succeeded(attempt);
+        else if (user.error() != connections::connection_errc::wrong_credentials)
+            attempts->give_back(attempt);
+    }
     if (!user) {
         view.error = login_error_message(user.error(), signup);
         return {view, {}};

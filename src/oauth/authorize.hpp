@@ -67,8 +67,27 @@ struct LoginForm {
 
 struct LoginResult {
     std::variant<LoginForm, ErrorPage, AuthorizationResponse> outcome;
-    std::string session_token;  // non-empty when a session was created: the cookie value
+    std::string session_token;     // non-empty when a session was created: the cookie value
+    std::int64_t retry_after = 0;  // > 0: too many wrong passwords, the outcome is a 429 page; seconds to wait
 };
+
+// Counts password guesses per user of a database connection (spec §6), for the hosted login. An
+// attempt is reserved before the password hash is compared, so of N parallel guesses with one
+// attempt left one is checked; a wrong password keeps it, a right one forgets the user's failures.
+class PasswordAttempts {
+  public:
+    virtual ~PasswordAttempts() = default;
+    // Takes one attempt for `key` atomically: 0 when taken, else the seconds until one is free.
+    virtual std::int64_t reserve(std::string_view key) = 0;
+    // The password was right: the key's failures are forgotten.
+    virtual void succeeded(std::string_view key) = 0;
+    // No password was judged after all (the user is blocked, the store failed): the attempt is given back.
+    virtual void give_back(std::string_view key) = 0;
+};
+
+// The key a password guess counts under: the connection and the username, lower-cased (one user
+// however the name is typed).
+std::string password_attempt_key(std::string_view connection, std::string_view username);
 
 // The pending /authorize request kept server-side while the user logs in.
 struct PendingAuthorization {
@@ -128,6 +147,8 @@ class AuthorizationService {
     // Federation registers itself here (composition root); without it, /authorize?connection=<federated>
     // always goes through /u/connection.
     void set_upstream_starter(UpstreamStarter* starter) { upstream_starter_ = starter; }
+    // The failed-login limit (composition root); without it, password guesses are not counted.
+    void set_password_attempts(PasswordAttempts* attempts) { password_attempts_ = attempts; }
 
   private:
     AuthorizationResponse error_response(const ResponseTarget& target, const OAuthError& error) const;
@@ -136,6 +157,7 @@ class AuthorizationService {
     Catalog& catalog_;
     store::Store& store_;
     UpstreamStarter* upstream_starter_ = nullptr;
+    PasswordAttempts* password_attempts_ = nullptr;
 };
 
 // The error form of an authorization response (RFC 6749 §4.1.2.1 + RFC 9207 iss), for `target`.

@@ -848,6 +848,9 @@ TEST_P(StoreConformance, PurgeExpiredRemovesOnlyExpiredArtefacts) {
     EXPECT_TRUE(s().get_refresh_token("r-forever")) << "expires_at = 0 never expires";
     EXPECT_TRUE(s().get_session("s-new", 500));
     EXPECT_TRUE(s().get_interaction("i-new", 500));
+    // Gone, not just filtered as expired: asked at a time it was still valid, it is not found.
+    expect_error(s().get_interaction("i-old", 50), store_errc::not_found);
+    expect_error(s().get_session("s-old", 50), store_errc::not_found);
     EXPECT_TRUE(s().consume_code("c-new", 500));
     EXPECT_EQ(s().purge_expired(500).value(), 0u);
 }

@@ -1,6 +1,5 @@
 #include "http/endpoints/endpoints.hpp"
 
-#include "connections/database.hpp"
 #include "http/cors.hpp"
 #include "http/endpoints/cookies.hpp"
 #include "http/endpoints/federation_endpoints.hpp"
@@ -43,12 +42,9 @@ void remember_browser(Response& res, const BrowserId& id, const oauth::TenantCon
 
 class Endpoints : public std::enable_shared_from_this<Endpoints> {
   public:
-    explicit Endpoints(Services& s)
-        : s_(s),
-          config_(s.catalog.config()),
-          login_per_ip_(s.limits.login_per_ip),
-          failed_logins_(s.limits.failed_logins_per_user),
-          token_per_client_(s.limits.token_per_client) {
+    explicit Endpoints(Services& s) : s_(s), config_(s.catalog.config()) {
+        if (s.limits.enabled && s.limits.token_per_client)
+            token_per_client_ = std::make_unique<RateLimiter>(*s.limits.token_per_client);
         discovery_json_ = json::serialize(oauth::discovery_document(config_));
     }
 
@@ -177,32 +173,14 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         return res;
     }
 
-    static Response too_many_requests_page(std::int64_t retry_after) {
-        auto res =
-            render_error_page({429, "Too many attempts", "Too many login attempts. Wait a minute and try again."});
-        res.set(bhttp::field::retry_after, std::to_string(retry_after));
-        return res;
-    }
-
     Response submit_form(RequestContext& ctx, bool signup) {
         auto form = parse_form(ctx.req.body());
         if (!form) return render_error_page({400, "Invalid request", form.error().description});
-        auto user_key = "user:" + connections::lower_ascii(form->get("username"));
-        if (s_.limits.enabled) {
-            if (auto d = login_per_ip_.acquire("ip:" + ctx.remote_ip); !d) return too_many_requests_page(d.retry_after);
-            if (auto d = failed_logins_.check(user_key); !d) return too_many_requests_page(d.retry_after);
-        }
         auto browser = find_cookie(ctx.req, browser_cookie(config_)).value_or("");
         auto now = util::unix_now();
         auto result = s_.authorization.submit_login(*form, browser, signup, now);
-        if (s_.limits.enabled) {
-            // Only wrong passwords count against the username; a success clears its record.
-            if (auto* again = std::get_if<oauth::LoginForm>(&result.outcome); again && !again->error.empty())
-                failed_logins_.acquire(user_key);
-            else if (!result.session_token.empty())
-                failed_logins_.reset(user_key);
-        }
         auto res = std::visit([&](auto& o) { return render(o); }, result.outcome);
+        if (result.retry_after > 0) res.set(bhttp::field::retry_after, std::to_string(result.retry_after));
         if (!result.session_token.empty())
             set_cookie(res, session_cookie(config_), result.session_token,
                        cookie_options(config_, config_.session_ttl));
@@ -264,10 +242,9 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
                                   std::chrono::steady_clock::time_point started) {
         ctx.log_client_id = creds ? creds->client_id : body.get("client_id");
         Response res;
-        if (auto d = s_.limits.enabled ? token_per_client_.acquire("client:" + ctx.log_client_id) : RateDecision{};
+        if (auto d = token_per_client_ ? token_per_client_->acquire("client:" + ctx.log_client_id) : RateDecision{};
             !d) {
-            res = render_oauth_error(oauth::make_error(oauth_errc::too_many_requests));
-            res.set(bhttp::field::retry_after, std::to_string(d.retry_after));
+            res = too_many_requests_json(d.retry_after);
         } else if (!creds) {
             res = render_oauth_error(creds.error(), true);
         } else {
@@ -402,9 +379,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
     Services& s_;
     const oauth::TenantConfig& config_;
     std::string discovery_json_;
-    RateLimiter login_per_ip_;
-    RateLimiter failed_logins_;
-    RateLimiter token_per_client_;
+    std::unique_ptr<RateLimiter> token_per_client_;  // null: no limit
 };
 
 }  // namespace
@@ -412,6 +387,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
 void register_endpoints(Router& router, Services& services) {
     std::make_shared<Endpoints>(services)->register_all(router);
     register_federation_endpoints(router, services);
+    RouteLimits(services.limits).apply(router);
 }
 
 }  // namespace gatehouse::http

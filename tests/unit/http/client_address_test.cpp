@@ -114,5 +114,22 @@ TEST(TrustedProxies, ProxyHeaderNamesAreKeycloaks) {
     EXPECT_NE(bad.error().description.find("use xforwarded"), std::string::npos);
 }
 
+// A host with an IPv6 /64 can send every request from a new address: limits count the /64.
+TEST(AddressKey, IsTheIPv4AddressOrTheIPv6Slash64) {
+    EXPECT_EQ(address_key(ip("203.0.113.7")), "203.0.113.7");
+    EXPECT_EQ(address_key(ip("::ffff:203.0.113.7")), "203.0.113.7") << "IPv4-mapped is the IPv4 client";
+    EXPECT_EQ(address_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")), "2001:db8:1:2::/64");
+    EXPECT_EQ(address_key(ip("2001:db8:1:2::1")), address_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")));
+    EXPECT_NE(address_key(ip("2001:db8:1:2::1")), address_key(ip("2001:db8:1:3::1")));
+    EXPECT_EQ(address_key(ip("::1")), "::/64");
+    EXPECT_EQ(address_key(ip("fe80::1:2:3:4")), "fe80::/64");
+
+    // The text form (what RequestContext carries) gives the same keys.
+    EXPECT_EQ(address_key(std::string_view("203.0.113.7")), "203.0.113.7");
+    EXPECT_EQ(address_key(std::string_view("::ffff:203.0.113.7")), "203.0.113.7");
+    EXPECT_EQ(address_key(std::string_view("2001:db8:1:2:aaaa::9")), "2001:db8:1:2::/64");
+    EXPECT_EQ(address_key(std::string_view("-")), "-") << "no address: the text itself";
+}
+
 }  // namespace
 }  // namespace gatehouse::http

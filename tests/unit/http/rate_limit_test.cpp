@@ -128,6 +128,79 @@ TEST(RateLimiter, ThreadSafeAndExact) {
     EXPECT_EQ(allowed.load(), 100);
 }
 
+TEST(RateLimiter, RefundGivesBackUpToTheBurst) {
+    RateLimiter limiter({.burst = 2, .per_second = 1e-6});
+    auto t0 = Clock::now();
+    EXPECT_TRUE(limiter.acquire("k", t0));
+    EXPECT_TRUE(limiter.acquire("k", t0));
+    EXPECT_FALSE(limiter.acquire("k", t0));
+    limiter.refund("k");
+    EXPECT_TRUE(limiter.acquire("k", t0)) << "the refunded token is there again";
+    limiter.refund("k", 10);
+    EXPECT_TRUE(limiter.acquire("k", t0));
+    EXPECT_TRUE(limiter.acquire("k", t0));
+    EXPECT_FALSE(limiter.acquire("k", t0)) << "a refund never fills beyond the burst";
+    limiter.refund("never-seen");  // harmless, and remembers nothing
+    EXPECT_EQ(limiter.size(), 1u);
+}
+
+// The failed-login limit reserves before the password hash is checked: with one attempt left, of 16
+// guesses racing on their own threads exactly one may proceed (check-then-acquire let 8 through).
+TEST(RateLimiter, ParallelReservationsWithOneAttemptLeftAdmitExactlyOne) {
+    for (int round = 0; round < 20; ++round) {
+        RateLimiter limiter({.burst = 10, .per_second = 1e-6});
+        for (int i = 0; i < 9; ++i) ASSERT_TRUE(limiter.acquire("db:alice@example.com"));
+        std::atomic<int> admitted{0};
+        std::atomic<bool> go{false};
+        std::vector<std::thread> guesses;
+        for (int t = 0; t < 16; ++t)
+            guesses.emplace_back([&] {
+                while (!go) std::this_thread::yield();
+                admitted += limiter.acquire("db:alice@example.com").allowed;
+            });
+        go = true;
+        for (auto& g : guesses) g.join();
+        EXPECT_EQ(admitted.load(), 1) << "round " << round;
+    }
+}
+
+TEST(RateLimitNotation, ParsesRateUnitAndBurst) {
+    auto limit = [](std::string_view text) { return parse_rate_limit(text).value(); };
+    auto l = limit("10/s,300");
+    ASSERT_TRUE(l);
+    EXPECT_DOUBLE_EQ(l->per_second, 10);
+    EXPECT_DOUBLE_EQ(l->burst, 300);
+    l = limit("1/min,10");
+    EXPECT_DOUBLE_EQ(l->per_second, 1.0 / 60);
+    EXPECT_DOUBLE_EQ(l->burst, 10);
+    l = limit("120/h");
+    EXPECT_DOUBLE_EQ(l->per_second, 120.0 / 3600);
+    EXPECT_DOUBLE_EQ(l->burst, 240) << "without a burst: twice the rate";
+    l = limit("5");
+    EXPECT_DOUBLE_EQ(l->per_second, 5);
+    EXPECT_DOUBLE_EQ(l->burst, 10) << "a bare number is per second, as --token-rate-limit always took it";
+    l = limit("0.5");
+    EXPECT_DOUBLE_EQ(l->burst, 1) << "at least one request";
+    EXPECT_FALSE(limit("0")) << "0 is no limit";
+    EXPECT_FALSE(limit("off"));
+}
+
+TEST(RateLimitNotation, RefusesWhatItCannotReadSayingHowToWriteIt) {
+    for (const char* bad : {"", "ten", "10/day", "10/s,", "10/s,0", "10/s,x", "-1", "1e3", "10/s,300,1", "/s", "inf"}) {
+        auto parsed = parse_rate_limit(bad);
+        ASSERT_FALSE(parsed) << bad;
+        EXPECT_NE(parsed.error().description.find("RATE[/s|/min|/h][,BURST]"), std::string::npos)
+            << parsed.error().description;
+    }
+}
+
+TEST(RateLimitNotation, FormatsWhatItParses) {
+    for (const char* text : {"10/s,300", "1/min,10", "100/s,1000", "1000/s,2000", "2/h,5", "1.5/s,3"})
+        EXPECT_EQ(format_rate_limit(parse_rate_limit(text).value()), text);
+    EXPECT_EQ(format_rate_limit(RateLimitOptions{.burst = 10, .per_second = 1.0 / 60}), "1/min,10");
+    EXPECT_EQ(format_rate_limit(std::nullopt), "off");
+}
+
 TEST(RateLimiter, WallClockOverload) {
     RateLimiter limiter({.burst = 2, .per_second = 1000});
     EXPECT_TRUE(limiter.acquire("k"));

@@ -107,5 +107,27 @@ TEST(Router, ReplacingAHandler) {
     EXPECT_EQ(run(r, bhttp::verb::get, "/a").res.body(), "two");
 }
 
+TEST(Router, DecorateWrapsOneRegisteredHandler) {
+    Router r;
+    r.add(bhttp::verb::get, "/a", text("get a"));
+    r.add(bhttp::verb::post, "/a", text("post a"));
+    r.add_prefix(bhttp::verb::get, "/p/", text("prefix"));
+    auto shout = [](Handler inner) -> Handler {
+        return [inner](RequestContext& ctx) -> net::awaitable<Response> {
+            auto res = co_await inner(ctx);
+            res.body() += "!";
+            co_return res;
+        };
+    };
+    EXPECT_TRUE(r.decorate(bhttp::verb::get, "/a", shout));
+    EXPECT_TRUE(r.decorate(bhttp::verb::get, "/p/", shout));
+    EXPECT_FALSE(r.decorate(bhttp::verb::delete_, "/a", shout)) << "no such method there";
+    EXPECT_FALSE(r.decorate(bhttp::verb::get, "/nope", shout));
+    EXPECT_EQ(run(r, bhttp::verb::get, "/a").res.body(), "get a!");
+    EXPECT_EQ(run(r, bhttp::verb::head, "/a").res[bhttp::field::content_length], "6") << "HEAD runs the decorated GET";
+    EXPECT_EQ(run(r, bhttp::verb::post, "/a").res.body(), "post a");
+    EXPECT_EQ(run(r, bhttp::verb::get, "/p/x").res.body(), "prefix!");
+}
+
 }  // namespace
 }  // namespace gatehouse::http
