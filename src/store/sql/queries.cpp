@@ -171,10 +171,12 @@ constexpr std::array kQueries = {
     // The families and the grants of unredeemed codes are recorded as revoked, so a rotation racing
     // this, a code redeemed after it and access tokens carrying these grant ids are all refused.
     query_def{query::user_revoke_refresh_grants,
-              "INSERT INTO revoked_grants (grant_id, revoked_at) SELECT DISTINCT grant_id, $2 FROM refresh_tokens "
+              "INSERT INTO revoked_grants (grant_id, revoked_at) SELECT DISTINCT grant_id, CAST($2 AS BIGINT) FROM "
+              "refresh_tokens "
               "WHERE user_id = $1 ON CONFLICT (grant_id) DO NOTHING"},
     query_def{query::user_revoke_code_grants,
-              "INSERT INTO revoked_grants (grant_id, revoked_at) SELECT DISTINCT grant_id, $2 FROM authorization_codes "
+              "INSERT INTO revoked_grants (grant_id, revoked_at) SELECT DISTINCT grant_id, CAST($2 AS BIGINT) FROM "
+              "authorization_codes "
               "WHERE user_id = $1 ON CONFLICT (grant_id) DO NOTHING"},
 
     query_def{query::session_insert, "INSERT INTO sessions (" GH_SESSION_COLS ") VALUES ($1, $2, $3, $4, $5, $6)"},
