@@ -59,7 +59,8 @@ describe('IdP mix-up (RFC 9700 §4.4)', () => {
       app_type: 'regular_web',
       callbacks: [`${d.issuer}login/callback`],
       grant_types: ['authorization_code'],
-      token_endpoint_auth_method: 'client_secret_post',
+      // Gatehouse as an OIDC client authenticates with Basic (the OIDC default A's discovery offers).
+      token_endpoint_auth_method: 'client_secret_basic',
     });
     const [database] = await mgmt(a, 'GET', '/connections?name=Username-Password-Authentication');
     await mgmt(a, 'PATCH', `/connections/${database.id}`, { enabled_clients: [a.demoClientId, client.client_id] });

@@ -150,6 +150,11 @@ describe('single sign-on and revocation', () => {
       body: { name: 'b-users', strategy: 'auth0', enabled_clients: [b.body.client_id] },
     });
     assert.equal(onlyB.status, 201, onlyB.text);
+    // New clients are enabled on the default database connection; take B off it, so A's
+    // connection is not B's.
+    const [database] = (await api('GET', '/connections?name=Username-Password-Authentication')).body;
+    const enabled = database.enabled_clients.filter((id) => id !== b.body.client_id);
+    assert.equal((await api('PATCH', `/connections/${database.id}`, { body: { enabled_clients: enabled } })).status, 200);
 
     const browser = new Browser();
     const a = await authorize(gh, browser);
