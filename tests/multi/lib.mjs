@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { binary, freePort } from '../interop/lib/gatehouse.mjs';
+import { binary, createPgDatabase as createFreshPgDatabase, freePort } from '../interop/lib/gatehouse.mjs';
 
 export const ISSUER = 'https://id.gatehouse.test/';
 export const MGMT_CLIENT_ID = 'mgmtClientForMultiTests000000000';
@@ -32,17 +32,9 @@ function rateLimitArgs() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// A fresh database on the throwaway server of tests/store/with-postgres.sh (its role is a
-// superuser with trust auth, so CREATE DATABASE works); one per test file keeps files independent.
-export function createPgDatabase(prefix = 'multi') {
-  const base = pgUrl();
-  if (!base) throw new Error('GATEHOUSE_TEST_PG_URL is not set (run under tests/store/with-postgres.sh)');
-  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-  execFileSync('psql', [base, '-v', 'ON_ERROR_STOP=1', '-qAtc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.href;
-}
+// A fresh database on the throwaway server of tests/store/with-postgres.sh; one per test file keeps
+// files independent.
+export const createPgDatabase = (prefix = 'multi') => createFreshPgDatabase(prefix);
 
 export function psql(url, sql) {
   return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' }).trim();

@@ -12,7 +12,9 @@ namespace {
 
 struct Tenant {
     std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
-    TenantConfig config{.issuer = "http://127.0.0.1:8080/", .secret_hash_key = "k", .sealing_key = std::string(32, 'm'),
+    TenantConfig config{.issuer = "http://127.0.0.1:8080/",
+                        .secret_hash_key = "k",
+                        .sealing_key = std::string(32, 'm'),
                         .opaque_token_key = std::string(32, 'o')};
     mgmt::BootstrapResult boot;  // its management client is client_secret_post, the demo SPA none
     std::unique_ptr<Catalog> catalog;
