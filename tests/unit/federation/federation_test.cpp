@@ -3,6 +3,7 @@
 #include "oauth/federation.hpp"
 #include "mgmt/bootstrap.hpp"
 #include "oauth/pkce.hpp"
+#include "unit/oauth/test_config.hpp"
 #include "util/util.hpp"
 
 #include <gtest/gtest.h>
@@ -62,10 +63,7 @@ std::map<std::string, std::string> query_of(std::string_view url) {
 
 struct Fixture : ::testing::Test {
     std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
-    TenantConfig config{.issuer = "http://127.0.0.1:8080/",
-                        .secret_hash_key = "k",
-                        .sealing_key = std::string(32, 'm'),
-                        .opaque_token_key = std::string(32, 'o')};
+    TenantConfig config = test_tenant_config();
     mgmt::BootstrapResult boot;
     std::unique_ptr<Catalog> catalog;
     std::unique_ptr<AuthorizationService> authorization;

@@ -1,5 +1,6 @@
 #include "oauth/catalog.hpp"
 #include "mgmt/bootstrap.hpp"
+#include "unit/oauth/test_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,10 +12,7 @@ namespace {
 
 struct Tenant {
     std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
-    TenantConfig config{.issuer = "http://127.0.0.1:8080/",
-                        .secret_hash_key = "k",
-                        .sealing_key = std::string(32, 'm'),
-                        .opaque_token_key = std::string(32, 'o')};
+    TenantConfig config = test_tenant_config();
     mgmt::BootstrapResult boot;
     Tenant() {
         mgmt::BootstrapOptions options{config.issuer, config.secret_hash_key,      {}, {},

@@ -1,6 +1,7 @@
 // oauth/client_auth: which credentials a request presents (Basic vs body) and whether they
 // authenticate the client under its token_endpoint_auth_method, with one answer for every failure.
 #include "oauth/client_auth.hpp"
+#include "unit/oauth/test_config.hpp"
 
 #include "mgmt/bootstrap.hpp"
 #include "util/util.hpp"
@@ -12,10 +13,7 @@ namespace {
 
 struct Tenant {
     std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
-    TenantConfig config{.issuer = "http://127.0.0.1:8080/",
-                        .secret_hash_key = "k",
-                        .sealing_key = std::string(32, 'm'),
-                        .opaque_token_key = std::string(32, 'o')};
+    TenantConfig config = test_tenant_config();
     mgmt::BootstrapResult boot;  // its management client is client_secret_post, the demo SPA none
     std::unique_ptr<Catalog> catalog;
     const std::string basic_client_id = "basicClient";

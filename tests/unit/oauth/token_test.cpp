@@ -5,6 +5,7 @@
 #include "jose/jose.hpp"
 #include "mgmt/bootstrap.hpp"
 #include "oauth/oauth.hpp"
+#include "unit/oauth/test_config.hpp"
 #include "util/util.hpp"
 
 #include <gtest/gtest.h>
@@ -18,10 +19,7 @@ constexpr std::int64_t kNow = 1'800'000'000;
 
 struct World {
     std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
-    TenantConfig config{.issuer = "http://127.0.0.1:8080/",
-                        .secret_hash_key = "k",
-                        .sealing_key = std::string(32, 'm'),
-                        .opaque_token_key = std::string(32, 'o')};
+    TenantConfig config = test_tenant_config();
     mgmt::BootstrapResult boot;
     std::unique_ptr<Catalog> catalog;
     std::unique_ptr<AuthorizationService> authz;
