@@ -10,7 +10,7 @@ wanted=("${build[@]}")
 for profile in "$@"; do
     case "$profile" in
         build) ;;
-        test) wanted+=(postgresql curl ca-certificates openssl chromium) ;;
+        test) wanted+=(postgresql curl ca-certificates openssl chromium sqlite3) ;;
         bench) wanted+=(wrk util-linux openssl curl procps) ;;
         fuzz) wanted+=(clang libclang-rt-14-dev) ;;
         *) echo "install-deps.sh: unknown profile '$profile'" >&2; exit 2 ;;

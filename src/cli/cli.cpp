@@ -2,6 +2,7 @@
 
 #include "cli/tenant.hpp"
 #include "connections/database.hpp"
+#include "connections/option_secrets.hpp"
 #include "connections/upstream_client.hpp"
 #include "http/endpoints/endpoints.hpp"
 #include "http/server.hpp"
@@ -120,12 +121,17 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     auto tenant = open_tenant(tenant_options, false);
     if (!is_initialised(*tenant.store))
         throw std::runtime_error("the database " + tenant_options.db + " is not initialised: run `gatehouse init`");
+    if (auto sealed = connections::seal_stored_option_secrets(*tenant.store, tenant.config.sealing_key); !sealed)
+        throw std::runtime_error("could not seal the upstream secrets stored in connection options");
+    else if (*sealed > 0)
+        spdlog::info("sealed the upstream client secrets of {} connection(s) stored in clear", *sealed);
 
     oauth::Catalog catalog(*tenant.store, tenant.config);
     std::optional<http::FailedLoginLimiter> failed_logins;  // outlives the service that points to it
     oauth::AuthorizationService authorization(catalog, *tenant.store);
     oauth::TokenService tokens(catalog, *tenant.store);
-    mgmt::ManagementApi management(*tenant.store, {tenant.config.issuer, tenant.config.secret_hash_key});
+    mgmt::ManagementApi management(*tenant.store,
+                                   {tenant.config.issuer, tenant.config.secret_hash_key, tenant.config.sealing_key});
     http::Metrics metrics;
     http::Router router;
     auto threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));

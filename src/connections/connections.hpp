@@ -7,6 +7,7 @@
 
 #include "connections/database.hpp"
 #include "connections/errc.hpp"
+#include "connections/option_secrets.hpp"
 #include "connections/password.hpp"
 #include "connections/strategy.hpp"
 #include "connections/upstream_params.hpp"

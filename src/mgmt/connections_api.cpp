@@ -1,5 +1,6 @@
 // /api/v2/connections (wire contract §6.1) and Gatehouse's extensions: ETag / If-Match,
 // merge-patch and authorize-preview (spec §2).
+#include "connections/option_secrets.hpp"
 #include "connections/strategy.hpp"
 #include "mgmt/detail.hpp"
 #include "util/util.hpp"
@@ -97,13 +98,35 @@ void strip_null_options(json::object& doc) {
     }
 }
 
+// Auth0 returns the upstream client_secret to read:connections holders, so the Management API is the
+// one reader besides federation that opens it (connections::unseal_option_secrets).
+std::optional<json::object> render(const Context& ctx, const store::Connection& c) {
+    auto o = connection_to_json(c);
+    if (auto* options = o.if_contains("options"); options && options->is_object())
+        if (!connections::unseal_option_secrets(options->get_object(), ctx.settings.sealing_key)) return std::nullopt;
+    return o;
+}
+
+ApiResponse render_response(const Context& ctx, int status, const store::Connection& c) {
+    auto o = render(ctx, c);
+    if (!o) return render_error(make_error(mgmt_errc::internal_error));
+    return with_etag(json_response(status, *o), c);
+}
+
+// Secrets in a request body are sealed before they meet the stored document.
+bool seal_body_secrets(const Context& ctx, json::object& body) {
+    auto* options = body.if_contains("options");
+    if (!options || !options->is_object()) return true;
+    return connections::seal_option_secrets(options->get_object(), ctx.settings.sealing_key).has_value();
+}
+
 ApiResponse save(Context& ctx, store::Connection c, int status = 200) {
     std::int64_t expected = c.version;
     c.version = expected + 1;
     c.updated_at = util::unix_now();
     if (auto r = ctx.store.update_connection(c, expected); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_connection, mgmt_errc::connection_conflict));
-    return with_etag(json_response(status, connection_to_json(c)), c);
+    return render_response(ctx, status, c);
 }
 
 }  // namespace
@@ -120,9 +143,10 @@ ApiResponse list_connections(Context& ctx) {
     if (!page) return render_error(make_error(mgmt_errc::internal_error));
     json::array items;
     for (const auto& c : page->items) {
-        auto o = connection_to_json(c);
-        fields->apply(o);
-        items.push_back(std::move(o));
+        auto o = render(ctx, c);
+        if (!o) return render_error(make_error(mgmt_errc::internal_error));
+        fields->apply(*o);
+        items.push_back(std::move(*o));
     }
     return list_response(*paging, "connections", std::move(items), page->total, false);
 }
@@ -132,9 +156,10 @@ ApiResponse get_connection(Context& ctx) {
     if (!fields) return render_error(fields.error());
     auto c = load(ctx);
     if (!c) return render_error(c.error());
-    auto o = connection_to_json(*c);
-    fields->apply(o);
-    return with_etag(json_response(200, o), *c);
+    auto o = render(ctx, *c);
+    if (!o) return render_error(make_error(mgmt_errc::internal_error));
+    fields->apply(*o);
+    return with_etag(json_response(200, *o), *c);
 }
 
 ApiResponse create_connection(Context& ctx) {
@@ -166,6 +191,7 @@ ApiResponse create_connection(Context& ctx) {
     if (!c.doc.contains("options")) c.doc["options"] = json::object();
     if (auto err = check_document(c.doc, c.strategy)) return render_error(*err);
     strip_null_options(c.doc);
+    if (!seal_body_secrets(ctx, c.doc)) return render_error(make_error(mgmt_errc::internal_error));
     if (!c.doc.contains("enabled_clients")) c.doc["enabled_clients"] = json::array();
     if (!c.doc.contains("realms")) c.doc["realms"] = json::array{json::string(c.name)};
     if (!c.doc.contains("is_domain_connection")) c.doc["is_domain_connection"] = false;
@@ -173,7 +199,7 @@ ApiResponse create_connection(Context& ctx) {
     c.created_at = c.updated_at = util::unix_now();
     if (auto r = ctx.store.create_connection(c); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_connection, mgmt_errc::connection_conflict));
-    return with_etag(json_response(201, connection_to_json(c)), c);
+    return render_response(ctx, 201, c);
 }
 
 ApiResponse update_connection(Context& ctx) {
@@ -188,6 +214,7 @@ ApiResponse update_connection(Context& ctx) {
     if (!merge) check.string_array("enabled_clients").string_array("realms");
     if (!check.ok()) return render_error(*check.error());
     if (!if_match_ok(ctx.req.if_match, *c)) return render_error(make_error(mgmt_errc::precondition_failed));
+    if (!seal_body_secrets(ctx, *body)) return render_error(make_error(mgmt_errc::internal_error));
 
     json::object doc;
     if (merge) {

@@ -38,6 +38,7 @@ struct ApiResponse {
 struct Settings {
     std::string issuer;           // public URL with trailing slash, e.g. "https://id.example.com/"
     std::string secret_hash_key;  // key of util::hash_secret for client secrets
+    std::string sealing_key;      // jose::seal key for upstream secrets in connection options
 };
 
 // Routes: /connections[/{id}[/clients|/authorize-preview]], /clients[/{id}[/rotate-secret]],

@@ -1,5 +1,7 @@
 #include "oauth/catalog.hpp"
 
+#include "connections/option_secrets.hpp"
+
 #include "util/json.hpp"
 #include "util/url.hpp"
 #include "util/util.hpp"
@@ -217,7 +219,16 @@ std::vector<std::shared_ptr<const ConnectionView>> Catalog::connections() {
         auto page = store_.list_connections(store::Page{0, 100000}, {}, {});
         if (!page) return std::nullopt;
         List list;
-        for (const auto& c : page->items) list.push_back(std::make_shared<const ConnectionView>(connection_view(c)));
+        for (auto c : page->items) {
+            // Federation needs the upstream secret in clear; one that does not open is dropped, so
+            // the token request fails with the provider's invalid_client instead of sending ciphertext.
+            if (auto* options = c.doc.if_contains("options"); options && options->is_object())
+                if (!connections::unseal_option_secrets(options->get_object(), config_.sealing_key)) {
+                    spdlog::error("connection {}: its sealed client_secret does not open with this master key", c.name);
+                    options->get_object().erase("client_secret");
+                }
+            list.push_back(std::make_shared<const ConnectionView>(connection_view(c)));
+        }
         return list;
     });
 }

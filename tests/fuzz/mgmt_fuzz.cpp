@@ -63,7 +63,8 @@ struct Tenant {
         spdlog::set_level(spdlog::level::warn);  // a migration line per fresh store drowns libFuzzer's output
         store = store::open_store("sqlite::memory:");
         FUZZ_CHECK(store->migrate().has_value());
-        api = std::make_unique<mgmt::ManagementApi>(*store, mgmt::Settings{"https://id.example.com/", "fuzz-key"});
+        api = std::make_unique<mgmt::ManagementApi>(
+            *store, mgmt::Settings{"https://id.example.com/", "fuzz-key", std::string(32, 'k')});
         const auto& all = mgmt::management_scopes();
         scopes = {all.begin(), all.end()};
         scopes.insert("update:client_keys");

@@ -83,6 +83,11 @@ export async function startGatehouse(options = {}) {
     cli(args, extraEnv = {}) {
       return execFileSync(binary(), [...args, ...common], { encoding: 'utf8', env: { ...baseEnv, ...extraEnv } });
     },
+    // What an attacker holding a copy of the database reads: one query's rows, as text.
+    sql(query) {
+      const [cmd, args] = pg ? ['psql', [db, '-qAtc', query]] : ['sqlite3', [db.slice('sqlite://'.length), query]];
+      return execFileSync(cmd, args, { encoding: 'utf8' });
+    },
   };
   const serveArgs = ['serve', ...common, '--listen', `127.0.0.1:${port}`, '--threads', '2',
     '--log-level', options.logLevel ?? 'warn', ...(options.args ?? [])];

@@ -50,7 +50,7 @@ function forge(gh, response, { state, iss, path } = {}) {
 }
 
 describe('IdP mix-up (RFC 9700 §4.4)', () => {
-  let d, a, b, wp1, wp2;
+  let d, a, b, wp1, wp2, secretA;
   before(async () => {
     [d, a] = await Promise.all([startGatehouse(PRIVATE_OK), startGatehouse()]);
     // Upstream A: a Gatehouse whose demo user logs in; the downstream is its regular_web client.
@@ -64,6 +64,7 @@ describe('IdP mix-up (RFC 9700 §4.4)', () => {
     });
     const [database] = await mgmt(a, 'GET', '/connections?name=Username-Password-Authentication');
     await mgmt(a, 'PATCH', `/connections/${database.id}`, { enabled_clients: [a.demoClientId, client.client_id] });
+    secretA = client.client_secret;
     await createConnection(d, 'upstream-a', 'oidc', {
       client_id: client.client_id,
       client_secret: client.client_secret,
@@ -128,6 +129,27 @@ describe('IdP mix-up (RFC 9700 §4.4)', () => {
     assert.equal(refused.searchParams.get('error'), 'server_error');
     assert.equal(b.seen.token, 0, "B's token endpoint was never called");
     assert.ok(clientCallback(await browser.request(fromA.at), d.origin).searchParams.get('code'), "A's code is unused");
+  });
+
+  test('secret disclosure from a database copy: upstream client_secrets are sealed at rest, opened only for the token request and the Management API', async () => {
+    const stored = (name) => d.sql(`SELECT doc FROM connections WHERE name = '${name}'`);
+    assert.ok(!stored('upstream-a').includes(secretA), 'the database never holds the secret in clear');
+    assert.match(stored('upstream-a'), /"client_secret":"sealed:/);
+    // The token request to A (which checks the secret with HTTP Basic) still gets the clear secret.
+    const browser = new Browser();
+    const fromA = await responseFromA(browser);
+    const ok = clientCallback(await browser.request(fromA.at), d.origin);
+    assert.ok(ok.searchParams.get('code'), `login through A completes: ${ok}`);
+    // Auth0 returns the secret to read:connections holders: so does Gatehouse, in clear.
+    const [conn] = await mgmt(d, 'GET', '/connections?name=upstream-a');
+    assert.equal(conn.options.client_secret, secretA);
+    // A new secret sent by PATCH is sealed too, and what PATCH answers is the clear value.
+    const options = { ...conn.options, client_secret: 'rotated-upstream-secret-0123456789' };
+    const patched = await mgmt(d, 'PATCH', `/connections/${conn.id}`, { options });
+    assert.equal(patched.options.client_secret, 'rotated-upstream-secret-0123456789');
+    assert.ok(!stored('upstream-a').includes('rotated-upstream-secret'));
+    assert.match(stored('upstream-a'), /"client_secret":"sealed:/);
+    await mgmt(d, 'PATCH', `/connections/${conn.id}`, { options: { ...conn.options, client_secret: secretA } });
   });
 
   test("IdP mix-up: a code from WordPress provider 1 delivered with provider 2's state is refused at every callback, before any token request", async () => {
