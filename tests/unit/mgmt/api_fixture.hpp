@@ -22,7 +22,8 @@ class ApiTest : public ::testing::Test {
     void SetUp() override {
         store_ = store::open_store("sqlite::memory:");
         ASSERT_TRUE(store_->migrate());
-        api_ = std::make_unique<ManagementApi>(*store_, Settings{"https://id.example.com/", "test-hash-key"});
+        api_ = std::make_unique<ManagementApi>(
+            *store_, Settings{"https://id.example.com/", "test-hash-key", std::string(32, 's')});
     }
 
     ApiResponse call(std::string method, std::string path, std::string body = {},
