@@ -1,5 +1,7 @@
 #include "oauth/logout.hpp"
 
+#include "oauth/grants/registry.hpp"
+
 #include "util/json.hpp"
 #include "util/url.hpp"
 
@@ -74,7 +76,7 @@ json::object discovery_document(const TenantConfig& config) {
                                         "given_name", "family_name", "nickname", "email_verified", "picture"};
     d["response_types_supported"] = json::array{"code"};
     d["response_modes_supported"] = json::array{"query", "form_post", "web_message"};
-    d["grant_types_supported"] = json::array{"authorization_code", "refresh_token", "client_credentials"};
+    d["grant_types_supported"] = grants::grant_types_supported();
     d["code_challenge_methods_supported"] = json::array{"S256"};  // plain is always refused
     d["subject_types_supported"] = json::array{"public"};
     d["id_token_signing_alg_values_supported"] = json::array{"RS256"};

@@ -37,9 +37,10 @@ struct VerifiedAccessToken {
     boost::json::object claims;
 };
 
-// POST /oauth/token, POST /oauth/revoke, /userinfo and bearer-token checks. Each grant is one
-// function behind a shared sequence (style P3): parse -> grant lookup -> client authentication ->
-// grant allowed for client -> grant -> response.
+// POST /oauth/token, POST /oauth/revoke, /userinfo and bearer-token checks. Each grant is one file
+// in oauth/grants/, registered under its grant_type (grants/registry.cpp); exchange() runs the shared
+// sequence (style P3): parse -> grant lookup -> client authentication -> grant allowed for client ->
+// grant -> response.
 class TokenService {
   public:
     TokenService(Catalog& catalog, store::Store& store);
@@ -64,25 +65,6 @@ class TokenService {
     oauth_result<boost::json::object> userinfo(std::string_view bearer_token, std::int64_t now);
 
   private:
-    oauth_result<boost::json::object> authorization_code(const TokenRequest&, const ClientView&, std::int64_t now);
-    oauth_result<boost::json::object> refresh_token(const TokenRequest&, const ClientView&, std::int64_t now);
-    oauth_result<boost::json::object> client_credentials(const TokenRequest&, const ClientView&, std::int64_t now);
-
-    // Tokens for a user grant (code exchange and refresh share it).
-    struct UserGrant {
-        std::string grant_id;
-        std::string user_id;
-        std::string scope;
-        std::string audience;
-        std::string nonce;
-        std::string session_id;
-        std::int64_t auth_time = 0;
-        bool refreshed = false;
-    };
-    oauth_result<boost::json::object> issue_user_tokens(const UserGrant&, const ClientView&,
-                                                        std::optional<std::string> refresh_token, std::int64_t now);
-    std::string new_refresh_token(const UserGrant&, const ClientView&, std::int64_t now, store::RefreshToken& row);
-
     Catalog& catalog_;
     store::Store& store_;
 };

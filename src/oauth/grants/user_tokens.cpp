@@ -1,0 +1,102 @@
+// Token issuance for a user's grant, shared by every grant that ends in a user's tokens.
+#include "oauth/grants/grant.hpp"
+#include "oauth/tokens.hpp"
+#include "util/json.hpp"
+#include "util/util.hpp"
+
+namespace gatehouse::oauth::grants {
+namespace json = boost::json;
+namespace {
+
+std::string session_claim(std::string_view session_id_hash) {
+    // The sid claim must not reveal the session's store key, only identify it stably.
+    return session_id_hash.empty() ? std::string() : util::sha256_b64url(session_id_hash).substr(0, 22);
+}
+
+}  // namespace
+
+OAuthError missing_parameter(std::string_view name) {
+    return make_error(oauth_errc::invalid_request, "The request is missing a required parameter: " + std::string(name));
+}
+
+OAuthError grant_lookup_error(const boost::system::error_code& ec, std::string_view description,
+                              std::string_view detail) {
+    if (ec == store::store_errc::not_found)
+        return make_error(oauth_errc::invalid_grant, std::string(description), std::string(detail));
+    return make_error(oauth_errc::temporarily_unavailable, {}, "store: " + ec.message());
+}
+
+std::string new_refresh_token(GrantContext& ctx, const UserGrant& grant, const ClientView& client, std::int64_t now,
+                              store::RefreshToken& row) {
+    auto token = util::random_token(32);
+    row.token_hash = util::sha256_b64url(token);
+    row.grant_id = grant.grant_id;
+    row.client_id = client.client_id;
+    row.user_id = grant.user_id;
+    row.scope = grant.scope;
+    row.audience = grant.audience;
+    row.session_id = grant.session_id;
+    row.auth_time = grant.auth_time;
+    row.created_at = now;
+    row.expires_at =
+        now + (client.refresh_token_ttl > 0 ? client.refresh_token_ttl : ctx.catalog.config().refresh_token_ttl);
+    return token;
+}
+
+oauth_result<json::object> issue_user_tokens(GrantContext& ctx, const UserGrant& grant, const ClientView& client,
+                                             std::optional<std::string> refresh_token, std::int64_t now) {
+    auto user = ctx.store.get_user(grant.user_id);
+    if (!user) {
+        (void)ctx.store.revoke_grant(grant.grant_id, now);
+        return make_error(oauth_errc::invalid_grant, std::string(kDeletedUser));
+    }
+    if (util::json_bool(user->doc, "blocked", false)) return make_error(oauth_errc::invalid_grant, "user is blocked");
+
+    std::shared_ptr<const ApiView> api;
+    if (!grant.audience.empty()) {
+        api = ctx.catalog.api(grant.audience);
+        if (!api) return make_error(oauth_errc::access_denied, "Service not found: " + grant.audience);
+    }
+    AccessTokenSpec at;
+    at.subject = grant.user_id;
+    at.client_id = client.client_id;
+    at.audience = grant.audience;
+    at.scope = grant.scope;
+    at.grant_id = grant.grant_id;
+    at.gty = grant.gty;
+    at.userinfo_audience = has_scope(grant.scope, "openid");
+    at.lifetime = api ? api->token_lifetime : ctx.catalog.config().access_token_ttl;
+    at.alg = api ? api->signing_alg : jose::Alg::RS256;
+    auto access_token = issue_access_token(ctx.catalog, at, now);
+    if (!access_token) return access_token.error();
+
+    json::object body;
+    body["access_token"] = *access_token;
+    if (has_scope(grant.scope, "openid")) {
+        IdTokenSpec id;
+        id.user = &*user;
+        id.client_id = client.client_id;
+        id.nonce = grant.nonce;
+        id.session_id = session_claim(grant.session_id);
+        id.scope = grant.scope;
+        id.auth_time = grant.auth_time;
+        id.lifetime = client.id_token_ttl;
+        auto id_token = sign_id_token(ctx.catalog, id, now);
+        if (!id_token) return id_token.error();
+        body["id_token"] = *id_token;
+    }
+    if (!refresh_token && has_scope(grant.scope, "offline_access") && client.allows_grant("refresh_token")) {
+        store::RefreshToken row;
+        auto token = new_refresh_token(ctx, grant, client, now, row);
+        if (auto r = ctx.store.create_refresh_token(row); !r)
+            return make_error(oauth_errc::server_error, {}, "cannot store refresh token: " + r.error().message());
+        refresh_token = token;
+    }
+    if (refresh_token) body["refresh_token"] = *refresh_token;
+    body["scope"] = grant.scope;
+    body["expires_in"] = at.lifetime;
+    body["token_type"] = "Bearer";
+    return body;
+}
+
+}  // namespace gatehouse::oauth::grants
