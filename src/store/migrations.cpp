@@ -156,9 +156,22 @@ CREATE INDEX sessions_user_idx ON sessions (user_id);
 CREATE INDEX authorization_codes_user_idx ON authorization_codes (user_id);
 )sql";
 
+// The tenant settings document (GET/PATCH /api/v2/tenants/settings): one row, written with an
+// optimistic version check like connections.
+constexpr std::string_view kTenantSettings = R"sql(
+CREATE TABLE tenant_settings (
+    id BIGINT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+INSERT INTO tenant_settings (id, doc, version, updated_at) VALUES (1, '{}', 0, 0);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
+    migration{3, "tenant settings", kTenantSettings},
 };
 
 constexpr bool versions_are_sequential() {

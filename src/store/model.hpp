@@ -36,10 +36,10 @@ struct Client {
 };
 
 struct Connection {
-    std::string id;        // con_ + 16 alphanumerics
-    std::string name;      // unique, immutable
-    std::string strategy;  // auth0 | oauth2 | oidc | wordpress | twitter
-    json::object doc;      // display_name, options, enabled_clients, realms, metadata, ...
+    std::string id;            // con_ + 16 alphanumerics
+    std::string name;          // unique, immutable
+    std::string strategy;      // auth0 | oauth2 | oidc | wordpress | twitter
+    json::object doc;          // display_name, options, enabled_clients, realms, metadata, ...
     std::int64_t version = 1;  // bumped by every update; the ETag is derived from it
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
@@ -121,6 +121,13 @@ struct Interaction {
     std::string kind;  // "login" | "upstream"
     json::object doc;
     std::int64_t expires_at = 0;
+};
+
+// The tenant's settings (Auth0's /api/v2/tenants/settings document), one per tenant.
+struct TenantSettings {
+    json::object doc;
+    std::int64_t version = 0;  // 0 before the first write; bumped by every write
+    std::int64_t updated_at = 0;
 };
 
 // Paging as the Management API asks for it: offset (page/per_page) or checkpoint (from/take).

@@ -27,6 +27,16 @@ class MetaStore {
     virtual result<std::int64_t> config_version() = 0;
 };
 
+class TenantSettingsStore {
+  public:
+    virtual ~TenantSettingsStore() = default;
+    // The settings document; an empty one with version 0 before the first write.
+    virtual result<TenantSettings> get_tenant_settings() = 0;
+    // Writes `s` (with s.version = expected_version + 1) only if the stored version is
+    // `expected_version`: conflict otherwise. A configuration write (bumps config_version).
+    virtual result<void> put_tenant_settings(const TenantSettings& s, std::int64_t expected_version) = 0;
+};
+
 class KeyStore {
   public:
     virtual ~KeyStore() = default;
@@ -151,6 +161,7 @@ class InteractionStore {
 };
 
 class Store : public MetaStore,
+              public TenantSettingsStore,
               public KeyStore,
               public ClientStore,
               public ConnectionStore,

@@ -248,6 +248,37 @@ TEST_P(StoreConformance, ConfigVersionBumpsOnEveryConfigWriteOnly) {
     }
 }
 
+// ---- tenant settings ------------------------------------------------------------------------
+
+TEST_P(StoreConformance, TenantSettingsStartEmptyAndUpdatesAreOptimistic) {
+    auto initial = s().get_tenant_settings();
+    ASSERT_TRUE(initial) << initial.error().message();
+    EXPECT_TRUE(initial->doc.empty());
+    EXPECT_EQ(initial->version, 0);
+
+    auto v = s().config_version().value();
+    TenantSettings next{
+        {{"friendly_name", "Acme"}, {"flags", json::object{{"enable_client_connections", false}}}}, 0, 50};
+    ASSERT_TRUE(s().put_tenant_settings(next, 0));
+    EXPECT_GT(s().config_version().value(), v) << "a settings write is a configuration write";
+    auto stored = s().get_tenant_settings().value();
+    EXPECT_EQ(stored.doc, next.doc);
+    EXPECT_EQ(stored.version, 1);
+    EXPECT_EQ(stored.updated_at, 50);
+
+    // A writer that read version 0 lost the race: nothing changes, config_version included.
+    v = s().config_version().value();
+    TenantSettings stale{{{"friendly_name", "Stale"}}, 0, 60};
+    expect_error(s().put_tenant_settings(stale, 0), store_errc::conflict);
+    EXPECT_EQ(s().get_tenant_settings().value().doc, next.doc);
+    EXPECT_EQ(s().config_version().value(), v);
+
+    if (GetParam().shared) {
+        auto other = second_instance();
+        EXPECT_EQ(other->get_tenant_settings().value().doc, next.doc) << "another instance reads the same document";
+    }
+}
+
 // ---- keys -----------------------------------------------------------------------------------
 
 TEST_P(StoreConformance, KeysAreListedNewestFirstAndRotationKeepsOldUntilExpiry) {

@@ -60,6 +60,10 @@ constexpr std::array kQueries = {
     // configuration writers on PostgreSQL (e.g. two concurrent key rotations).
     query_def{query::config_version_bump, "UPDATE config_version SET version = version + 1 WHERE id = 1"},
 
+    query_def{query::tenant_settings_get, "SELECT doc, version, updated_at FROM tenant_settings WHERE id = 1"},
+    query_def{query::tenant_settings_update,
+              "UPDATE tenant_settings SET doc = $1, version = $2, updated_at = $3 WHERE id = 1 AND version = $4"},
+
     query_def{query::key_insert, "INSERT INTO signing_keys (" GH_KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)"},
     query_def{query::key_list, "SELECT " GH_KEY_COLS " FROM signing_keys WHERE expires_at = 0 OR expires_at > $1 "
                                "ORDER BY CASE WHEN retired_at = 0 THEN 0 ELSE 1 END, created_at DESC, kid"},

@@ -27,6 +27,9 @@ enum class query : std::size_t {
     config_version_get,
     config_version_bump,
 
+    tenant_settings_get,
+    tenant_settings_update,
+
     key_insert,
     key_list,
     key_retire,

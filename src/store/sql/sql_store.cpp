@@ -348,6 +348,28 @@ result<std::int64_t> sql_store::config_version() {
     return r->rows.front().int64(0);
 }
 
+// ---- tenant settings ------------------------------------------------------------------------
+
+result<TenantSettings> sql_store::get_tenant_settings() {
+    auto r = run(query::tenant_settings_get, {});
+    if (!r) return r.error();
+    if (r->rows.empty()) return fail(store_errc::backend);  // the migration inserts the row
+    const auto& row = r->rows.front();
+    auto doc = parse_object(row.text(0));
+    if (!doc) return doc.error();
+    return TenantSettings{std::move(*doc), row.int64(1), row.int64(2)};
+}
+
+result<void> sql_store::put_tenant_settings(const TenantSettings& s, std::int64_t expected_version) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
+        auto r = c.exec(query::tenant_settings_update,
+                        {json::serialize(s.doc), expected_version + 1, s.updated_at, expected_version});
+        if (!r) return r.error();
+        return r->affected == 1 ? result<void>{} : fail(store_errc::conflict);
+    });
+}
+
 // ---- keys -----------------------------------------------------------------------------------
 
 result<void> sql_store::add_key(const SigningKey& k) {

@@ -21,6 +21,9 @@ class sql_store final : public Store {
     result<void> set_meta(std::string_view key, std::string_view value) override;
     result<std::int64_t> config_version() override;
 
+    result<TenantSettings> get_tenant_settings() override;
+    result<void> put_tenant_settings(const TenantSettings& s, std::int64_t expected_version) override;
+
     result<void> add_key(const SigningKey&) override;
     result<std::vector<SigningKey>> list_keys(std::int64_t now) override;
     result<void> rotate_key(const SigningKey& next, std::int64_t now, std::int64_t keep_until) override;
