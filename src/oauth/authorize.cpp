@@ -277,10 +277,6 @@ PendingAuthorization PendingAuthorization::from_json(const json::object& o) {
     return p;
 }
 
-std::string password_attempt_key(std::string_view connection, std::string_view username) {
-    return std::string(connection) + ':' + connections::lower_ascii(username);
-}
-
 AuthorizationService::AuthorizationService(Catalog& catalog, store::Store& store) : catalog_(catalog), store_(store) {}
 
 AuthorizationResponse authorization_error(const ResponseTarget& target, const OAuthError& error,
@@ -409,24 +405,16 @@ LoginResult AuthorizationService::submit_login(const util::Params& form, std::st
         return {view, {}};
     }
     connections::DatabaseConnection database(store_, view.database_connection);
-    // A login compares a password hash: its attempt is reserved first (spec §6), so parallel guesses
-    // cannot all pass a check that none of them has been counted against yet.
-    auto* attempts = signup && view.signup_allowed ? nullptr : password_attempts_;
-    const auto attempt = password_attempt_key(view.database_connection, view.username);
-    if (attempts)
-        if (auto wait = attempts->reserve(attempt); wait > 0)
-            return {ErrorPage{429, "Too many attempts",
-                              "Too many failed logins for this user. Wait a minute and try again."},
-                    {},
-                    wait};
-    auto user = signup && view.signup_allowed ? database.signup(form.get("username"), form.get("password"), {})
-                                              : database.login(form.get("username"), form.get("password"));
-    if (attempts) {
-        if (user)
-            attempts->succeeded(attempt);
-        else if (user.error() != connections::connection_errc::wrong_credentials)
-            attempts->give_back(attempt);
-    }
+    // A login is counted against the failed-login limit (spec §6).
+    auto login = signup && view.signup_allowed
+                     ? CountedLogin{0, database.signup(form.get("username"), form.get("password"), {})}
+                     : counted_login(password_attempts_, database, form.get("username"), form.get("password"));
+    if (login.retry_after > 0)
+        return {
+            ErrorPage{429, "Too many attempts", "Too many failed logins for this user. Wait a minute and try again."},
+            {},
+            login.retry_after};
+    auto& user = login.user;
     if (!user) {
         view.error = login_error_message(user.error(), signup);
         return {view, {}};

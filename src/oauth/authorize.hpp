@@ -2,6 +2,7 @@
 
 #include "oauth/catalog.hpp"
 #include "oauth/error.hpp"
+#include "oauth/password_login.hpp"
 #include "store/store.hpp"
 #include "util/params.hpp"
 
@@ -70,24 +71,6 @@ struct LoginResult {
     std::string session_token;     // non-empty when a session was created: the cookie value
     std::int64_t retry_after = 0;  // > 0: too many wrong passwords, the outcome is a 429 page; seconds to wait
 };
-
-// Counts password guesses per user of a database connection (spec §6), for the hosted login. An
-// attempt is reserved before the password hash is compared, so of N parallel guesses with one
-// attempt left one is checked; a wrong password keeps it, a right one forgets the user's failures.
-class PasswordAttempts {
-  public:
-    virtual ~PasswordAttempts() = default;
-    // Takes one attempt for `key` atomically: 0 when taken, else the seconds until one is free.
-    virtual std::int64_t reserve(std::string_view key) = 0;
-    // The password was right: the key's failures are forgotten.
-    virtual void succeeded(std::string_view key) = 0;
-    // No password was judged after all (the user is blocked, the store failed): the attempt is given back.
-    virtual void give_back(std::string_view key) = 0;
-};
-
-// The key a password guess counts under: the connection and the username, lower-cased (one user
-// however the name is typed).
-std::string password_attempt_key(std::string_view connection, std::string_view username);
 
 // The pending /authorize request kept server-side while the user logs in.
 struct PendingAuthorization {
