@@ -53,6 +53,8 @@ constexpr std::array routes = {
           "update:current_user_metadata,create:current_user_metadata"},
     Route{"DELETE", "/users/{}", "delete:users", &delete_user},
     Route{"GET", "/users-by-email", "read:users", &users_by_email},
+    Route{"GET", "/tenants/settings", "read:tenant_settings", &get_tenant_settings},
+    Route{"PATCH", "/tenants/settings", "update:tenant_settings", &update_tenant_settings},
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -109,6 +111,7 @@ const std::vector<std::string>& management_scopes() {
         for (std::string_view resource : {"connections", "clients", "resource_servers", "users", "client_grants"})
             for (std::string_view action : {"read", "create", "update", "delete"})
                 out.push_back(std::string(action) + ":" + std::string(resource));
+        out.insert(out.end(), {"read:tenant_settings", "update:tenant_settings"});
         return out;
     }();
     return scopes;

@@ -161,6 +161,26 @@ BodyCheck& BodyCheck::integer(std::string_view key, std::int64_t min, std::int64
     return *this;
 }
 
+BodyCheck& BodyCheck::number(std::string_view key, double exclusive_min, double max) {
+    const auto* v = get(key);
+    if (error_ || !v) return *this;
+    if (!v->is_number()) {
+        type_error(key, "number");
+        return *this;
+    }
+    auto n = v->to_number<double>();
+    auto text = json::serialize(*v);
+    if (!(n > exclusive_min))
+        error_ = make_error(mgmt_errc::invalid_body, payload_error("Value " + text + " must be greater than " +
+                                                                       json::serialize(json::value(exclusive_min)),
+                                                                   key));
+    else if (n > max)
+        error_ = make_error(
+            mgmt_errc::invalid_body,
+            payload_error("Value " + text + " is greater than maximum " + json::serialize(json::value(max)), key));
+    return *this;
+}
+
 BodyCheck& BodyCheck::object(std::string_view key, bool nullable) {
     const auto* v = get(key);
     if (!error_ && v && !v->is_object() && !(nullable && v->is_null())) type_error(key, "object");

@@ -65,6 +65,8 @@ class BodyCheck {
     BodyCheck& string(std::string_view key, std::size_t min = 0, std::size_t max = 4096, bool nullable = false);
     BodyCheck& boolean(std::string_view key);
     BodyCheck& integer(std::string_view key, std::int64_t min, std::int64_t max);
+    // Any JSON number (integer or not) in (exclusive_min, max].
+    BodyCheck& number(std::string_view key, double exclusive_min, double max);
     BodyCheck& object(std::string_view key, bool nullable = false);
     BodyCheck& string_array(std::string_view key, std::size_t max_items = 1000);
     BodyCheck& one_of(std::string_view key, std::initializer_list<std::string_view> values);
@@ -158,6 +160,9 @@ ApiResponse get_client_grant(Context&);
 ApiResponse create_client_grant(Context&);
 ApiResponse update_client_grant(Context&);
 ApiResponse delete_client_grant(Context&);
+
+ApiResponse get_tenant_settings(Context&);
+ApiResponse update_tenant_settings(Context&);
 
 ApiResponse list_users(Context&);
 ApiResponse users_by_email(Context&);

@@ -42,7 +42,7 @@ struct Settings {
 };
 
 // Routes: /connections[/{id}[/clients|/authorize-preview]], /clients[/{id}[/rotate-secret]],
-// /resource-servers[/{id}], /client-grants[/{id}], /users[/{id}], /users-by-email.
+// /resource-servers[/{id}], /client-grants[/{id}], /users[/{id}], /users-by-email, /tenants/settings.
 // GET /connections/{id}/authorize-preview answers {"url": ...} built exactly as a login would build
 // it, with the per-login values replaced by fixed placeholders: state=STATE_PLACEHOLDER,
 // nonce=NONCE_PLACEHOLDER (oidc), code_challenge=CODE_CHALLENGE_PLACEHOLDER (when PKCE applies),
@@ -63,7 +63,8 @@ class ManagementApi {
 };
 
 // Every scope of the Management API: {read,create,update,delete}:{connections,clients,
-// resource_servers,users,client_grants}. The bootstrap grants them all to the management client.
+// resource_servers,users,client_grants}, {read,update}:tenant_settings. The bootstrap grants them all
+// to the management client.
 const std::vector<std::string>& management_scopes();
 
 }  // namespace gatehouse::mgmt
