@@ -146,9 +146,11 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation};
     services.limits = options.limits;
     services.limits.enabled = !options.no_rate_limits;
-    if (services.limits.enabled && services.limits.failed_logins_per_user)
+    if (services.limits.enabled && services.limits.failed_logins_per_user) {
+        // One limit for both doors: the hosted login page and the password grants.
         authorization.set_password_attempts(&failed_logins.emplace(*services.limits.failed_logins_per_user));
-    else if (!services.limits.enabled)
+        tokens.set_password_attempts(&*failed_logins);
+    } else if (!services.limits.enabled)
         spdlog::info("request-rate limits are off (--no-rate-limits); size limits still hold");
     http::register_endpoints(router, services);
     if (catalog.keys()->signers.empty()) throw std::runtime_error("no usable signing key (wrong master key?)");

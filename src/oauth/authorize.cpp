@@ -110,6 +110,7 @@ std::optional<CheckFailure> check_response_type(AuthorizeCheck& c) {
 std::optional<CheckFailure> check_audience(AuthorizeCheck& c) {
     auto audience = c.params.get("audience");
     if (audience.empty()) audience = c.params.get("resource");
+    if (audience.empty()) audience = c.catalog.settings()->default_audience;  // the tenant's, when set
     if (audience.empty()) return std::nullopt;
     c.api = c.catalog.api(audience);
     if (!c.api) return make_error(oauth_errc::access_denied, "Service not found: " + audience);
@@ -471,7 +472,8 @@ store::Session AuthorizationService::create_session(const store::User& user, std
     session.connection = std::string(connection);
     session.auth_time = now;
     session.created_at = now;
-    session.expires_at = now + catalog_.config().session_ttl;
+    auto lifetime = catalog_.settings()->session_lifetime;  // the tenant settings' session_lifetime, when set
+    session.expires_at = now + (lifetime > 0 ? lifetime : catalog_.config().session_ttl);
     if (auto r = store_.create_session(session); !r) spdlog::error("cannot store session: {}", r.error().message());
     // Auth0 keeps last_login / logins_count on the user.
     store::User updated = user;

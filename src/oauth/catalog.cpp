@@ -106,6 +106,21 @@ ConnectionView connection_view(const store::Connection& c) {
     return v;
 }
 
+TenantSettingsView tenant_settings_view(const boost::json::object& doc) {
+    TenantSettingsView v;
+    v.default_audience = util::json_string(doc, "default_audience");
+    v.default_directory = util::json_string(doc, "default_directory");
+    // Auth0 keeps the lifetimes in hours, possibly fractional (when set in minutes).
+    auto seconds = [&](std::string_view key) -> std::int64_t {
+        auto it = doc.find(key);
+        if (it == doc.end() || !it->value().is_number()) return 0;
+        return static_cast<std::int64_t>(it->value().to_number<double>() * 3600);
+    };
+    v.session_lifetime = seconds("session_lifetime");
+    v.idle_session_lifetime = seconds("idle_session_lifetime");
+    return v;
+}
+
 Catalog::Catalog(store::Store& store, const TenantConfig& config) : store_(store), config_(config) {}
 
 void Catalog::invalidate() {
@@ -117,6 +132,7 @@ void Catalog::invalidate() {
     grants_.clear();
     connections_.reset();
     keys_.reset();
+    settings_.reset();
     origins_.reset();
 }
 
@@ -241,6 +257,14 @@ std::shared_ptr<const ConnectionView> Catalog::connection(std::string_view name)
 
 std::shared_ptr<const SigningKeys> Catalog::keys() {
     return read_through(keys_, [&] { return load_keys(); });
+}
+
+std::shared_ptr<const TenantSettingsView> Catalog::settings() {
+    return read_through(settings_, [&]() -> std::optional<TenantSettingsView> {
+        auto found = store_.get_tenant_settings();
+        if (!found) return std::nullopt;
+        return tenant_settings_view(found->doc);
+    });
 }
 
 std::shared_ptr<const SigningKeys> Catalog::cached_keys() {

@@ -64,6 +64,14 @@ struct ConnectionView {
     bool enabled_for(std::string_view client_id) const { return enabled_clients.contains(std::string(client_id)); }
 };
 
+// The tenant settings the flows consult (the document of /api/v2/tenants/settings).
+struct TenantSettingsView {
+    std::string default_audience;            // for token and /authorize requests without an audience
+    std::string default_directory;           // the database connection of the `password` grant
+    std::int64_t session_lifetime = 0;       // seconds; 0 = not set
+    std::int64_t idle_session_lifetime = 0;  // seconds; 0 = not set
+};
+
 // The tenant's keys, decrypted once: one signer per algorithm and every published public key.
 struct SigningKeys {
     std::map<jose::Alg, std::shared_ptr<const jose::PrivateKey>> signers;
@@ -93,6 +101,7 @@ class Catalog {
     std::vector<std::shared_ptr<const ConnectionView>> connections();
     std::shared_ptr<const ConnectionView> connection(std::string_view name);
     std::shared_ptr<const SigningKeys> keys();
+    std::shared_ptr<const TenantSettingsView> settings();
     // The keys when they are cached and no version check is due: never touches the store, so an I/O
     // thread may call it. nullptr means "ask keys() from the blocking pool".
     std::shared_ptr<const SigningKeys> cached_keys();
@@ -127,6 +136,7 @@ class Catalog {
     std::unordered_map<std::string, std::shared_ptr<const store::ClientGrant>> grants_;
     std::shared_ptr<const std::vector<std::shared_ptr<const ConnectionView>>> connections_;
     std::shared_ptr<const SigningKeys> keys_;
+    std::shared_ptr<const TenantSettingsView> settings_;
     struct KnownOrigins {
         std::set<std::string> exact;
         std::vector<std::string> wildcards;  // "https://*.example.com"
@@ -138,5 +148,6 @@ class Catalog {
 ClientView client_view(const store::Client&);
 ApiView api_view(const store::ResourceServer&);
 ConnectionView connection_view(const store::Connection&);
+TenantSettingsView tenant_settings_view(const boost::json::object& doc);
 
 }  // namespace gatehouse::oauth

@@ -39,6 +39,10 @@ constexpr std::array kOAuthErrors = {
                    "The server is temporarily unavailable."},
     OAuthErrorInfo{oauth_errc::too_many_requests, "too_many_requests", status::too_many_requests,
                    "Too many requests. Try again later."},
+    OAuthErrorInfo{oauth_errc::unauthorized, "unauthorized", status::forbidden, "Unauthorized"},
+    // Auth0 blocks the account and emails its owner; Gatehouse makes the user wait (spec §6).
+    OAuthErrorInfo{oauth_errc::too_many_attempts, "too_many_attempts", status::too_many_requests,
+                   "Too many failed logins for this user. Wait a minute and try again."},
 };
 
 constexpr bool table_is_indexed_by_code() {

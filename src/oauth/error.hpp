@@ -31,6 +31,8 @@ enum class oauth_errc {
     server_error,
     temporarily_unavailable,
     too_many_requests,
+    unauthorized,       // Auth0: a blocked user at the password grants -> 403
+    too_many_attempts,  // Auth0: too many failed logins for one user at the password grants -> 429
 };
 
 struct OAuthErrorInfo {
@@ -44,8 +46,9 @@ const OAuthErrorInfo& error_info(oauth_errc) noexcept;
 
 struct OAuthError {
     oauth_errc code = oauth_errc::server_error;
-    std::string description;  // public: error_description
-    std::string detail;       // for the log only; never sent to the client
+    std::string description;       // public: error_description
+    std::string detail;            // for the log only; never sent to the client
+    std::int64_t retry_after = 0;  // > 0: sent as Retry-After (seconds)
 
     std::string_view wire() const noexcept { return error_info(code).wire; }
     boost::beast::http::status status() const noexcept { return error_info(code).status; }

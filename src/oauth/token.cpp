@@ -24,7 +24,7 @@ oauth_result<json::object> TokenService::exchange(const TokenRequest& request, s
     if (!(*client)->allows_grant(request.grant_type))
         return make_error(oauth_errc::unauthorized_client,
                           "Grant type '" + request.grant_type + "' not allowed for the client.");
-    grants::GrantContext context{catalog_, store_};
+    grants::GrantContext context{catalog_, store_, password_attempts_};
     return grant->handler(context, request, **client, now);
 }
 

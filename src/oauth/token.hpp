@@ -3,6 +3,7 @@
 #include "oauth/catalog.hpp"
 #include "oauth/client_auth.hpp"
 #include "oauth/error.hpp"
+#include "oauth/password_login.hpp"
 #include "store/store.hpp"
 #include "util/params.hpp"
 
@@ -45,6 +46,10 @@ class TokenService {
   public:
     TokenService(Catalog& catalog, store::Store& store);
 
+    // The failed-login limit the password grants count against (composition root); the hosted
+    // login's, so a user's guesses count together. Without it, guesses are not counted.
+    void set_password_attempts(PasswordAttempts* attempts) { password_attempts_ = attempts; }
+
     // The JSON success body, or the error to render.
     oauth_result<boost::json::object> exchange(const TokenRequest& request, std::int64_t now);
 
@@ -67,6 +72,7 @@ class TokenService {
   private:
     Catalog& catalog_;
     store::Store& store_;
+    PasswordAttempts* password_attempts_ = nullptr;
 };
 
 }  // namespace gatehouse::oauth

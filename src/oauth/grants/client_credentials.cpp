@@ -11,28 +11,28 @@ oauth_result<boost::json::object> client_credentials(GrantContext& ctx, const To
     if (client.is_public())
         return make_error(oauth_errc::unauthorized_client,
                           "Grant type 'client_credentials' not allowed for the client.");
-    auto audience = request.params.get("audience");
-    if (audience.empty())
+    auto requested = requested_api(ctx, request);
+    if (!requested) return requested.error();
+    const auto& api = *requested;
+    if (!api)
         return make_error(oauth_errc::access_denied,
                           "No audience parameter was provided, and no default audience has been configured");
-    auto api = ctx.catalog.api(audience);
-    if (!api) return make_error(oauth_errc::access_denied, "Service not found: " + audience);
     auto grant = ctx.catalog.client_grant(client.client_id, api->identifier);
     if (!grant)
         return make_error(oauth_errc::access_denied,
-                          "Client is not authorized to access \"" + audience +
+                          "Client is not authorized to access \"" + api->identifier +
                               "\". You need to create a \"client-grant\" associated to this API. See: "
                               "https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants");
     std::string scope;
-    auto requested = split_scope(request.params.get("scope"));
+    auto requested_scopes = split_scope(request.params.get("scope"));
     std::string not_granted;
     auto granted = [&](const std::string& s) {
         return std::find(grant->scope.begin(), grant->scope.end(), s) != grant->scope.end();
     };
-    if (requested.empty()) {
+    if (requested_scopes.empty()) {
         for (const auto& s : grant->scope) scope += (scope.empty() ? "" : " ") + s;
     } else {
-        for (const auto& s : requested) {
+        for (const auto& s : requested_scopes) {
             if (!granted(s)) {
                 not_granted += (not_granted.empty() ? "" : ", ") + s;
             } else if (!has_scope(scope, s)) {

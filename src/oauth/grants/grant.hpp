@@ -7,6 +7,7 @@
 
 #include "oauth/catalog.hpp"
 #include "oauth/error.hpp"
+#include "oauth/password_login.hpp"
 #include "oauth/token.hpp"
 #include "store/store.hpp"
 
@@ -18,10 +19,11 @@
 
 namespace gatehouse::oauth::grants {
 
-// What a grant may use: the configuration cache and the store.
+// What a grant may use: the configuration cache, the store, and the failed-login limit (null: off).
 struct GrantContext {
     Catalog& catalog;
     store::Store& store;
+    PasswordAttempts* password_attempts = nullptr;
 };
 
 // A grant's step: the request's client is authenticated and allowed this grant type.
@@ -34,6 +36,9 @@ oauth_result<boost::json::object> refresh_token(GrantContext&, const TokenReques
                                                 std::int64_t now);
 oauth_result<boost::json::object> client_credentials(GrantContext&, const TokenRequest&, const ClientView&,
                                                      std::int64_t now);
+oauth_result<boost::json::object> password(GrantContext&, const TokenRequest&, const ClientView&, std::int64_t now);
+oauth_result<boost::json::object> password_realm(GrantContext&, const TokenRequest&, const ClientView&,
+                                                 std::int64_t now);
 
 // --- shared by several grants ---
 
@@ -47,6 +52,10 @@ OAuthError grant_lookup_error(const boost::system::error_code& ec, std::string_v
 
 inline constexpr std::string_view kDeletedUser =
     "The refresh_token was generated for a user who doesn't exist anymore.";
+
+// The API a token request names in `audience`, else the tenant's default_audience; null for none.
+// access_denied "Service not found" for an audience that is no API.
+oauth_result<std::shared_ptr<const ApiView>> requested_api(GrantContext&, const TokenRequest&);
 
 // A user's grant (a login, or a refresh of one) about to get tokens.
 struct UserGrant {

@@ -10,6 +10,8 @@ constexpr std::array kGrants = {
     GrantType{"authorization_code", &authorization_code},
     GrantType{"refresh_token", &refresh_token},
     GrantType{"client_credentials", &client_credentials},
+    GrantType{"password", &password},
+    GrantType{"http://auth0.com/oauth/grant-type/password-realm", &password_realm},
 };
 
 }  // namespace

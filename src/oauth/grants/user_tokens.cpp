@@ -26,6 +26,15 @@ OAuthError grant_lookup_error(const boost::system::error_code& ec, std::string_v
     return make_error(oauth_errc::temporarily_unavailable, {}, "store: " + ec.message());
 }
 
+oauth_result<std::shared_ptr<const ApiView>> requested_api(GrantContext& ctx, const TokenRequest& request) {
+    auto audience = request.params.get("audience");
+    if (audience.empty()) audience = ctx.catalog.settings()->default_audience;
+    if (audience.empty()) return std::shared_ptr<const ApiView>();
+    auto api = ctx.catalog.api(audience);
+    if (!api) return make_error(oauth_errc::access_denied, "Service not found: " + audience);
+    return api;
+}
+
 std::string new_refresh_token(GrantContext& ctx, const UserGrant& grant, const ClientView& client, std::int64_t now,
                               store::RefreshToken& row) {
     auto token = util::random_token(32);

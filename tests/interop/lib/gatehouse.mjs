@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fetchThrough, selfSignedCertificate, trustingAgent } from './tls.mjs';
 
 export const MGMT_CLIENT_ID = 'mgmtClientForInteropTests0000000';
 export const MGMT_CLIENT_SECRET = 'interop-test-management-secret-0123456789abcdefghijklmnopqrstuvw';
@@ -48,12 +49,16 @@ export function createPgDatabase(prefix = 'gh') {
 }
 
 // options.demoCallbacks: callback URLs of the demo SPA client; options.env: extra environment;
-// options.args: extra `serve` flags; options.logLevel (default warn). tenant.log() is what the
+// options.args: extra `serve` flags; options.logLevel (default warn); options.tls: serve https with a
+// self-signed certificate (issuer https://127.0.0.1:<port>/); then tenant.fetch, tenant.agent and
+// tenant.ca trust it (use tenant.fetch for raw calls, { agent, fetch } for Auth0's SDK). tenant.log() is what the
 // server wrote so far (it is also forwarded to this process's stderr unless options.quiet).
 export async function startGatehouse(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-interop-'));
   const port = options.port ?? (await freePort());
-  const issuer = options.issuer ?? `http://127.0.0.1:${port}/`;
+  const scheme = options.tls ? 'https' : 'http';
+  const issuer = options.issuer ?? `${scheme}://127.0.0.1:${port}/`;
+  const certificate = options.tls ? selfSignedCertificate(dir) : undefined;
   const pg = backend() === 'postgres';
   const db = pg ? createPgDatabase() : `sqlite://${dir}/gatehouse.db`;
   const baseEnv = pg ? { ...process.env, GATEHOUSE_MASTER_KEY: TEST_MASTER_KEY } : { ...process.env };
@@ -73,13 +78,15 @@ export async function startGatehouse(options = {}) {
     db,
     port,
     issuer,
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${scheme}://127.0.0.1:${port}`,
     mgmtClientId: MGMT_CLIENT_ID,
     mgmtClientSecret: MGMT_CLIENT_SECRET,
     demoClientId: field('demo SPA client_id'),
     demoUser: 'demo@example.com',
     demoPassword: field('demo user password'),
     backend: backend(),
+    ca: certificate?.pem,
+    agent: certificate ? trustingAgent(certificate.pem) : undefined,
     cli(args, extraEnv = {}) {
       return execFileSync(binary(), [...args, ...common], { encoding: 'utf8', env: { ...baseEnv, ...extraEnv } });
     },
@@ -90,7 +97,8 @@ export async function startGatehouse(options = {}) {
     },
   };
   const serveArgs = ['serve', ...common, '--listen', `127.0.0.1:${port}`, '--threads', '2',
-    '--log-level', options.logLevel ?? 'warn', ...(options.args ?? [])];
+    '--log-level', options.logLevel ?? 'warn',
+    ...(certificate ? ['--tls-cert', certificate.cert, '--tls-key', certificate.key] : []), ...(options.args ?? [])];
   const child = spawn(binary(), serveArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...baseEnv, ...(options.env ?? {}) },
@@ -103,10 +111,11 @@ export async function startGatehouse(options = {}) {
     });
   }
   tenant.log = () => Buffer.concat(output).toString('utf8');
+  tenant.fetch = tenant.agent ? fetchThrough(tenant.agent) : fetch;
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      const r = await fetch(`${tenant.origin}/healthz`);
+      const r = await tenant.fetch(`${tenant.origin}/healthz`);
       if (r.ok) break;
     } catch {}
     if (child.exitCode !== null) throw new Error(`gatehouse serve exited with ${child.exitCode}: ${tenant.log()}`);

@@ -5,7 +5,7 @@ import { ManagementClient } from 'auth0';
 // A client_credentials token for the Management API. `audience` defaults to the issuer's own
 // spelling (http://127.0.0.1:<port>/api/v2/).
 export async function mgmtToken(gh, { clientId = gh.mgmtClientId, clientSecret = gh.mgmtClientSecret, audience } = {}) {
-  const res = await fetch(`${gh.origin}/oauth/token`, {
+  const res = await (gh.fetch ?? fetch)(`${gh.origin}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -36,7 +36,8 @@ export async function createM2MClient(gh, { method = 'client_secret_post', scope
   return { client_id: created.body.client_id, client_secret: created.body.client_secret };
 }
 
-// A raw Management API caller: api('GET', '/connections') -> {status, headers, body, text}.
+// A raw Management API caller: api('GET', '/connections') -> {status, headers, body, text}. Over
+// gh.fetch when the tenant has one (a TLS tenant's, trusting its certificate).
 // options: body (object -> JSON; string -> sent as is), contentType, headers, token (null = none).
 export function apiCaller(gh, token) {
   return async function api(method, path, options = {}) {
@@ -48,7 +49,7 @@ export function apiCaller(gh, token) {
       body = typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
       headers['content-type'] = options.contentType ?? 'application/json';
     }
-    const res = await fetch(`${gh.origin}/api/v2${path}`, { method, headers, body });
+    const res = await (gh.fetch ?? fetch)(`${gh.origin}/api/v2${path}`, { method, headers, body });
     const text = await res.text();
     let json;
     try {
