@@ -12,6 +12,9 @@ constexpr std::array kGrants = {
     GrantType{"client_credentials", &client_credentials},
     GrantType{"password", &password},
     GrantType{"http://auth0.com/oauth/grant-type/password-realm", &password_realm},
+    // Used at /authorize by clients that have it (response types with token / id_token); never at
+    // /oauth/token.
+    GrantType{"implicit", nullptr},
 };
 
 }  // namespace

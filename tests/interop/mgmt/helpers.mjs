@@ -59,6 +59,16 @@ export function apiCaller(gh, token) {
   };
 }
 
+// The error a promise rejects with (an SDK call that must fail).
+export async function rejectionOf(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  assert.fail('expected the call to fail');
+}
+
 // Auth0's Management API error body, exactly: {statusCode, error, message, errorCode?}.
 export function assertAuth0Error(r, status, errorCode, messageMatch) {
   assert.equal(r.status, status, r.text);

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManagementClient as LegacyManagementClient } from 'auth0/legacy';
 import { startGatehouse } from '../lib/gatehouse.mjs';
-import { sdk, httpFetch, allPages, unique } from './helpers.mjs';
+import { sdk, httpFetch, allPages, unique, rejectionOf } from './helpers.mjs';
 
 let gh;
 let mgmt;
@@ -15,14 +15,7 @@ before(async () => {
 after(async () => gh?.stop());
 
 // The SDK's error: statusCode and the parsed Auth0 body.
-async function sdkError(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the SDK call to fail');
-}
+const sdkError = rejectionOf;
 
 test('connections: list / get / create / update / delete', async () => {
   const first = await mgmt.connections.list();

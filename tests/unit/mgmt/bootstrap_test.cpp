@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace gatehouse::mgmt {
 namespace {
 
@@ -33,7 +35,9 @@ TEST(Bootstrap, CreatesApiClientGrantAndDefaultConnection) {
     auto grant = store->find_client_grant(r->mgmt_client_id, "http://localhost:8080/api/v2/");
     ASSERT_TRUE(grant);
     EXPECT_EQ(grant->scope, management_scopes());
-    EXPECT_EQ(grant->scope.size(), 20u);
+    EXPECT_EQ(grant->scope.size(), 22u);  // CRUD of five resources, read/update of the tenant settings
+    for (const auto* scope : {"read:tenant_settings", "update:tenant_settings"})
+        EXPECT_NE(std::find(grant->scope.begin(), grant->scope.end(), scope), grant->scope.end()) << scope;
 
     auto spa = store->get_client(r->demo_client_id);
     ASSERT_TRUE(spa);

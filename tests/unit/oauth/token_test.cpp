@@ -4,6 +4,7 @@
 #include "connections/database.hpp"
 #include "jose/jose.hpp"
 #include "mgmt/bootstrap.hpp"
+#include "oauth/grants/registry.hpp"
 #include "oauth/oauth.hpp"
 #include "unit/oauth/test_config.hpp"
 #include "util/util.hpp"
@@ -119,6 +120,30 @@ TEST(TokenService, AccessTokenForAnotherAudienceIsRefused) {
     auto tokens = w.exchange(w.code(kVerifier, kNow), kVerifier, kNow).value();
     auto access = std::string(tokens.at("access_token").as_string());
     EXPECT_FALSE(w.tokens->verify_access_token(access, w.config.management_audience(), kNow + 1));
+}
+
+TEST(GrantRegistry, DiscoveryListsEveryRegisteredGrantAndTheTokenEndpointOnlyTheOnesWithAStep) {
+    std::vector<std::string> listed;
+    for (const auto& name : grants::grant_types_supported()) listed.emplace_back(name.as_string());
+    std::vector<std::string> registered;
+    for (const auto& grant : grants::registered_grants()) {
+        registered.emplace_back(grant.name);
+        EXPECT_EQ(grants::find_grant(grant.name), &grant) << grant.name << " is registered once";
+    }
+    EXPECT_EQ(listed, registered);
+    EXPECT_EQ(grants::find_grant("urn:ietf:params:oauth:grant-type:device_code"), nullptr);
+
+    World w;
+    auto demo = [&](std::string grant_type) {
+        return w.tokens->exchange({std::move(grant_type), {w.boot.demo_client_id, std::nullopt, false}, {}}, kNow);
+    };
+    // implicit is used at /authorize only.
+    EXPECT_EQ(demo("implicit").error().code, oauth_errc::unsupported_grant_type);
+    EXPECT_EQ(demo("").error().code, oauth_errc::invalid_request);
+    // A registered grant the client lacks is refused before its step runs.
+    auto password = demo("password");
+    EXPECT_EQ(password.error().code, oauth_errc::unauthorized_client);
+    EXPECT_EQ(password.error().description, "Grant type 'password' not allowed for the client.");
 }
 
 TEST(ErrorTable, EveryCodeHasAWireNameAStatusAndADescription) {
