@@ -1,6 +1,7 @@
 // Shared by the server-side SDK tests (not a test file itself): a real Express app with
 // express-openid-connect on 127.0.0.1, and the hosted-page steps a browser takes.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import express from 'express';
 import eoc from 'express-openid-connect';
 import { freePort } from '../lib/gatehouse.mjs';
@@ -66,15 +67,18 @@ export async function submitLogin(browser, pageUrl, html, username, password) {
 
 // Drives a browser from `start` like a user: follows redirects, logs in on the hosted page when
 // it appears (when credentials are given), submits form_post pages like their script would, and
-// stops at the first page that is none of these. Returns { url, status, body, res, pages }, where
+// stops at the first page that is none of these, or at a redirect to a URL starting with `stopAt`
+// (a callback that does not run here). Returns { url, status, body, res, pages }, where
 // pages lists the hosted pages seen ('login', 'signup', 'form_post').
-export async function drive(browser, start, { username, password, maxHops = 20 } = {}) {
+export async function drive(browser, start, { username, password, onFormPost, stopAt, maxHops = 20 } = {}) {
   let url = String(start);
+  if (stopAt && url.startsWith(stopAt)) return { url, pages: [] };
   let res = await browser.request(url);
   const pages = [];
   for (let hop = 0; hop < maxHops; hop++) {
     if (res.status >= 300 && res.status < 400) {
       url = new URL(res.headers.get('location'), url).href;
+      if (stopAt && url.startsWith(stopAt)) return { url, status: res.status, pages };
       res = await browser.request(url);
       continue;
     }
@@ -89,6 +93,7 @@ export async function drive(browser, start, { username, password, maxHops = 20 }
     if (/<form method="post" action="/.test(body) && /document\.forms\[0\]\.submit\(\)/.test(body)) {
       pages.push('form_post');
       const { action, fields } = parseFormPost(body);
+      onFormPost?.(fields, res);
       url = action;
       res = await browser.request(action, {
         method: 'POST',
@@ -103,3 +108,6 @@ export async function drive(browser, start, { username, password, maxHops = 20 }
 }
 
 export const jwtClaims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
+
+// c_hash / at_hash of RS256 (OIDC Core §3.3.2.11): base64url of the left half of SHA-256.
+export const leftHalfHash = (value) => createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
