@@ -94,6 +94,7 @@ export async function drive(browser, start, { username, password, onFormPost, st
       pages.push('form_post');
       const { action, fields } = parseFormPost(body);
       onFormPost?.(fields, res);
+      if (stopAt && action.startsWith(stopAt)) return { url: action, status: res.status, fields, res, pages };
       url = action;
       res = await browser.request(action, {
         method: 'POST',
