@@ -3,12 +3,11 @@
 // endpoint <issuer>oidc/logout next to /v2/logout. Real binary, a browser without JavaScript.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGatehouse } from '../lib/gatehouse.mjs';
 import { Browser } from '../federation/helpers.mjs';
 import { mgmtToken, apiCaller, unique } from '../mgmt/helpers.mjs';
-import { drive, jwtClaims, submitLogin } from '../server-sdks/helpers.mjs';
+import { drive, jwtClaims, submitLogin, authorizeUrl as authorizeUrlOf } from '../server-sdks/helpers.mjs';
 
 const CALLBACK = 'https://rwa.example.test/callback';
 const LOGOUT_URL = 'https://rwa.example.test/';
@@ -26,14 +25,7 @@ before(async () => {
 });
 after(async () => gh?.stop());
 
-function authorizeUrl(params = {}) {
-  const u = new URL(`${gh.origin}/authorize`);
-  u.search = new URLSearchParams({
-    response_type: 'id_token', client_id: client.client_id, redirect_uri: CALLBACK, scope: 'openid email',
-    state: randomBytes(6).toString('hex'), nonce: randomBytes(6).toString('hex'), ...params,
-  });
-  return u;
-}
+const authorizeUrl = (params = {}) => authorizeUrlOf(gh, client, CALLBACK, { response_type: 'id_token', scope: 'openid email', ...params });
 
 // Where /authorize lands: { page: 'login' | 'signup', url, body } or { page: 'callback', params }.
 async function land(browser, params) {

@@ -3,11 +3,10 @@
 // that the rules that end a login's tokens reach them too. Each test is named after the attack it stops.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { startGatehouse } from '../lib/gatehouse.mjs';
 import { Browser } from '../federation/helpers.mjs';
 import { mgmtToken, apiCaller, unique } from '../mgmt/helpers.mjs';
-import { drive } from '../server-sdks/helpers.mjs';
+import { drive, authorizeUrl as authorizeUrlOf } from '../server-sdks/helpers.mjs';
 
 const CALLBACK = 'https://rwa.example.test/callback';
 const EVIL = 'https://evil.example.test/callback';
@@ -34,15 +33,7 @@ before(async () => {
 });
 after(async () => gh?.stop());
 
-function authorizeUrl(client, params) {
-  const u = new URL(`${gh.origin}/authorize`);
-  u.search = new URLSearchParams({
-    client_id: client.client_id, redirect_uri: CALLBACK, scope: 'openid profile email',
-    state: randomBytes(6).toString('hex'), nonce: randomBytes(6).toString('hex'), ...params,
-  });
-  for (const [k, v] of Object.entries(params)) if (v === undefined) u.searchParams.delete(k);
-  return u;
-}
+const authorizeUrl = (client, params) => authorizeUrlOf(gh, client, CALLBACK, params);
 
 // A token as a parameter of a redirect, or as a field of a form_post page.
 const TOKENS = /[#?&](access_token|id_token|code)=|name="(access_token|id_token|code)"/;

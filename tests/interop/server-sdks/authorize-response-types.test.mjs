@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { startGatehouse } from '../lib/gatehouse.mjs';
 import { Browser } from '../federation/helpers.mjs';
 import { apiCaller, mgmtToken, unique } from '../mgmt/helpers.mjs';
-import { drive, jwtClaims, leftHalfHash, parseFormPost } from './helpers.mjs';
+import { drive, jwtClaims, leftHalfHash, parseFormPost, authorizeUrl as authorizeUrlOf } from './helpers.mjs';
 
 const CALLBACK = 'https://rwa.example.test/callback';
 
@@ -37,15 +37,7 @@ before(async () => {
 });
 after(async () => gh?.stop());
 
-function authorizeUrl(client, params) {
-  const u = new URL(`${gh.origin}/authorize`);
-  u.search = new URLSearchParams({
-    client_id: client.client_id, redirect_uri: CALLBACK, scope: 'openid profile email',
-    state: `st-${randomBytes(6).toString('hex')}`, nonce: `nn-${randomBytes(6).toString('hex')}`, ...params,
-  });
-  for (const [k, v] of Object.entries(params)) if (v === undefined) u.searchParams.delete(k);
-  return u;
-}
+const authorizeUrl = (client, params) => authorizeUrlOf(gh, client, CALLBACK, params);
 
 // The answer of /authorize for a browser with a session: { mode, params } of the redirect or form_post.
 async function answer(browser, url) {

@@ -1,7 +1,7 @@
 // Shared by the server-side SDK tests (not a test file itself): a real Express app with
 // express-openid-connect on 127.0.0.1, and the hosted-page steps a browser takes.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import express from 'express';
 import eoc from 'express-openid-connect';
 import { freePort } from '../lib/gatehouse.mjs';
@@ -112,3 +112,15 @@ export const jwtClaims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'bas
 
 // c_hash / at_hash of RS256 (OIDC Core §3.3.2.11): base64url of the left half of SHA-256.
 export const leftHalfHash = (value) => createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
+
+// An /authorize URL of `client` for `redirect_uri`, with a fresh state and nonce; `params` add to or
+// override them (undefined removes one).
+export function authorizeUrl(gh, client, redirect_uri, params = {}) {
+  const u = new URL(`${gh.origin}/authorize`);
+  u.search = new URLSearchParams({
+    client_id: client.client_id, redirect_uri, scope: 'openid profile email',
+    state: `st-${randomBytes(6).toString('hex')}`, nonce: `nn-${randomBytes(6).toString('hex')}`, ...params,
+  });
+  for (const [k, v] of Object.entries(params)) if (v === undefined) u.searchParams.delete(k);
+  return u;
+}
