@@ -497,10 +497,17 @@ AuthorizationResponse AuthorizationService::complete(const PendingAuthorization&
 
     AuthorizationEndpointTokens tokens;
     if (type->front_channel_tokens()) {
-        AuthorizationEndpointGrant grant{&user,           client.get(),      code.grant_id,
-                                         pending.scope,   pending.audience,  pending.nonce,
-                                         session.id_hash, session.auth_time, type->code ? code_value : std::string(),
-                                         type->token,     type->id_token};
+        const AuthorizationEndpointGrant grant{.user = &user,
+                                               .client = client.get(),
+                                               .grant_id = code.grant_id,
+                                               .scope = pending.scope,
+                                               .audience = pending.audience,
+                                               .nonce = pending.nonce,
+                                               .session_id_hash = session.id_hash,
+                                               .auth_time = session.auth_time,
+                                               .code = type->code ? code_value : std::string(),
+                                               .access_token = type->token,
+                                               .id_token = type->id_token};
         auto issued = issue_authorization_endpoint_tokens(catalog_, grant, now);
         if (!issued) return error_response(pending.target, issued.error());
         tokens = std::move(*issued);
