@@ -3,6 +3,7 @@
 #include "connections/database.hpp"
 #include "oauth/parameter_limits.hpp"
 #include "oauth/pkce.hpp"
+#include "oauth/response_types.hpp"
 #include "oauth/tokens.hpp"
 #include "util/json.hpp"
 #include "util/url.hpp"
@@ -35,6 +36,7 @@ struct AuthorizeCheck {
     std::shared_ptr<const ClientView> client;
     std::shared_ptr<const ApiView> api;
     PendingAuthorization pending;
+    ResponseType response_type;
 };
 
 // A failed check: an error page while the redirect URI is not trusted, a redirected error after.
@@ -79,31 +81,50 @@ std::optional<CheckFailure> check_redirect_uri(AuthorizeCheck& c) {
     }
     c.pending.target.state = c.params.get("state");
     auto mode = c.params.get("response_mode");
+    // Until the response type is checked, errors go where that type's responses would go.
+    c.pending.target.response_mode = std::string(error_response_mode(c.params.get("response_type"), mode));
     if (mode == "web_message") {
         // The page posts the result to the redirect URI's origin: it must be one the client trusts.
         auto origin = util::origin_of(c.pending.target.redirect_uri);
         if (!origin || !c.client->allows_origin(*origin))
             return ErrorPage{400, "Origin not allowed",
                              "The origin of the redirect_uri is not in the Allowed Web Origins of the application."};
-        c.pending.target.response_mode = mode;
-    } else if (mode == "form_post" || mode == "query") {
-        c.pending.target.response_mode = mode;
-    } else if (!mode.empty()) {
-        return make_error(oauth_errc::invalid_request, "Unsupported response_mode: " + mode);
     }
     return std::nullopt;
 }
 
 std::optional<CheckFailure> check_response_type(AuthorizeCheck& c) {
-    auto type = c.params.find("response_type");
-    if (!type)
+    auto value = c.params.find("response_type");
+    if (!value)
         return make_error(oauth_errc::invalid_request, "The request is missing a required parameter: response_type");
-    if (*type != "code")
-        return make_error(oauth_errc::unsupported_response_type,
-                          "Unsupported response type: " + std::string(*type) + " (only \"code\" is supported)");
-    if (!c.client->allows_grant("authorization_code"))
+    auto type = find_response_type(*value);
+    if (!type)
+        return make_error(oauth_errc::unsupported_response_type, "Unsupported response type: " + std::string(*value));
+    if (type->code && !c.client->allows_grant("authorization_code"))
         return make_error(oauth_errc::unauthorized_client,
                           "Grant type 'authorization_code' not allowed for the client.");
+    if (type->front_channel_tokens() && !c.client->allows_grant("implicit"))
+        return make_error(oauth_errc::unauthorized_client, "Grant type 'implicit' not allowed for the client.");
+    auto mode = c.params.get("response_mode");
+    if (!response_mode_allowed(*type, mode)) {
+        if (mode == "query")
+            return make_error(oauth_errc::invalid_request,
+                              "response_mode=query is not allowed for response_type=" + std::string(*value) +
+                                  ": tokens are never sent in a query string");
+        return make_error(oauth_errc::invalid_request, "Unsupported response_mode: " + mode);
+    }
+    c.response_type = *type;
+    c.pending.response_type = std::string(type->name);
+    if (!mode.empty()) c.pending.target.response_mode = mode;
+    return std::nullopt;
+}
+
+// OIDC Core §3.2.2.1 / §3.3.2.11: an ID token from the authorization endpoint must be bound to the
+// request that asked for it, or it can be replayed into another login.
+std::optional<CheckFailure> check_nonce(AuthorizeCheck& c) {
+    c.pending.nonce = c.params.get("nonce");
+    if (c.response_type.id_token && c.pending.nonce.empty())
+        return make_error(oauth_errc::invalid_request, "Nonce required for response_type=" + c.pending.response_type);
     return std::nullopt;
 }
 
@@ -124,6 +145,7 @@ std::optional<CheckFailure> check_scope(AuthorizeCheck& c) {
 }
 
 std::optional<CheckFailure> check_pkce(AuthorizeCheck& c) {
+    if (!c.response_type.code) return std::nullopt;  // PKCE binds a code; without one there is nothing to bind
     auto challenge = c.params.get("code_challenge");
     auto method = c.params.get("code_challenge_method");
     if (challenge.empty()) {
@@ -177,11 +199,12 @@ std::optional<CheckFailure> check_connection(AuthorizeCheck& c) {
 
 // The order is the contract: nothing may redirect before check_redirect_uri has passed
 // (node-oidc-provider's `allow_redirect`); the rest follow RFC 6749 §4.1.2.1's order of concerns.
-constexpr std::array<std::pair<const char*, Check>, 9> kAuthorizeChecks = {{
+constexpr std::array<std::pair<const char*, Check>, 10> kAuthorizeChecks = {{
     {"parameter_sizes", &check_parameter_sizes},
     {"client", &check_client},
     {"redirect_uri", &check_redirect_uri},
     {"response_type", &check_response_type},
+    {"nonce", &check_nonce},
     {"audience", &check_audience},
     {"scope", &check_scope},
     {"pkce", &check_pkce},
@@ -206,7 +229,9 @@ std::string login_error_message(const boost::system::error_code& ec, bool signup
 bool session_satisfies(const store::Session& session, const PendingAuthorization& pending, Catalog& catalog,
                        bool force_login, std::int64_t now) {
     if (force_login) return false;
-    if (pending.max_age && now - session.auth_time > *pending.max_age) return false;
+    // Session times are whole seconds: max_age=0 must still force a login right after the last
+    // one, so 0 is prompt=login rather than "older than 0 seconds".
+    if (pending.max_age && (*pending.max_age == 0 || now - session.auth_time > *pending.max_age)) return false;
     if (!pending.connection.empty() && pending.connection != session.connection) return false;
     auto connection = catalog.connection(session.connection);
     return connection && connection->enabled_for(pending.client_id);
@@ -243,6 +268,7 @@ json::object PendingAuthorization::to_json() const {
     o["client_id"] = client_id;
     o["redirect_uri"] = target.redirect_uri;
     o["response_mode"] = target.response_mode;
+    o["response_type"] = response_type;
     o["state"] = target.state;
     o["scope"] = scope;
     o["audience"] = audience;
@@ -263,6 +289,7 @@ PendingAuthorization PendingAuthorization::from_json(const json::object& o) {
     p.client_id = util::json_string(o, "client_id");
     p.target.redirect_uri = util::json_string(o, "redirect_uri");
     p.target.response_mode = util::json_string(o, "response_mode", "query");
+    p.response_type = util::json_string(o, "response_type", "code");
     p.target.state = util::json_string(o, "state");
     p.scope = util::json_string(o, "scope");
     p.audience = util::json_string(o, "audience");
@@ -298,7 +325,7 @@ AuthorizationResponse AuthorizationService::error_response(const ResponseTarget&
 AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
                                                  const std::optional<store::Session>& session,
                                                  std::string_view browser_id, std::int64_t now) {
-    AuthorizeCheck check{params, catalog_, nullptr, nullptr, {}};
+    AuthorizeCheck check{params, catalog_, nullptr, nullptr, {}, {}};
     for (const auto& [name, run] : kAuthorizeChecks) {
         auto failure = run(check);
         if (!failure) continue;
@@ -306,7 +333,6 @@ AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
         return error_response(check.pending.target, std::get<OAuthError>(*failure));
     }
     auto& pending = check.pending;
-    pending.nonce = params.get("nonce");
     pending.login_hint = params.get("login_hint");
     for (auto name : kAliasSources)
         if (auto v = params.find(name)) pending.upstream_source.set(name, std::string(*v));
@@ -341,7 +367,7 @@ AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
                 "&connection=" + std::string(boost::urls::encode(pending.connection, boost::urls::unreserved_chars))};
         }
     }
-    return LoginRedirect{interaction.id};
+    return LoginRedirect{interaction.id, params.get("screen_hint") == "signup"};
 }
 
 LoginForm AuthorizationService::make_form(const std::string& interaction_id, const json::object& doc, bool signup) {
@@ -431,6 +457,17 @@ LoginResult AuthorizationService::submit_login(const util::Params& form, std::st
 
 AuthorizationResponse AuthorizationService::complete(const PendingAuthorization& pending, const store::User& user,
                                                      const store::Session& session, std::int64_t now) {
+    auto type = find_response_type(pending.response_type);
+    if (!type) return error_response(pending.target, make_error(oauth_errc::unsupported_response_type));
+    auto client = catalog_.client(pending.client_id);
+    if (!client) return error_response(pending.target, make_error(oauth_errc::unauthorized_client));
+    auto failed = [&](const boost::system::error_code& ec) {
+        return error_response(pending.target, make_error(oauth_errc::server_error, {}, ec.message()));
+    };
+
+    // The grant every token of this response descends from, recorded as a code row: the code itself
+    // when the type returns one, otherwise a row whose code nobody holds, kept as long as the access
+    // token lives, so revoking the user's grants (block, delete, password change) reaches it too.
     store::AuthorizationCode code;
     auto code_value = util::random_token(32);
     code.code_hash = util::sha256_b64url(code_value);
@@ -446,11 +483,36 @@ AuthorizationResponse AuthorizationService::complete(const PendingAuthorization&
     code.session_id = session.id_hash;
     code.auth_time = session.auth_time;
     code.expires_at = now + catalog_.config().code_ttl;
-    if (auto r = store_.create_code(code); !r)
-        return error_response(pending.target, make_error(oauth_errc::server_error, {}, r.error().message()));
+
+    AuthorizationEndpointTokens tokens;
+    if (type->front_channel_tokens()) {
+        const AuthorizationEndpointGrant grant{.user = &user,
+                                               .client = client.get(),
+                                               .grant_id = code.grant_id,
+                                               .scope = pending.scope,
+                                               .audience = pending.audience,
+                                               .nonce = pending.nonce,
+                                               .session_id_hash = session.id_hash,
+                                               .auth_time = session.auth_time,
+                                               .code = type->code ? code_value : std::string(),
+                                               .access_token = type->token,
+                                               .id_token = type->id_token};
+        auto issued = issue_authorization_endpoint_tokens(catalog_, grant, now);
+        if (!issued) return error_response(pending.target, issued.error());
+        tokens = std::move(*issued);
+        if (!type->code) code.expires_at = now + std::max(tokens.expires_in, catalog_.config().code_ttl);
+    }
+    if (type->code || type->token)
+        if (auto r = store_.create_code(code); !r) return failed(r.error());
 
     AuthorizationResponse response{pending.target, {}};
-    response.params.emplace_back("code", code_value);
+    if (type->code) response.params.emplace_back("code", code_value);
+    if (type->token) {
+        response.params.emplace_back("access_token", tokens.access_token);
+        response.params.emplace_back("token_type", "Bearer");
+        response.params.emplace_back("expires_in", std::to_string(tokens.expires_in));
+    }
+    if (type->id_token) response.params.emplace_back("id_token", tokens.id_token);
     if (!pending.target.state.empty()) response.params.emplace_back("state", pending.target.state);
     response.params.emplace_back("iss", catalog_.config().issuer);  // RFC 9207
     return response;

@@ -18,7 +18,7 @@ namespace gatehouse::oauth {
 // Message response modes).
 struct ResponseTarget {
     std::string redirect_uri;
-    std::string response_mode = "query";  // query | form_post | web_message
+    std::string response_mode = "query";  // query | fragment | form_post | web_message
     std::string state;
 };
 
@@ -30,7 +30,8 @@ struct ErrorPage {
     std::string message;
 };
 
-// code+state+iss, or error+error_description+state+iss, for `target`.
+// code / access_token / id_token (as the response type asks) + state + iss, or
+// error+error_description+state+iss, for `target`.
 struct AuthorizationResponse {
     ResponseTarget target;
     std::vector<std::pair<std::string, std::string>> params;
@@ -39,6 +40,7 @@ struct AuthorizationResponse {
 // No usable session: send the browser to the hosted login page for this interaction.
 struct LoginRedirect {
     std::string interaction_id;
+    bool signup = false;  // screen_hint=signup: open the sign-up page
 };
 
 // A connection of an upstream identity provider was chosen: send the browser there.
@@ -76,7 +78,8 @@ struct LoginResult {
 struct PendingAuthorization {
     std::string client_id;
     ResponseTarget target;
-    std::string scope;  // as granted (filtered) at /authorize
+    std::string response_type = "code";  // an entry of the response type table, canonical spelling
+    std::string scope;                   // as granted (filtered) at /authorize
     std::string audience;
     std::string nonce;
     std::string code_challenge;

@@ -90,6 +90,7 @@ ApiView api_view(const store::ResourceServer& r) {
         for (const auto& s : scopes->get_array())
             if (s.is_object()) v.scopes.insert(util::json_string(s.get_object(), "value"));
     v.token_lifetime = util::json_int(d, "token_lifetime", 86400);
+    v.token_lifetime_for_web = util::json_int(d, "token_lifetime_for_web", 7200);
     v.allow_offline_access = util::json_bool(d, "allow_offline_access", false);
     v.signing_alg = jose::parse_alg(util::json_string(d, "signing_alg", "RS256")).value_or(jose::Alg::RS256);
     v.is_system = util::json_bool(d, "is_system", false);

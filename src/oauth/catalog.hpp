@@ -48,6 +48,7 @@ struct ApiView {
     std::string name;
     std::set<std::string> scopes;
     std::int64_t token_lifetime = 86400;
+    std::int64_t token_lifetime_for_web = 7200;  // access tokens issued by /authorize (implicit, hybrid)
     bool allow_offline_access = false;
     jose::Alg signing_alg = jose::Alg::RS256;
     bool is_system = false;

@@ -1,6 +1,7 @@
 #include "oauth/logout.hpp"
 
 #include "oauth/grants/registry.hpp"
+#include "oauth/response_types.hpp"
 
 #include "util/json.hpp"
 #include "util/url.hpp"
@@ -71,11 +72,11 @@ json::object discovery_document(const TenantConfig& config) {
     d["userinfo_endpoint"] = iss + "userinfo";
     d["jwks_uri"] = iss + ".well-known/jwks.json";
     d["revocation_endpoint"] = iss + "oauth/revoke";
-    d["end_session_endpoint"] = iss + "v2/logout";
+    d["end_session_endpoint"] = iss + "oidc/logout";  // Auth0's; /v2/logout stays for its own SDKs
     d["scopes_supported"] = json::array{"openid",     "profile",     "email",    "offline_access", "name",
                                         "given_name", "family_name", "nickname", "email_verified", "picture"};
-    d["response_types_supported"] = json::array{"code"};
-    d["response_modes_supported"] = json::array{"query", "form_post", "web_message"};
+    d["response_types_supported"] = json::value_from(supported_response_types());
+    d["response_modes_supported"] = json::value_from(supported_response_modes());
     d["grant_types_supported"] = grants::grant_types_supported();
     d["code_challenge_methods_supported"] = json::array{"S256"};  // plain is always refused
     d["subject_types_supported"] = json::array{"public"};

@@ -154,7 +154,60 @@ oauth_result<std::string> sign_id_token(Catalog& catalog, const IdTokenSpec& spe
     if (spec.auth_time) claims["auth_time"] = spec.auth_time;
     if (!spec.nonce.empty()) claims["nonce"] = spec.nonce;
     if (!spec.session_id.empty()) claims["sid"] = spec.session_id;
+    if (!spec.code.empty()) claims["c_hash"] = left_half_hash(spec.code);
+    if (!spec.access_token.empty()) claims["at_hash"] = left_half_hash(spec.access_token);
     return jose::sign_jwt(*signer, claims);
+}
+
+std::string session_claim(std::string_view session_id_hash) {
+    return session_id_hash.empty() ? std::string() : util::sha256_b64url(session_id_hash).substr(0, 22);
+}
+
+std::string left_half_hash(std::string_view value) {
+    auto digest = util::sha256(value);
+    return util::base64url_encode(std::string_view(digest).substr(0, digest.size() / 2));
+}
+
+oauth_result<AuthorizationEndpointTokens> issue_authorization_endpoint_tokens(Catalog& catalog,
+                                                                              const AuthorizationEndpointGrant& grant,
+                                                                              std::int64_t now) {
+    AuthorizationEndpointTokens out;
+    if (grant.access_token) {
+        std::shared_ptr<const ApiView> api;
+        if (!grant.audience.empty()) {
+            api = catalog.api(grant.audience);
+            if (!api) return make_error(oauth_errc::access_denied, "Service not found: " + grant.audience);
+        }
+        AccessTokenSpec at;
+        at.subject = grant.user->user_id;
+        at.client_id = grant.client->client_id;
+        at.audience = grant.audience;
+        at.scope = grant.scope;
+        at.grant_id = grant.grant_id;
+        at.userinfo_audience = has_scope(grant.scope, "openid");
+        at.lifetime = api ? api->token_lifetime_for_web : catalog.config().access_token_ttl;
+        at.alg = api ? api->signing_alg : jose::Alg::RS256;
+        auto token = issue_access_token(catalog, at, now);
+        if (!token) return token.error();
+        out.access_token = std::move(*token);
+        out.expires_in = at.lifetime;
+    }
+    if (grant.id_token) {
+        IdTokenSpec id;
+        id.user = grant.user;
+        id.client_id = grant.client->client_id;
+        id.nonce = grant.nonce;
+        id.session_id = session_claim(grant.session_id_hash);
+        id.scope = grant.scope;
+        id.auth_time = grant.auth_time;
+        id.lifetime = grant.client->id_token_ttl;
+        id.code = grant.code;
+        id.access_token = out.access_token;
+        auto token = sign_id_token(catalog, id, now);
+        if (!token) return token.error();
+        out.id_token = std::move(*token);
+    }
+    return out;
 }
 
 }  // namespace gatehouse::oauth

@@ -31,6 +31,9 @@ struct IdTokenSpec {
     std::string scope;
     std::int64_t auth_time = 0;
     std::int64_t lifetime = 36000;
+    // Issued next to the ID token by /authorize: bound by c_hash / at_hash (OIDC Core §3.3.2.11).
+    std::string code;
+    std::string access_token;
 };
 
 // A JWT signed with spec.alg for an API audience; without one, Auth0's opaque form: a JWE
@@ -40,6 +43,36 @@ oauth_result<std::string> issue_access_token(Catalog&, const AccessTokenSpec&, s
 oauth_result<boost::json::object> decrypt_access_token(const TenantConfig& config, std::string_view token);
 // Always RS256: Auth0's SPA SDK accepts nothing else for ID tokens.
 oauth_result<std::string> sign_id_token(Catalog&, const IdTokenSpec&, std::int64_t now);
+
+// Tokens that /authorize returns itself (implicit and hybrid response types), through the same
+// minting as the token endpoint: the access token lives the API's token_lifetime_for_web.
+struct AuthorizationEndpointGrant {
+    const store::User* user = nullptr;
+    const ClientView* client = nullptr;
+    std::string grant_id;  // the code's, when one is issued too: replaying it revokes these tokens
+    std::string scope;
+    std::string audience;
+    std::string nonce;
+    std::string session_id_hash;
+    std::int64_t auth_time = 0;
+    std::string code;  // non-empty: the ID token carries its c_hash
+    bool access_token = false;
+    bool id_token = false;
+};
+struct AuthorizationEndpointTokens {
+    std::string access_token;
+    std::int64_t expires_in = 0;
+    std::string id_token;
+};
+oauth_result<AuthorizationEndpointTokens> issue_authorization_endpoint_tokens(Catalog&,
+                                                                              const AuthorizationEndpointGrant&,
+                                                                              std::int64_t now);
+
+// The ID token's sid for a session: identifies it stably without revealing its store key.
+std::string session_claim(std::string_view session_id_hash);
+
+// c_hash / at_hash: base64url of the left half of the SHA-256 of `value` (RS256, the ID tokens' alg).
+std::string left_half_hash(std::string_view value);
 
 // OIDC standard claims of `user` that `scope` releases (profile, email), shared by the ID token
 // and /userinfo. `sub` is not included.

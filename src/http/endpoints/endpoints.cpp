@@ -153,7 +153,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
     Response render(const oauth::ErrorPage& page) { return render_error_page(page); }
     Response render(const oauth::AuthorizationResponse& r) { return render_authorization_response(r); }
     Response render(const oauth::LoginRedirect& r) {
-        return redirect("/u/login?state=" +
+        return redirect((r.signup ? "/u/signup?state=" : "/u/login?state=") +
                         std::string(boost::urls::encode(r.interaction_id, boost::urls::unreserved_chars)));
     }
     Response render(const oauth::UpstreamRedirect& r) { return redirect(r.url); }

@@ -37,7 +37,7 @@ Response render_authorization_response(const oauth::AuthorizationResponse& respo
         return html_response(bhttp::status::ok, pages::web_message_page(origin, response.params, nonce),
                              HtmlOptions{.frame_ancestor = origin, .script_nonce = nonce});
     }
-    return redirect(util::append_params(target.redirect_uri, response.params));
+    return redirect(util::append_params(target.redirect_uri, response.params, target.response_mode == "fragment"));
 }
 
 Response render_error_page(const oauth::ErrorPage& page) {

@@ -6,15 +6,6 @@
 
 namespace gatehouse::oauth::grants {
 namespace json = boost::json;
-namespace {
-
-std::string session_claim(std::string_view session_id_hash) {
-    // The sid claim must not reveal the session's store key, only identify it stably.
-    return session_id_hash.empty() ? std::string() : util::sha256_b64url(session_id_hash).substr(0, 22);
-}
-
-}  // namespace
-
 OAuthError missing_parameter(std::string_view name) {
     return make_error(oauth_errc::invalid_request, "The request is missing a required parameter: " + std::string(name));
 }
