@@ -168,10 +168,19 @@ CREATE TABLE tenant_settings (
 INSERT INTO tenant_settings (id, doc, version, updated_at) VALUES (1, '{}', 0, 0);
 )sql";
 
+// Refresh-token families per the client's refresh_token settings: each token's idle end, and its
+// place in the family (the previous token may be reused within the client's leeway).
+constexpr std::string_view kRefreshTokenSettings = R"sql(
+ALTER TABLE refresh_tokens ADD COLUMN idle_expires_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE refresh_tokens ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX refresh_tokens_idle_idx ON refresh_tokens (idle_expires_at);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
     migration{3, "tenant settings", kTenantSettings},
+    migration{4, "refresh-token idle expiry and generations", kRefreshTokenSettings},
 };
 
 constexpr bool versions_are_sequential() {

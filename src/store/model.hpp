@@ -99,7 +99,15 @@ struct RefreshToken {
     std::string session_id;
     std::int64_t auth_time = 0;
     std::int64_t created_at = 0;
+    // The family's absolute end (0 = none), fixed when the family is first issued: every rotation
+    // copies it, so rotating never extends a family.
     std::int64_t expires_at = 0;
+    // This token's idle end (0 = none): unused until then, it is refused. A reusable (non-rotating)
+    // token moves it forward on each use (RefreshTokenStore::touch_refresh_token).
+    std::int64_t idle_expires_at = 0;
+    // 0 for the family's first token, one more for each rotation: tells the previous token (the one
+    // that may be reused within the client's leeway) from older ones.
+    std::int64_t generation = 0;
     std::int64_t rotated_at = 0;  // 0 while current; set once it has been exchanged
     std::int64_t revoked_at = 0;  // 0 unless revoked (family revocation, /oauth/revoke)
 };

@@ -122,6 +122,20 @@ class CodeStore {
     virtual result<AuthorizationCode> consume_code(std::string_view code_hash, std::int64_t now) = 0;
 };
 
+// What RefreshTokenStore::exchange_refresh_token did with a presented token.
+enum class RefreshExchange {
+    rotated,       // it was current: marked rotated, `next` stored as the family's current token
+    leeway_reuse,  // it was the family's previous token, rotated less than `leeway` seconds ago:
+                   // the current token was retired and `next` stored in its place
+    reuse,         // rotated before and not reusable: nothing written (the caller revokes the family)
+    revoked,       // revoked (or its family is): nothing written
+};
+
+struct RefreshExchangeResult {
+    RefreshToken before;  // the presented token as it was
+    RefreshExchange outcome = RefreshExchange::reuse;
+};
+
 class RefreshTokenStore {
   public:
     virtual ~RefreshTokenStore() = default;
@@ -133,6 +147,18 @@ class RefreshTokenStore {
     // revoked). Exactly one of N concurrent callers wins. Unknown: not_found.
     virtual result<RefreshToken> rotate_refresh_token(std::string_view old_hash, const RefreshToken& next,
                                                       std::int64_t now) = 0;
+    // Atomically exchanges the token `old_hash` for `next` (whose generation the store sets: one
+    // more than the family's current token). A current token is rotated. A rotated token is
+    // accepted again (leeway_reuse) only while now < rotated_at + leeway and only if it is the
+    // family's previous token (generation one less than the current one); the current token is
+    // then retired, so a family always has one current token. Anything else is reuse or revoked,
+    // and writes nothing. Exactly one of N concurrent callers presenting a current token wins.
+    // Unknown: not_found.
+    virtual result<RefreshExchangeResult> exchange_refresh_token(std::string_view old_hash, RefreshToken next,
+                                                                 std::int64_t now, std::int64_t leeway) = 0;
+    // Use of a reusable (non-rotating) token: if it is current and not revoked, sets its idle end
+    // and returns true; otherwise writes nothing and returns false. Unknown: not_found.
+    virtual result<bool> touch_refresh_token(std::string_view token_hash, std::int64_t idle_expires_at) = 0;
     // Revokes every refresh token of the grant (family) and records the grant as revoked, so
     // access tokens carrying its id are refused too.
     virtual result<void> revoke_grant(std::string_view grant_id, std::int64_t now) = 0;

@@ -770,6 +770,114 @@ TEST_P(StoreConformance, RevokeGrantRevokesTheFamily) {
     expect_error(s().get_refresh_token("late2"), store_errc::not_found);
 }
 
+TEST_P(StoreConformance, ExchangeRotatesACurrentTokenAndKeepsTheFamilyDeadlines) {
+    auto first = make_refresh("e1", "fam-e");
+    first.expires_at = 5000;
+    first.idle_expires_at = 1500;
+    ASSERT_TRUE(s().create_refresh_token(first));
+    auto stored = s().get_refresh_token("e1").value();
+    EXPECT_EQ(stored.idle_expires_at, 1500);
+    EXPECT_EQ(stored.generation, 0);
+
+    auto next = make_refresh("e2", "fam-e");
+    next.created_at = 1200;
+    next.expires_at = 5000;  // the family's deadline, copied by the caller
+    next.idle_expires_at = 1700;
+    auto done = s().exchange_refresh_token("e1", next, 1200, 0);
+    ASSERT_TRUE(done) << done.error().message();
+    EXPECT_EQ(done->outcome, RefreshExchange::rotated);
+    EXPECT_EQ(done->before.token_hash, "e1");
+    EXPECT_EQ(done->before.rotated_at, 0);
+    auto e2 = s().get_refresh_token("e2").value();
+    EXPECT_EQ(e2.generation, 1) << "the store numbers the rotations";
+    EXPECT_EQ(e2.expires_at, 5000);
+    EXPECT_EQ(e2.idle_expires_at, 1700);
+    EXPECT_EQ(s().get_refresh_token("e1").value().rotated_at, 1200);
+
+    auto reuse = s().exchange_refresh_token("e1", make_refresh("e3", "fam-e"), 1201, 0);
+    ASSERT_TRUE(reuse);
+    EXPECT_EQ(reuse->outcome, RefreshExchange::reuse) << "leeway 0: any reuse is reuse";
+    expect_error(s().get_refresh_token("e3"), store_errc::not_found);
+    expect_error(s().exchange_refresh_token("missing", make_refresh("e4"), 1200, 0), store_errc::not_found);
+
+    ASSERT_TRUE(s().revoke_grant("fam-e", 1300));
+    EXPECT_EQ(s().exchange_refresh_token("e2", make_refresh("e5", "fam-e"), 1301, 60).value().outcome,
+              RefreshExchange::revoked);
+    expect_error(s().get_refresh_token("e5"), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, OnlyThePreviousTokenIsReusableAndOnlyWithinTheLeeway) {
+    ASSERT_TRUE(s().create_refresh_token(make_refresh("l0", "fam-l")));
+    ASSERT_EQ(s().exchange_refresh_token("l0", make_refresh("l1", "fam-l"), 2000, 5).value().outcome,
+              RefreshExchange::rotated);
+
+    // l0 is the previous token, rotated 4 s ago: reusable; the current l1 is retired in its place.
+    auto again = s().exchange_refresh_token("l0", make_refresh("l2", "fam-l"), 2004, 5);
+    ASSERT_TRUE(again) << again.error().message();
+    EXPECT_EQ(again->outcome, RefreshExchange::leeway_reuse);
+    EXPECT_EQ(s().get_refresh_token("l2").value().generation, 2);
+    EXPECT_EQ(s().get_refresh_token("l1").value().rotated_at, 2004) << "one current token per family";
+
+    // l0 is now older than the previous token (l1): reuse, even within its leeway; nothing written.
+    EXPECT_EQ(s().exchange_refresh_token("l0", make_refresh("l3", "fam-l"), 2004, 5).value().outcome,
+              RefreshExchange::reuse);
+    expect_error(s().get_refresh_token("l3"), store_errc::not_found);
+    EXPECT_EQ(s().get_refresh_token("l2").value().rotated_at, 0);
+
+    // l1 (the holder of the other response of a race) is the previous token now.
+    EXPECT_EQ(s().exchange_refresh_token("l1", make_refresh("l4", "fam-l"), 2006, 5).value().outcome,
+              RefreshExchange::leeway_reuse);
+    EXPECT_EQ(s().get_refresh_token("l4").value().generation, 3);
+
+    // Outside the leeway the previous token is reuse too.
+    EXPECT_EQ(s().exchange_refresh_token("l2", make_refresh("l5", "fam-l"), 2011, 5).value().outcome,
+              RefreshExchange::reuse);
+    expect_error(s().get_refresh_token("l5"), store_errc::not_found);
+    EXPECT_EQ(s().exchange_refresh_token("l4", make_refresh("l6", "fam-l"), 2011, 5).value().outcome,
+              RefreshExchange::rotated);
+}
+
+TEST_P(StoreConformance, TouchingAReusableTokenMovesItsIdleEndOnlyWhileCurrent) {
+    auto t = make_refresh("t1", "fam-t");
+    t.idle_expires_at = 1100;
+    ASSERT_TRUE(s().create_refresh_token(t));
+    EXPECT_TRUE(s().touch_refresh_token("t1", 1900).value());
+    EXPECT_EQ(s().get_refresh_token("t1").value().idle_expires_at, 1900);
+    EXPECT_EQ(s().get_refresh_token("t1").value().rotated_at, 0) << "a touch does not rotate";
+
+    ASSERT_TRUE(s().exchange_refresh_token("t1", make_refresh("t2", "fam-t"), 1200, 0));
+    EXPECT_FALSE(s().touch_refresh_token("t1", 2500).value()) << "a rotated token is not reusable";
+    EXPECT_EQ(s().get_refresh_token("t1").value().idle_expires_at, 1900);
+    ASSERT_TRUE(s().revoke_grant("fam-t", 1300));
+    EXPECT_FALSE(s().touch_refresh_token("t2", 2500).value()) << "nor is a revoked one";
+    expect_error(s().touch_refresh_token("missing", 2500), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, PurgeDropsAFamilyWhoseCurrentTokenWentIdle) {
+    auto idle = make_refresh("i0", "fam-idle");
+    idle.expires_at = 0;
+    idle.idle_expires_at = 300;
+    ASSERT_TRUE(s().create_refresh_token(idle));
+    auto idle_next = make_refresh("i1", "fam-idle");
+    idle_next.expires_at = 0;
+    idle_next.idle_expires_at = 400;
+    ASSERT_TRUE(s().exchange_refresh_token("i0", idle_next, 200, 0));
+    auto busy = make_refresh("b0", "fam-busy");
+    busy.expires_at = 0;
+    busy.idle_expires_at = 100;  // its rotated token went idle long ago: irrelevant
+    ASSERT_TRUE(s().create_refresh_token(busy));
+    auto busy_next = make_refresh("b1", "fam-busy");
+    busy_next.expires_at = 0;
+    busy_next.idle_expires_at = 900;
+    ASSERT_TRUE(s().exchange_refresh_token("b0", busy_next, 90, 0));
+
+    EXPECT_EQ(s().purge_expired(500).value(), 2u);
+    expect_error(s().get_refresh_token("i0"), store_errc::not_found);
+    expect_error(s().get_refresh_token("i1"), store_errc::not_found);
+    EXPECT_TRUE(s().get_refresh_token("b0")) << "kept: its reuse must still revoke the family";
+    EXPECT_TRUE(s().get_refresh_token("b1"));
+}
+
 TEST_P(StoreConformance, RevokingAUserEndsEveryFamilyAndCodeGrantOfThatUserOnly) {
     ASSERT_TRUE(s().create_refresh_token(make_refresh("u1", "fam-u1")));
     ASSERT_TRUE(s().rotate_refresh_token("u1", make_refresh("u2", "fam-u1"), 2000));

@@ -28,7 +28,7 @@ struct query_def {
 // the revocation (READ COMMITTED cannot stop that insert), so the family stays dead for every use.
 #define GH_REFRESH_COLS                                                                              \
     "token_hash, grant_id, client_id, user_id, scope, audience, session_id, auth_time, created_at, " \
-    "expires_at, rotated_at, "                                                                       \
+    "expires_at, idle_expires_at, generation, rotated_at, "                                          \
     "COALESCE(NULLIF(revoked_at, 0), "                                                               \
     "(SELECT g.revoked_at FROM revoked_grants g WHERE g.grant_id = refresh_tokens.grant_id), 0)"
 #define GH_SESSION_COLS "id_hash, user_id, connection_name, auth_time, created_at, expires_at"
@@ -158,13 +158,22 @@ constexpr std::array kQueries = {
 
     query_def{query::refresh_insert,
               "INSERT INTO refresh_tokens (token_hash, grant_id, client_id, user_id, scope, audience, session_id, "
-              "auth_time, created_at, expires_at, rotated_at, revoked_at) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"},
+              "auth_time, created_at, expires_at, idle_expires_at, generation, rotated_at, revoked_at) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"},
     query_def{query::refresh_get, "SELECT " GH_REFRESH_COLS " FROM refresh_tokens WHERE token_hash = $1"},
     query_def{query::refresh_lock, "SELECT " GH_REFRESH_COLS " FROM refresh_tokens WHERE token_hash = $1",
               "SELECT " GH_REFRESH_COLS " FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE"},
     query_def{query::refresh_mark_rotated,
               "UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at = 0 AND revoked_at = 0"},
+    query_def{query::refresh_lock_current,
+              "SELECT " GH_REFRESH_COLS
+              " FROM refresh_tokens WHERE grant_id = $1 AND rotated_at = 0 AND revoked_at = 0",
+              "SELECT " GH_REFRESH_COLS
+              " FROM refresh_tokens WHERE grant_id = $1 AND rotated_at = 0 AND revoked_at = 0 FOR UPDATE"},
+    query_def{query::refresh_touch,
+              "UPDATE refresh_tokens SET idle_expires_at = $2 WHERE token_hash = $1 AND rotated_at = 0 AND "
+              "revoked_at = 0 AND NOT EXISTS (SELECT 1 FROM revoked_grants g WHERE g.grant_id = "
+              "refresh_tokens.grant_id)"},
     query_def{query::refresh_revoke_family,
               "UPDATE refresh_tokens SET revoked_at = $2 WHERE grant_id = $1 AND revoked_at = 0"},
     query_def{query::grant_revoke,
@@ -198,6 +207,13 @@ constexpr std::array kQueries = {
     query_def{query::purge_codes, "DELETE FROM authorization_codes WHERE expires_at <= $1"},
     // expires_at = 0 is a refresh token without an absolute lifetime; it is never purged.
     query_def{query::purge_refresh_tokens, "DELETE FROM refresh_tokens WHERE expires_at > 0 AND expires_at <= $1"},
+    // A family whose current token passed its idle end is over; its rotated tokens go with it (a
+    // family always has exactly one current token, so none left means the family is gone).
+    query_def{query::purge_idle_refresh_tokens,
+              "DELETE FROM refresh_tokens WHERE rotated_at = 0 AND idle_expires_at > 0 AND idle_expires_at <= $1"},
+    query_def{query::purge_orphaned_refresh_tokens,
+              "DELETE FROM refresh_tokens WHERE rotated_at > 0 AND CAST($1 AS BIGINT) > 0 AND NOT EXISTS (SELECT 1 "
+              "FROM refresh_tokens c WHERE c.grant_id = refresh_tokens.grant_id AND c.rotated_at = 0)"},
     query_def{query::purge_sessions, "DELETE FROM sessions WHERE expires_at <= $1"},
     query_def{query::purge_interactions, "DELETE FROM interactions WHERE expires_at <= $1"},
 };

@@ -86,6 +86,8 @@ enum class query : std::size_t {
     refresh_get,
     refresh_lock,
     refresh_mark_rotated,
+    refresh_lock_current,
+    refresh_touch,
     refresh_revoke_family,
     grant_revoke,
     grant_is_revoked,
@@ -104,6 +106,8 @@ enum class query : std::size_t {
 
     purge_codes,
     purge_refresh_tokens,
+    purge_idle_refresh_tokens,
+    purge_orphaned_refresh_tokens,
     purge_sessions,
     purge_interactions,
 

@@ -178,8 +178,10 @@ result<RefreshToken> refresh_from(const row& r) {
     t.auth_time = r.int64(7);
     t.created_at = r.int64(8);
     t.expires_at = r.int64(9);
-    t.rotated_at = r.int64(10);
-    t.revoked_at = r.int64(11);
+    t.idle_expires_at = r.int64(10);
+    t.generation = r.int64(11);
+    t.rotated_at = r.int64(12);
+    t.revoked_at = r.int64(13);
     return t;
 }
 
@@ -319,7 +321,8 @@ result<std::size_t> sql_store::purge_expired(std::int64_t now) {
     return transact([&](connection& c) -> result<std::size_t> {
         std::size_t removed = 0;
         for (auto q :
-             {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens}) {
+             {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
+              query::purge_idle_refresh_tokens, query::purge_orphaned_refresh_tokens}) {
             auto r = c.exec(q, {now});
             if (!r) return r.error();
             removed += static_cast<std::size_t>(r->affected);
@@ -609,9 +612,9 @@ result<AuthorizationCode> sql_store::consume_code(std::string_view code_hash, st
 namespace {
 
 result<void> insert_refresh(connection& c, const RefreshToken& t) {
-    return ok_or_error(c.exec(query::refresh_insert,
-                              {t.token_hash, t.grant_id, t.client_id, t.user_id, t.scope, t.audience, t.session_id,
-                               t.auth_time, t.created_at, t.expires_at, t.rotated_at, t.revoked_at}));
+    return ok_or_error(c.exec(query::refresh_insert, {t.token_hash, t.grant_id, t.client_id, t.user_id, t.scope,
+                                                      t.audience, t.session_id, t.auth_time, t.created_at, t.expires_at,
+                                                      t.idle_expires_at, t.generation, t.rotated_at, t.revoked_at}));
 }
 
 }  // namespace
@@ -637,6 +640,49 @@ result<RefreshToken> sql_store::rotate_refresh_token(std::string_view old_hash, 
         if (auto ins = insert_refresh(c, next); !ins) return ins.error();
         return before;
     });
+}
+
+result<RefreshExchangeResult> sql_store::exchange_refresh_token(std::string_view old_hash, RefreshToken next,
+                                                                std::int64_t now, std::int64_t leeway) {
+    return transact([&](connection& c) -> result<RefreshExchangeResult> {
+        auto before = first_row(c.exec(query::refresh_lock, {old_hash}), &refresh_from);
+        if (!before) return before.error();
+        RefreshExchangeResult out{*before, RefreshExchange::reuse};
+        if (before->revoked_at != 0) {
+            out.outcome = RefreshExchange::revoked;
+            return out;
+        }
+        std::string retired = before->token_hash;
+        std::int64_t current_generation = before->generation;
+        if (before->rotated_at != 0) {
+            if (now >= before->rotated_at + leeway) return out;
+            auto current = first_row(c.exec(query::refresh_lock_current, {before->grant_id}), &refresh_from);
+            if (!current) {
+                if (current.error() == store_errc::not_found) return out;
+                return current.error();
+            }
+            if (current->generation != before->generation + 1) return out;  // an older token
+            retired = current->token_hash;
+            current_generation = current->generation;
+        }
+        auto r = c.exec(query::refresh_mark_rotated, {retired, marker(now)});
+        if (!r) return r.error();
+        if (r->affected != 1) return fail(store_errc::backend);
+        next.generation = current_generation + 1;
+        if (auto ins = insert_refresh(c, next); !ins) return ins.error();
+        out.outcome = before->rotated_at == 0 ? RefreshExchange::rotated : RefreshExchange::leeway_reuse;
+        return out;
+    });
+}
+
+result<bool> sql_store::touch_refresh_token(std::string_view token_hash, std::int64_t idle_expires_at) {
+    // One statement: it matches only a current, unrevoked token, so it cannot revive anything.
+    auto r = run(query::refresh_touch, {token_hash, idle_expires_at});
+    if (!r) return result<bool>(boost::system::in_place_error, r.error());
+    if (r->affected == 1) return true;
+    auto row = get_refresh_token(token_hash);
+    if (!row) return result<bool>(boost::system::in_place_error, row.error());
+    return false;
 }
 
 result<void> sql_store::revoke_grant(std::string_view grant_id, std::int64_t now) {

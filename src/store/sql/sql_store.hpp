@@ -72,6 +72,9 @@ class sql_store final : public Store {
     result<RefreshToken> get_refresh_token(std::string_view token_hash) override;
     result<RefreshToken> rotate_refresh_token(std::string_view old_hash, const RefreshToken& next,
                                               std::int64_t now) override;
+    result<RefreshExchangeResult> exchange_refresh_token(std::string_view old_hash, RefreshToken next, std::int64_t now,
+                                                         std::int64_t leeway) override;
+    result<bool> touch_refresh_token(std::string_view token_hash, std::int64_t idle_expires_at) override;
     result<void> revoke_grant(std::string_view grant_id, std::int64_t now) override;
     result<void> revoke_user_grants(std::string_view user_id, std::int64_t now) override;
     result<bool> is_grant_revoked(std::string_view grant_id) override;
