@@ -26,6 +26,17 @@ bool contains(const std::vector<std::string>& list, std::string_view value) {
 
 }  // namespace
 
+std::int64_t RefreshTokenSettings::family_expires_at(std::int64_t now) const {
+    if (!expiring || infinite_token_lifetime || token_lifetime <= 0) return 0;
+    return now + token_lifetime;
+}
+
+std::int64_t RefreshTokenSettings::idle_expires_at(std::int64_t now, std::int64_t family_end) const {
+    if (!expiring || infinite_idle_token_lifetime || idle_token_lifetime <= 0) return 0;
+    auto idle_end = now + idle_token_lifetime;
+    return family_end != 0 ? std::min(idle_end, family_end) : idle_end;
+}
+
 bool ClientView::allows_grant(std::string_view grant) const { return contains(grant_types, grant); }
 
 bool ClientView::allows_origin(std::string_view origin) const {
@@ -75,8 +86,17 @@ ClientView client_view(const store::Client& c) {
         v.grant_types = {"authorization_code", "implicit", "refresh_token", "client_credentials"};
     if (auto* jwt = util::json_object(d, "jwt_configuration"))
         v.id_token_ttl = util::json_int(*jwt, "lifetime_in_seconds", v.id_token_ttl);
-    if (auto* rt = util::json_object(d, "refresh_token"))
-        v.refresh_token_ttl = util::json_int(*rt, "token_lifetime", 0);
+    if (auto* rt = util::json_object(d, "refresh_token")) {
+        auto& r = v.refresh_token;
+        r.rotating = util::json_string(*rt, "rotation_type") == "rotating";
+        r.expiring = util::json_string(*rt, "expiration_type") == "expiring";
+        r.leeway = std::max<std::int64_t>(0, util::json_int(*rt, "leeway", r.leeway));
+        r.token_lifetime = util::json_int(*rt, "token_lifetime", r.token_lifetime);
+        r.idle_token_lifetime = util::json_int(*rt, "idle_token_lifetime", r.idle_token_lifetime);
+        r.infinite_token_lifetime = util::json_bool(*rt, "infinite_token_lifetime", r.infinite_token_lifetime);
+        r.infinite_idle_token_lifetime =
+            util::json_bool(*rt, "infinite_idle_token_lifetime", r.infinite_idle_token_lifetime);
+    }
     return v;
 }
 

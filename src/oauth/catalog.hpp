@@ -17,6 +17,24 @@
 
 namespace gatehouse::oauth {
 
+// The client's `refresh_token` object (Auth0's settings; auth0-apps.md §4). A missing object or
+// field reads as Auth0's default for a client created through the API: non-rotating, non-expiring.
+struct RefreshTokenSettings {
+    bool rotating = false;
+    bool expiring = false;
+    std::int64_t leeway = 0;  // seconds the previous rotating token stays reusable
+    std::int64_t token_lifetime = 2592000;
+    std::int64_t idle_token_lifetime = 1296000;
+    bool infinite_token_lifetime = true;
+    bool infinite_idle_token_lifetime = true;
+
+    // The absolute end of a family first issued now (0 = none). Fixed at first issue: rotation
+    // copies it, and a later change of the settings applies to new families.
+    std::int64_t family_expires_at(std::int64_t now) const;
+    // The idle end of a token issued or used now (0 = none), never past its family's end.
+    std::int64_t idle_expires_at(std::int64_t now, std::int64_t family_expires_at) const;
+};
+
 // A client as the flows need it: the Management API document parsed once into typed fields.
 struct ClientView {
     std::string client_id;
@@ -30,7 +48,7 @@ struct ClientView {
     std::vector<std::string> allowed_origins;
     std::vector<std::string> grant_types;
     std::int64_t id_token_ttl = 36000;
-    std::int64_t refresh_token_ttl = 0;  // 0 = tenant default
+    RefreshTokenSettings refresh_token;
     // Stored URLs that break today's rules (util::registered_url_problem), left out of the lists
     // above so they never match: "callbacks[2]: <why>", for the log.
     std::vector<std::string> ignored_urls;

@@ -20,8 +20,7 @@ struct TenantConfig {
     std::int64_t session_ttl = 7 * 24 * 3600;  // browser session (cookie and store row)
     std::int64_t id_token_ttl = 36000;         // Auth0 default jwt_configuration.lifetime_in_seconds
     std::int64_t access_token_ttl = 86400;     // Auth0 default resource server token_lifetime
-    std::int64_t refresh_token_ttl = 30 * 24 * 3600;
-    bool secure_cookies = false;  // true when served over TLS (adds Secure, SameSite=None)
+    bool secure_cookies = false;               // true when served over TLS (adds Secure, SameSite=None)
 
     std::string management_audience() const { return issuer + "api/v2/"; }
     std::string userinfo_audience() const { return issuer + "userinfo"; }

@@ -141,12 +141,6 @@ class RefreshTokenStore {
     virtual ~RefreshTokenStore() = default;
     virtual result<void> create_refresh_token(const RefreshToken&) = 0;
     virtual result<RefreshToken> get_refresh_token(std::string_view token_hash) = 0;
-    // Atomically: if `old_hash` is current (rotated_at == 0 and revoked_at == 0), marks it rotated
-    // and stores `next`. Returns the old row as it was before: rotated_at == 0 && revoked_at == 0
-    // means this caller won and `next` was stored; otherwise nothing was written (reuse or
-    // revoked). Exactly one of N concurrent callers wins. Unknown: not_found.
-    virtual result<RefreshToken> rotate_refresh_token(std::string_view old_hash, const RefreshToken& next,
-                                                      std::int64_t now) = 0;
     // Atomically exchanges the token `old_hash` for `next` (whose generation the store sets: one
     // more than the family's current token). A current token is rotated. A rotated token is
     // accepted again (leeway_reuse) only while now < rotated_at + leeway and only if it is the

@@ -725,26 +725,27 @@ TEST_P(StoreConformance, RefreshRotationAndReuseReporting) {
 
     auto next = make_refresh("r2");
     next.created_at = 2000;
-    auto won = s().rotate_refresh_token("r1", next, 2000);
+    auto won = s().exchange_refresh_token("r1", next, 2000, 0);
     ASSERT_TRUE(won) << won.error().message();
-    EXPECT_EQ(won->rotated_at, 0);
-    EXPECT_EQ(won->revoked_at, 0);
-    EXPECT_EQ(won->token_hash, "r1");
+    EXPECT_EQ(won->outcome, RefreshExchange::rotated);
+    EXPECT_EQ(won->before.rotated_at, 0);
+    EXPECT_EQ(won->before.token_hash, "r1");
     EXPECT_EQ(s().get_refresh_token("r1").value().rotated_at, 2000);
     EXPECT_EQ(s().get_refresh_token("r2").value().created_at, 2000);
 
-    auto reuse = s().rotate_refresh_token("r1", make_refresh("r3"), 3000);
+    auto reuse = s().exchange_refresh_token("r1", make_refresh("r3"), 3000, 0);
     ASSERT_TRUE(reuse);
-    EXPECT_EQ(reuse->rotated_at, 2000) << "reuse is reported";
+    EXPECT_EQ(reuse->outcome, RefreshExchange::reuse) << "reuse is reported";
+    EXPECT_EQ(reuse->before.rotated_at, 2000);
     expect_error(s().get_refresh_token("r3"), store_errc::not_found);  // and nothing written
 
-    EXPECT_TRUE(s().rotate_refresh_token("r2", make_refresh("r4"), 4000).value().rotated_at == 0);
-    expect_error(s().rotate_refresh_token("missing", make_refresh("r5"), 4000), store_errc::not_found);
+    EXPECT_EQ(s().exchange_refresh_token("r2", make_refresh("r4"), 4000, 0).value().outcome, RefreshExchange::rotated);
+    expect_error(s().exchange_refresh_token("missing", make_refresh("r5"), 4000, 0), store_errc::not_found);
 }
 
 TEST_P(StoreConformance, RevokeGrantRevokesTheFamily) {
     ASSERT_TRUE(s().create_refresh_token(make_refresh("a1", "fam")));
-    ASSERT_TRUE(s().rotate_refresh_token("a1", make_refresh("a2", "fam"), 2000));
+    ASSERT_TRUE(s().exchange_refresh_token("a1", make_refresh("a2", "fam"), 2000, 0));
     ASSERT_TRUE(s().create_refresh_token(make_refresh("b1", "other")));
     EXPECT_FALSE(s().is_grant_revoked("fam").value());
 
@@ -757,16 +758,18 @@ TEST_P(StoreConformance, RevokeGrantRevokesTheFamily) {
     EXPECT_EQ(s().get_refresh_token("a2").value().revoked_at, 3000);
     EXPECT_EQ(s().get_refresh_token("b1").value().revoked_at, 0);
 
-    auto after = s().rotate_refresh_token("a2", make_refresh("a3", "fam"), 4000);
+    auto after = s().exchange_refresh_token("a2", make_refresh("a3", "fam"), 4000, 0);
     ASSERT_TRUE(after);
-    EXPECT_EQ(after->revoked_at, 3000) << "a revoked token does not rotate";
+    EXPECT_EQ(after->outcome, RefreshExchange::revoked) << "a revoked token does not rotate";
+    EXPECT_EQ(after->before.revoked_at, 3000);
     expect_error(s().get_refresh_token("a3"), store_errc::not_found);
 
     // A token of a revoked family stored afterwards (a rotation that raced the revocation)
     // still reads as revoked.
     ASSERT_TRUE(s().create_refresh_token(make_refresh("late", "fam")));
     EXPECT_NE(s().get_refresh_token("late").value().revoked_at, 0);
-    EXPECT_NE(s().rotate_refresh_token("late", make_refresh("late2", "fam"), 5000).value().revoked_at, 0);
+    EXPECT_EQ(s().exchange_refresh_token("late", make_refresh("late2", "fam"), 5000, 0).value().outcome,
+              RefreshExchange::revoked);
     expect_error(s().get_refresh_token("late2"), store_errc::not_found);
 }
 
@@ -880,7 +883,7 @@ TEST_P(StoreConformance, PurgeDropsAFamilyWhoseCurrentTokenWentIdle) {
 
 TEST_P(StoreConformance, RevokingAUserEndsEveryFamilyAndCodeGrantOfThatUserOnly) {
     ASSERT_TRUE(s().create_refresh_token(make_refresh("u1", "fam-u1")));
-    ASSERT_TRUE(s().rotate_refresh_token("u1", make_refresh("u2", "fam-u1"), 2000));
+    ASSERT_TRUE(s().exchange_refresh_token("u1", make_refresh("u2", "fam-u1"), 2000, 0));
     ASSERT_TRUE(s().create_refresh_token(make_refresh("u3", "fam-u2")));
     auto other = make_refresh("o1", "fam-other");
     other.user_id = "auth0|other";
@@ -897,7 +900,8 @@ TEST_P(StoreConformance, RevokingAUserEndsEveryFamilyAndCodeGrantOfThatUserOnly)
     EXPECT_NE(s().get_refresh_token("u2").value().revoked_at, 0);
     EXPECT_NE(s().get_refresh_token("u3").value().revoked_at, 0);
     EXPECT_EQ(s().get_refresh_token("o1").value().revoked_at, 0);
-    EXPECT_NE(s().rotate_refresh_token("u2", make_refresh("u4", "fam-u1"), 4000).value().revoked_at, 0);
+    EXPECT_EQ(s().exchange_refresh_token("u2", make_refresh("u4", "fam-u1"), 4000, 0).value().outcome,
+              RefreshExchange::revoked);
     expect_error(s().get_refresh_token("u4"), store_errc::not_found);
 }
 
@@ -1057,9 +1061,9 @@ TEST_P(StoreConformance, ConcurrentRefreshRotationHasExactlyOneWinner) {
     std::atomic<int> failures{0};
     auto wins = race([&](int t, int r) {
         auto next = make_refresh("rt-" + std::to_string(r) + "-next-" + std::to_string(t), "g" + std::to_string(r));
-        auto got = pick(s(), other.get(), t).rotate_refresh_token("rt-" + std::to_string(r), next, 2000);
+        auto got = pick(s(), other.get(), t).exchange_refresh_token("rt-" + std::to_string(r), next, 2000, 0);
         if (!got) ++failures;
-        return got && got->rotated_at == 0 && got->revoked_at == 0;
+        return got && got->outcome == RefreshExchange::rotated;
     });
     EXPECT_EQ(failures.load(), 0);
     expect_one_winner_each_round(wins);
@@ -1070,6 +1074,25 @@ TEST_P(StoreConformance, ConcurrentRefreshRotationHasExactlyOneWinner) {
             stored += s().get_refresh_token("rt-" + std::to_string(r) + "-next-" + std::to_string(t)).has_value();
         EXPECT_EQ(stored, 1) << "round " << r;
     }
+}
+
+TEST_P(StoreConformance, ConcurrentReuseOfThePreviousTokenWithinTheLeewayHasExactlyOneWinner) {
+    auto other = GetParam().shared ? second_instance() : nullptr;
+    for (int r = 0; r < kRounds; ++r) {
+        auto g = "lg" + std::to_string(r);
+        ASSERT_TRUE(s().create_refresh_token(make_refresh("lp-" + std::to_string(r), g)));
+        ASSERT_TRUE(s().exchange_refresh_token("lp-" + std::to_string(r), make_refresh("lc-" + std::to_string(r), g),
+                                               2000, 10));
+    }
+    std::atomic<int> failures{0};
+    auto wins = race([&](int t, int r) {
+        auto next = make_refresh("lp-" + std::to_string(r) + "-next-" + std::to_string(t), "lg" + std::to_string(r));
+        auto got = pick(s(), other.get(), t).exchange_refresh_token("lp-" + std::to_string(r), next, 2005, 10);
+        if (!got) ++failures;
+        return got && got->outcome == RefreshExchange::leeway_reuse;
+    });
+    EXPECT_EQ(failures.load(), 0);
+    expect_one_winner_each_round(wins);
 }
 
 TEST_P(StoreConformance, ConcurrentInteractionTakeHasExactlyOneWinner) {

@@ -67,6 +67,8 @@ struct UserGrant {
     std::string session_id;
     std::int64_t auth_time = 0;
     std::string gty;  // the access token's gty claim: "refresh_token", or empty after a code exchange
+    // A refresh never starts a family: a non-rotating exchange answers without a refresh token.
+    bool may_start_family = true;
 };
 
 // access_token, id_token (with openid), refresh_token (the one given, or a new family member when
@@ -76,6 +78,8 @@ oauth_result<boost::json::object> issue_user_tokens(GrantContext&, const UserGra
                                                     std::optional<std::string> refresh_token, std::int64_t now);
 
 // A new refresh token of `grant`'s family: fills `row` (stored by the caller) and returns the token.
+// Its deadlines are those of a new family under the client's settings; a rotation replaces
+// `expires_at` with the family's.
 std::string new_refresh_token(GrantContext&, const UserGrant&, const ClientView&, std::int64_t now,
                               store::RefreshToken& row);
 

@@ -26,7 +26,7 @@ oauth_result<std::shared_ptr<const ApiView>> requested_api(GrantContext& ctx, co
     return api;
 }
 
-std::string new_refresh_token(GrantContext& ctx, const UserGrant& grant, const ClientView& client, std::int64_t now,
+std::string new_refresh_token(GrantContext&, const UserGrant& grant, const ClientView& client, std::int64_t now,
                               store::RefreshToken& row) {
     auto token = util::random_token(32);
     row.token_hash = util::sha256_b64url(token);
@@ -38,8 +38,8 @@ std::string new_refresh_token(GrantContext& ctx, const UserGrant& grant, const C
     row.session_id = grant.session_id;
     row.auth_time = grant.auth_time;
     row.created_at = now;
-    row.expires_at =
-        now + (client.refresh_token_ttl > 0 ? client.refresh_token_ttl : ctx.catalog.config().refresh_token_ttl);
+    row.expires_at = client.refresh_token.family_expires_at(now);
+    row.idle_expires_at = client.refresh_token.idle_expires_at(now, row.expires_at);
     return token;
 }
 
@@ -85,7 +85,8 @@ oauth_result<json::object> issue_user_tokens(GrantContext& ctx, const UserGrant&
         if (!id_token) return id_token.error();
         body["id_token"] = *id_token;
     }
-    if (!refresh_token && has_scope(grant.scope, "offline_access") && client.allows_grant("refresh_token")) {
+    if (!refresh_token && grant.may_start_family && has_scope(grant.scope, "offline_access") &&
+        client.allows_grant("refresh_token")) {
         store::RefreshToken row;
         auto token = new_refresh_token(ctx, grant, client, now, row);
         if (auto r = ctx.store.create_refresh_token(row); !r)

@@ -628,20 +628,6 @@ result<RefreshToken> sql_store::get_refresh_token(std::string_view token_hash) {
     return first_row(run(query::refresh_get, {token_hash}), &refresh_from);
 }
 
-result<RefreshToken> sql_store::rotate_refresh_token(std::string_view old_hash, const RefreshToken& next,
-                                                     std::int64_t now) {
-    return transact([&](connection& c) -> result<RefreshToken> {
-        auto before = first_row(c.exec(query::refresh_lock, {old_hash}), &refresh_from);
-        if (!before) return before;
-        if (before->rotated_at != 0 || before->revoked_at != 0) return before;  // reuse: nothing written
-        auto r = c.exec(query::refresh_mark_rotated, {old_hash, marker(now)});
-        if (!r) return r.error();
-        if (r->affected != 1) return fail(store_errc::backend);
-        if (auto ins = insert_refresh(c, next); !ins) return ins.error();
-        return before;
-    });
-}
-
 result<RefreshExchangeResult> sql_store::exchange_refresh_token(std::string_view old_hash, RefreshToken next,
                                                                 std::int64_t now, std::int64_t leeway) {
     return transact([&](connection& c) -> result<RefreshExchangeResult> {

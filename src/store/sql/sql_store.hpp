@@ -70,8 +70,6 @@ class sql_store final : public Store {
 
     result<void> create_refresh_token(const RefreshToken&) override;
     result<RefreshToken> get_refresh_token(std::string_view token_hash) override;
-    result<RefreshToken> rotate_refresh_token(std::string_view old_hash, const RefreshToken& next,
-                                              std::int64_t now) override;
     result<RefreshExchangeResult> exchange_refresh_token(std::string_view old_hash, RefreshToken next, std::int64_t now,
                                                          std::int64_t leeway) override;
     result<bool> touch_refresh_token(std::string_view token_hash, std::int64_t idle_expires_at) override;

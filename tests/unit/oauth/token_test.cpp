@@ -17,6 +17,7 @@ namespace gatehouse::oauth {
 namespace {
 
 constexpr std::int64_t kNow = 1'800'000'000;
+const std::string kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 struct World {
     std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
@@ -63,14 +64,30 @@ struct World {
         return {};
     }
 
+    // Replaces fields of the demo client's refresh_token object, as PATCH /api/v2/clients would.
+    void refresh_settings(const boost::json::object& fields) {
+        auto client = store->get_client(boot.demo_client_id).value();
+        auto& rt = client.doc["refresh_token"].as_object();
+        for (const auto& [k, v] : fields) rt[k] = v;
+        EXPECT_TRUE(store->update_client(client));
+        catalog->invalidate();
+    }
+
+    oauth_result<boost::json::object> refresh(const std::string& token, std::int64_t now) {
+        util::Params params({{"refresh_token", token}});
+        return tokens->exchange({"refresh_token", {boot.demo_client_id, std::nullopt, false}, params}, now);
+    }
+
+    std::string first_refresh_token(std::int64_t now) {
+        return std::string(exchange(code(kVerifier, now), kVerifier, now).value().at("refresh_token").as_string());
+    }
+
     oauth_result<boost::json::object> exchange(const std::string& code, const std::string& verifier, std::int64_t now) {
         util::Params params(
             {{"code", code}, {"code_verifier", verifier}, {"redirect_uri", "http://localhost:3000/cb"}});
         return tokens->exchange({"authorization_code", {boot.demo_client_id, std::nullopt, false}, params}, now);
     }
 };
-
-const std::string kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 TEST(TokenService, CodeIsValidForSixtySecondsOnly) {
     World w;
@@ -91,16 +108,93 @@ TEST(TokenService, PkceVerifierMustMatchTheChallenge) {
     EXPECT_EQ(wrong.error().description, "Invalid authorization code or code verifier");
 }
 
-TEST(TokenService, RefreshTokenExpires) {
+std::string refresh_token_of(const oauth_result<boost::json::object>& r) {
+    if (!r || !r->contains("refresh_token")) return {};
+    return std::string(r->at("refresh_token").as_string());
+}
+
+void expect_refused(const oauth_result<boost::json::object>& r, std::string_view detail) {
+    ASSERT_FALSE(r) << "accepted";
+    EXPECT_EQ(r.error().code, oauth_errc::invalid_grant);
+    EXPECT_NE(r.error().description.find("invalid refresh token"), std::string::npos);
+    EXPECT_EQ(r.error().detail, detail);
+}
+
+TEST(TokenService, TheDemoSpaHasAuth0sSpaRefreshDefaults) {
     World w;
-    auto tokens = w.exchange(w.code(kVerifier, kNow), kVerifier, kNow).value();
-    auto refresh = std::string(tokens.at("refresh_token").as_string());
-    util::Params params({{"refresh_token", refresh}});
-    auto late = w.tokens->exchange({"refresh_token", {w.boot.demo_client_id, std::nullopt, false}, params},
-                                   kNow + w.config.refresh_token_ttl);
-    ASSERT_FALSE(late);
-    EXPECT_EQ(late.error().code, oauth_errc::invalid_grant);
-    EXPECT_NE(late.error().description.find("invalid refresh token"), std::string::npos);
+    auto settings = w.catalog->client(w.boot.demo_client_id)->refresh_token;
+    EXPECT_TRUE(settings.rotating);
+    EXPECT_TRUE(settings.expiring);
+    EXPECT_EQ(settings.token_lifetime, 2592000);
+    EXPECT_EQ(settings.idle_token_lifetime, 1296000);
+}
+
+TEST(TokenService, AnExpiringFamilyEndsTokenLifetimeAfterItsFirstIssueWhateverTheRotations) {
+    World w;
+    w.refresh_settings({{"token_lifetime", 100}, {"idle_token_lifetime", 60}});
+    auto token = w.first_refresh_token(kNow);
+    for (std::int64_t t = kNow + 50; t < kNow + 100; t += 40) {  // each within the idle lifetime
+        auto r = w.refresh(token, t);
+        ASSERT_TRUE(r) << r.error().detail;
+        token = refresh_token_of(r);
+    }
+    expect_refused(w.refresh(token, kNow + 100), "refresh token family expired");
+}
+
+TEST(TokenService, AnExpiringTokenUnusedForTheIdleLifetimeIsRefused) {
+    World w;
+    w.refresh_settings({{"idle_token_lifetime", 30}});
+    auto token = w.first_refresh_token(kNow);
+    auto r = w.refresh(token, kNow + 29);
+    ASSERT_TRUE(r);
+    expect_refused(w.refresh(refresh_token_of(r), kNow + 29 + 30), "refresh token idle too long");
+}
+
+TEST(TokenService, NonExpiringFamiliesHaveNoEnd) {
+    World w;
+    w.refresh_settings({{"expiration_type", "non-expiring"}, {"rotation_type", "non-rotating"}});
+    auto token = w.first_refresh_token(kNow);
+    auto later = w.refresh(token, kNow + 10LL * 365 * 24 * 3600);
+    ASSERT_TRUE(later) << later.error().detail;
+    EXPECT_FALSE(later->contains("refresh_token")) << "non-rotating: no new refresh token";
+}
+
+TEST(TokenService, AReusableTokenUsedWithinItsIdleLifetimeStaysUsable) {
+    World w;
+    w.refresh_settings({{"rotation_type", "non-rotating"}, {"idle_token_lifetime", 30}, {"token_lifetime", 1000}});
+    auto token = w.first_refresh_token(kNow);
+    for (std::int64_t t = kNow + 20; t <= kNow + 100; t += 20) ASSERT_TRUE(w.refresh(token, t)) << t - kNow;
+    expect_refused(w.refresh(token, kNow + 100 + 30), "refresh token idle too long");
+}
+
+TEST(TokenService, ThePreviousRotatingTokenIsReusableWithinTheLeewayOnly) {
+    World w;
+    w.refresh_settings({{"leeway", 5}});
+    auto first = w.first_refresh_token(kNow);
+    auto second = refresh_token_of(w.refresh(first, kNow + 10));
+    ASSERT_FALSE(second.empty());
+    auto within = w.refresh(first, kNow + 14);
+    ASSERT_TRUE(within) << within.error().detail;
+    auto third = refresh_token_of(within);
+    EXPECT_FALSE(third.empty());
+    EXPECT_NE(third, second);
+    // The first token is now older than the previous one: reuse, and the family is revoked.
+    expect_refused(w.refresh(first, kNow + 14), "refresh token reused; family revoked");
+    expect_refused(w.refresh(third, kNow + 15), "refresh token revoked");
+}
+
+TEST(TokenService, SwitchingToRotationExchangesTheReusableTokenOnce) {
+    World w;
+    w.refresh_settings({{"rotation_type", "non-rotating"}});
+    auto old = w.first_refresh_token(kNow);
+    ASSERT_TRUE(w.refresh(old, kNow + 1));
+    w.refresh_settings({{"rotation_type", "rotating"}});
+    auto rotating = refresh_token_of(w.refresh(old, kNow + 2));
+    ASSERT_FALSE(rotating.empty());
+    EXPECT_NE(rotating, old);
+    auto next = refresh_token_of(w.refresh(rotating, kNow + 3));
+    EXPECT_FALSE(next.empty());
+    expect_refused(w.refresh(old, kNow + 4), "refresh token reused; family revoked");
 }
 
 TEST(TokenService, AccessTokensOfARevokedGrantAreRefused) {
