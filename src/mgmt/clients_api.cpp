@@ -72,6 +72,31 @@ void check_client_body(BodyCheck& check) {
         .one_of("organization_require_behavior", {"no_prompt", "pre_login_prompt", "post_login_prompt"});
 }
 
+// The refresh_token object (Auth0's ClientRefreshTokenConfiguration), checked as the stored
+// document will be after the body is merged in, so a PATCH of one field is checked with the rest.
+std::optional<ApiError> check_refresh_token(const json::object& doc, const json::object& body) {
+    const auto* rt = doc.if_contains("refresh_token");
+    if (!body.contains("refresh_token") || !rt || !rt->is_object()) return std::nullopt;
+    constexpr std::int64_t kMaxLifetime = 157788000;  // five years, Auth0's maximum
+    BodyCheck check(rt->get_object(), "refresh_token.");
+    check
+        .allowed({"rotation_type", "expiration_type", "leeway", "token_lifetime", "idle_token_lifetime",
+                  "infinite_token_lifetime", "infinite_idle_token_lifetime", "policies"})
+        .required("rotation_type")
+        .required("expiration_type")
+        .one_of("rotation_type", {"rotating", "non-rotating"})
+        .one_of("expiration_type", {"expiring", "non-expiring"})
+        .integer("leeway", 0, kMaxLifetime)
+        .integer("token_lifetime", 1, kMaxLifetime)
+        .integer("idle_token_lifetime", 1, kMaxLifetime)
+        .boolean("infinite_token_lifetime")
+        .boolean("infinite_idle_token_lifetime");
+    if (const auto* policies = rt->get_object().if_contains("policies"); policies && !policies->is_array())
+        check.fail(payload_error("Expected type array but found type " + std::string(type_name(*policies)),
+                                 "refresh_token.policies"));
+    return check.error();
+}
+
 // security.md §4: the URLs of a client document, checked when the body sets them (or changes
 // app_type, which decides whether callbacks may use a custom scheme). The first bad one is the
 // answer, in Auth0's payload-error shape naming the item and why.
@@ -248,6 +273,7 @@ ApiResponse create_client(Context& ctx) {
         if (const auto* v = body->if_contains(k)) doc[k] = *v;
     apply_client_defaults(doc);
     apply_fields(doc, *body);
+    if (auto bad = check_refresh_token(doc, *body)) return render_error(*bad);
     if (auto bad_url = check_client_urls(doc, *body)) return render_error(*bad_url);
     c.doc = std::move(doc);
     std::string secret;
@@ -273,6 +299,7 @@ ApiResponse update_client(Context& ctx) {
     check_client_body(check);
     if (!check.ok()) return render_error(*check.error());
     apply_fields(c->doc, *body);
+    if (auto bad = check_refresh_token(c->doc, *body)) return render_error(*bad);
     if (auto bad_url = check_client_urls(c->doc, *body)) return render_error(*bad_url);
     std::string secret;
     if (is_public(c->doc)) {

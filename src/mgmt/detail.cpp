@@ -96,13 +96,16 @@ BodyCheck& BodyCheck::allowed(std::span<const std::string_view> allowed) {
         extra += k;
     }
     if (!extra.empty())
-        error_ = make_error(mgmt_errc::invalid_body, payload_error("Additional properties not allowed: " + extra));
+        error_ =
+            make_error(mgmt_errc::invalid_body,
+                       payload_error("Additional properties not allowed: " + extra,
+                                     std::string_view(prefix_).substr(0, prefix_.empty() ? 0 : prefix_.size() - 1)));
     return *this;
 }
 
 BodyCheck& BodyCheck::required(std::string_view key) {
     if (!error_ && !get(key))
-        error_ = make_error(mgmt_errc::invalid_body, payload_error("Missing required property: " + std::string(key)));
+        error_ = make_error(mgmt_errc::invalid_body, payload_error("Missing required property: " + path(key)));
     return *this;
 }
 
@@ -110,7 +113,7 @@ bool BodyCheck::type_error(std::string_view key, std::string_view expected) {
     error_ = make_error(
         mgmt_errc::invalid_body,
         payload_error("Expected type " + std::string(expected) + " but found type " + std::string(type_name(*get(key))),
-                      key));
+                      path(key)));
     return true;
 }
 
@@ -123,14 +126,14 @@ BodyCheck& BodyCheck::string(std::string_view key, std::size_t min, std::size_t 
         error_ = make_error(mgmt_errc::invalid_body,
                             payload_error("String is too short (" + std::to_string(v->get_string().size()) +
                                               " chars), minimum " + std::to_string(min),
-                                          key));
+                                          path(key)));
     } else if (v->get_string().size() > max) {
         error_ = make_error(mgmt_errc::invalid_body,
                             payload_error("String is too long (" + std::to_string(v->get_string().size()) +
                                               " chars), maximum " + std::to_string(max),
-                                          key));
+                                          path(key)));
     } else if (!util::valid_utf8(v->get_string())) {
-        error_ = make_error(mgmt_errc::invalid_body, payload_error("String is not valid UTF-8", key));
+        error_ = make_error(mgmt_errc::invalid_body, payload_error("String is not valid UTF-8", path(key)));
     }
     return *this;
 }
@@ -153,11 +156,11 @@ BodyCheck& BodyCheck::integer(std::string_view key, std::int64_t min, std::int64
     if (n < min)
         error_ = make_error(
             mgmt_errc::invalid_body,
-            payload_error("Value " + std::to_string(n) + " is less than minimum " + std::to_string(min), key));
+            payload_error("Value " + std::to_string(n) + " is less than minimum " + std::to_string(min), path(key)));
     else if (too_big || n > max)
         error_ = make_error(
             mgmt_errc::invalid_body,
-            payload_error("Value " + std::to_string(n) + " is greater than maximum " + std::to_string(max), key));
+            payload_error("Value " + std::to_string(n) + " is greater than maximum " + std::to_string(max), path(key)));
     return *this;
 }
 
@@ -196,14 +199,14 @@ BodyCheck& BodyCheck::string_array(std::string_view key, std::size_t max_items) 
     }
     if (v->get_array().size() > max_items) {
         error_ = make_error(mgmt_errc::invalid_body,
-                            payload_error("Array is too long, maximum " + std::to_string(max_items), key));
+                            payload_error("Array is too long, maximum " + std::to_string(max_items), path(key)));
         return *this;
     }
     for (const auto& item : v->get_array()) {
         if (!item.is_string()) {
-            error_ = make_error(mgmt_errc::invalid_body,
-                                payload_error("Expected type string but found type " + std::string(type_name(item)),
-                                              std::string(key) + "[]"));
+            error_ = make_error(
+                mgmt_errc::invalid_body,
+                payload_error("Expected type string but found type " + std::string(type_name(item)), path(key) + "[]"));
             break;
         }
     }
@@ -222,7 +225,8 @@ BodyCheck& BodyCheck::one_of(std::string_view key, std::initializer_list<std::st
         for (auto s : values) list += (list.empty() ? "" : ",") + std::string(s);
         error_ = make_error(
             mgmt_errc::invalid_body,
-            payload_error("No enum match for: \"" + std::string(v->get_string()) + "\" (allowed: " + list + ")", key));
+            payload_error("No enum match for: \"" + std::string(v->get_string()) + "\" (allowed: " + list + ")",
+                          path(key)));
     }
     return *this;
 }
@@ -453,13 +457,16 @@ void apply_client_defaults(json::object& doc) {
     set_default("custom_login_page_on", true);
     set_default("jwt_configuration",
                 json::object{{"alg", "RS256"}, {"lifetime_in_seconds", 36000}, {"secret_encoded", false}});
-    set_default("refresh_token", json::object{{"rotation_type", is_public ? "rotating" : "non-rotating"},
-                                              {"expiration_type", is_public ? "expiring" : "non-expiring"},
+    // Auth0's defaults for a client created through the API; a SPA gets what Auth0's dashboard
+    // gives one (auth0-apps.md §4): rotation, and lifetimes that end.
+    bool spa = app_type == "spa";
+    set_default("refresh_token", json::object{{"rotation_type", spa ? "rotating" : "non-rotating"},
+                                              {"expiration_type", spa ? "expiring" : "non-expiring"},
                                               {"leeway", 0},
                                               {"token_lifetime", 2592000},
                                               {"idle_token_lifetime", 1296000},
-                                              {"infinite_token_lifetime", !is_public},
-                                              {"infinite_idle_token_lifetime", !is_public}});
+                                              {"infinite_token_lifetime", !spa},
+                                              {"infinite_idle_token_lifetime", !spa}});
 }
 
 json::object resource_server_to_json(const store::ResourceServer& rs) {

@@ -55,7 +55,8 @@ expected<json::object> parse_body(const ApiRequest&, bool* merge_patch = nullptr
 // Checks one body against a small schema; the first failure wins.
 class BodyCheck {
   public:
-    explicit BodyCheck(const json::object& body) : body_(body) {}
+    // `prefix` names a nested object in the messages: "refresh_token." gives refresh_token.leeway.
+    explicit BodyCheck(const json::object& body, std::string prefix = {}) : body_(body), prefix_(std::move(prefix)) {}
     // Every key not in `allowed`, in body order: "Additional properties not allowed: a,b".
     BodyCheck& allowed(std::span<const std::string_view> allowed);
     BodyCheck& allowed(std::initializer_list<std::string_view> list) {
@@ -77,7 +78,9 @@ class BodyCheck {
   private:
     const json::value* get(std::string_view key) const { return body_.if_contains(key); }
     bool type_error(std::string_view key, std::string_view expected);
+    std::string path(std::string_view key) const { return prefix_ + std::string(key); }
     const json::object& body_;
+    std::string prefix_;
     std::optional<ApiError> error_;
 };
 
