@@ -252,15 +252,35 @@ int init(const TenantOptions& tenant_options, const InitOptions& options) {
     return 0;
 }
 
+// Steps 1-2 of a PKCE login (verifier, S256 challenge) need no tenant; step 3 (the authorize URL)
+// needs a client with a callback, so without one it says how to get there instead. Never creates
+// the database.
 int pkce(const TenantOptions& tenant_options, PkceOptions options) {
+    // RFC 7636 §4.1: 32 random octets, base64url -> a 43-character verifier.
+    auto verifier = util::random_token(32);
+    auto challenge = oauth::s256_challenge(verifier);
+    std::cout << "code_verifier   " << verifier << "\n"
+              << "code_challenge  " << challenge << "  (S256)\n";
+    auto no_url = [](const std::string& why) {
+        std::cout << "authorize URL   (not built: " << why << ")\n";
+        return 0;
+    };
+    if (!database_exists(tenant_options))
+        return no_url(
+            "no tenant database yet; run `gatehouse init`, create a client, then `gatehouse pkce "
+            "--client-id <id>`");
     auto store = store::open_store(tenant_options.db, 1);
-    if (options.client_id.empty()) {
+    const std::string no_client =
+        "this tenant has no demo client; create one through the Management API (POST /api/v2/clients with "
+        "callbacks) and pass --client-id <id>";
+    bool demo_client = options.client_id.empty();
+    if (demo_client) {
         auto demo = store->get_meta("demo_client_id");
-        if (!demo || !demo->has_value())
-            throw std::runtime_error("--client-id is required (this tenant has no demo client)");
+        if (!demo || !demo->has_value()) return no_url(no_client);
         options.client_id = **demo;
     }
     auto client = store->get_client(options.client_id);
+    if (!client && demo_client) return no_url(no_client);  // the demo client was deleted
     if (!client) throw std::runtime_error("no client has the id " + options.client_id);
     if (options.redirect_uri.empty()) {
         auto* callbacks = client->doc.if_contains("callbacks");
@@ -269,9 +289,6 @@ int pkce(const TenantOptions& tenant_options, PkceOptions options) {
             throw std::runtime_error("the client has no callback URL: pass --redirect-uri");
         options.redirect_uri = std::string(callbacks->get_array().front().get_string());
     }
-    // RFC 7636 §4.1: 32 random octets, base64url -> a 43-character verifier.
-    auto verifier = util::random_token(32);
-    auto challenge = oauth::s256_challenge(verifier);
     auto state = util::random_token(16);
     std::vector<std::pair<std::string, std::string>> params = {{"response_type", "code"},
                                                                {"client_id", options.client_id},
@@ -283,9 +300,7 @@ int pkce(const TenantOptions& tenant_options, PkceOptions options) {
                                                                {"code_challenge_method", "S256"}};
     if (!options.audience.empty()) params.emplace_back("audience", options.audience);
     if (!options.connection.empty()) params.emplace_back("connection", options.connection);
-    std::cout << "code_verifier   " << verifier << "\n"
-              << "code_challenge  " << challenge << "  (S256)\n"
-              << "state           " << state << "\n"
+    std::cout << "state           " << state << "\n"
               << "authorize URL   " << util::append_params(tenant_options.issuer + "authorize", params) << "\n";
     return 0;
 }
@@ -298,6 +313,7 @@ int user_add(const TenantOptions& tenant_options, UserAddOptions options) {
         std::cerr << "Password for " << options.email << ": ";
         std::getline(std::cin, options.password);
     }
+    require_existing_database(tenant_options);
     auto store = store::open_store(tenant_options.db, 1);
     if (!store->get_connection_by_name(options.connection))
         throw std::runtime_error("no database connection named \"" + options.connection + "\"");
@@ -309,6 +325,7 @@ int user_add(const TenantOptions& tenant_options, UserAddOptions options) {
 }
 
 int keys_rotate(const TenantOptions& tenant_options, const std::string& alg) {
+    require_existing_database(tenant_options);
     auto tenant = open_tenant(tenant_options, false);
     // With another master key the new key would be unreadable to every running instance: prove
     // this one opens the keys in force before retiring any of them.

@@ -130,6 +130,18 @@ void derive_keys(oauth::TenantConfig& config, const MasterKey& master, bool lega
 
 }  // namespace
 
+bool database_exists(const TenantOptions& options) {
+    auto db_file = sqlite_path(options.db);
+    std::error_code ec;
+    return db_file.empty() || fs::exists(db_file, ec);
+}
+
+void require_existing_database(const TenantOptions& options) {
+    if (!database_exists(options))
+        throw std::runtime_error("no tenant database at " + sqlite_path(options.db) +
+                                 " (run `gatehouse init` first, or pass --db)");
+}
+
 Tenant open_tenant(const TenantOptions& options, bool create_master_key) {
     if (options.issuer.empty() || options.issuer.back() != '/' ||
         !(options.issuer.starts_with("http://") || options.issuer.starts_with("https://")))

@@ -31,4 +31,11 @@ store::SigningKey new_signing_key(const Tenant& tenant, std::string_view alg);
 
 bool is_initialised(store::Store& store);
 
+// For helpers that must not create a database as a side effect (pkce, user add, keys rotate):
+// the SQLite file the options name exists (always true for PostgreSQL, whose database is the
+// operator's to create).
+bool database_exists(const TenantOptions& options);
+// Throws, naming the file and `gatehouse init`, unless database_exists.
+void require_existing_database(const TenantOptions& options);
+
 }  // namespace gatehouse::cli
