@@ -259,7 +259,14 @@ describe('signing keys', () => {
     assert.equal(health.status, 200, await health.text());
     const rs = await mgmtToken(gh);  // RS256 still signs
     assert.equal(JSON.parse(Buffer.from(rs.split('.')[0], 'base64url')).alg, 'RS256');
-    const jwks = (await (await fetch(`${gh.origin}/.well-known/jwks.json`)).json()).keys;
+    // The CLI wrote another process's store: the server's catalog sees it at its next version check
+    // (every 100 ms), so wait for the new key, boundedly.
+    let jwks;
+    for (const deadline = Date.now() + 5000; ; ) {
+      jwks = (await (await fetch(`${gh.origin}/.well-known/jwks.json`)).json()).keys;
+      if (jwks.filter((k) => k.alg === 'ES256').length > 1 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.ok(jwks.some((k) => k.kid === oldEs.kid), 'the retired ES256 key is still published');
     assert.equal(jwks.filter((k) => k.alg === 'ES256').length, 2);
     assert.equal(jwks.filter((k) => k.alg === 'RS256').length, 1, 'RS256 was not rotated');
