@@ -33,6 +33,15 @@ std::string envelope_address(std::string_view from) {
 // RFC 2047: any subject travels base64-encoded, so nothing in it can be read as a header line.
 std::string encoded_word(std::string_view text) { return "=?UTF-8?B?" + util::base64_encode(text) + "?="; }
 
+// The From header: the display name (template-rendered, so it may hold user values) encoded as
+// the subject is, the address as validated.
+std::string from_header(std::string_view from, const std::string& address) {
+    auto open = from.rfind('<');
+    auto name = open == std::string_view::npos ? std::string_view() : from.substr(0, open);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    return name.empty() ? "<" + address + ">" : encoded_word(name) + " <" + address + ">";
+}
+
 std::string wrapped_base64(std::string_view bytes) {
     auto b64 = util::base64_encode(bytes);
     std::string out;
@@ -103,8 +112,9 @@ std::optional<std::string> send_smtp(const SmtpSettings& smtp, const store::Mail
     if (!is_plain_address(mail.recipient)) return where + ": invalid recipient address";
 
     Upload upload;
-    upload.data = "Date: " + rfc5322_date() + "\r\nFrom: " + from + "\r\nTo: <" + mail.recipient +
-                  ">\r\nSubject: " + encoded_word(mail.subject) + "\r\nMessage-ID: <" + mail.id + "@gatehouse>\r\n" +
+    upload.data = "Date: " + rfc5322_date() + "\r\nFrom: " + from_header(from, from_address) + "\r\nTo: <" +
+                  mail.recipient + ">\r\nSubject: " + encoded_word(mail.subject) + "\r\nMessage-ID: <" + mail.id +
+                  "@gatehouse>\r\n" +
                   "MIME-Version: 1.0\r\nContent-Type: text/html; charset=UTF-8\r\n"
                   "Content-Transfer-Encoding: base64\r\n\r\n" +
                   wrapped_base64(mail.html_body);
