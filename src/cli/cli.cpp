@@ -4,6 +4,7 @@
 #include "connections/database.hpp"
 #include "connections/option_secrets.hpp"
 #include "connections/upstream_client.hpp"
+#include "email/email.hpp"
 #include "http/endpoints/endpoints.hpp"
 #include "http/server.hpp"
 #include "jose/jose.hpp"
@@ -165,6 +166,15 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     server_options.trusted_proxies = std::move(*trusted);
     http::Server server(server_options, router, metrics);
 
+    // Pending mail is in the store: the worker drains what a previous run (or another instance) left.
+    email::WorkerOptions mail_options;
+    mail_options.sealing_key = tenant.config.sealing_key;
+    mail_options.allow_private_hosts = options.allow_private_upstreams;
+    if (const char* base = std::getenv("GATEHOUSE_MAIL_RETRY_BASE_MS"))  // tests: retry within seconds
+        mail_options.retry_base = std::chrono::milliseconds(std::max(1L, std::atol(base)));
+    email::MailWorker mail_worker(*tenant.store, mail_options);
+    mail_worker.start();
+
     // Expired codes, sessions and interactions are dropped in the background, off the request path.
     std::mutex purge_mutex;
     std::condition_variable purge_wake;
@@ -189,8 +199,28 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     }
     purge_wake.notify_all();
     purger.join();
+    mail_worker.stop();
     blocking.join();
     spdlog::info("gatehouse stopped");
+    return 0;
+}
+
+// Queues one mail from a template, for checking an email provider (and, in tests, the queue).
+int email_send(const TenantOptions& tenant_options, const std::string& to, const std::string& template_name) {
+    auto tenant = open_tenant(tenant_options, false);
+    if (!email::is_template_name(template_name)) throw std::runtime_error("unknown email template " + template_name);
+    // The user's profile (name, ...) fills the template when the recipient is a user.
+    boost::json::object user{{"email", to}};
+    if (auto users = tenant.store->list_users(store::Page{0, 1}, to); users && !users->items.empty()) {
+        user = users->items.front().doc;
+        user["email"] = users->items.front().email;
+    }
+    boost::json::object context{{"url", tenant.config.issuer},
+                                {"application", boost::json::object{{"name", "Gatehouse"}}},
+                                {"user", std::move(user)}};
+    auto id = email::queue_mail(*tenant.store, {template_name, to, std::move(context)});
+    if (!id) throw std::runtime_error("cannot queue the mail: " + id.error().message());
+    std::cout << (id->empty() ? std::string("the template is disabled: nothing queued") : *id) << "\n";
     return 0;
 }
 
@@ -462,6 +492,14 @@ int run(int argc, char** argv) {
 
     auto* migrate_cmd = app.add_subcommand("migrate", "Apply database schema migrations");
 
+    std::string mail_to, mail_template = "welcome_email";
+    auto* email_cmd = app.add_subcommand("email", "Outgoing email");
+    email_cmd->require_subcommand(1);
+    auto* email_send_cmd =
+        email_cmd->add_subcommand("send", "Queue one mail from a template; a running `serve` sends it");
+    email_send_cmd->add_option("--to", mail_to, "Recipient address")->required();
+    email_send_cmd->add_option("--template", mail_template, "Template name")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -474,6 +512,7 @@ int run(int argc, char** argv) {
         if (user_add_cmd->parsed()) return user_add(tenant, user_options);
         if (rotate_cmd->parsed()) return keys_rotate(tenant, rotate_alg);
         if (migrate_cmd->parsed()) return migrate(tenant);
+        if (email_send_cmd->parsed()) return email_send(tenant, mail_to, mail_template);
     } catch (const std::exception& e) {
         std::cerr << "gatehouse: " << e.what() << "\n";
         return 1;

@@ -55,6 +55,14 @@ constexpr std::array routes = {
     Route{"GET", "/users-by-email", "read:users", &users_by_email},
     Route{"GET", "/tenants/settings", "read:tenant_settings", &get_tenant_settings},
     Route{"PATCH", "/tenants/settings", "update:tenant_settings", &update_tenant_settings},
+    Route{"GET", "/emails/provider", "read:email_provider", &get_email_provider},
+    Route{"POST", "/emails/provider", "create:email_provider", &create_email_provider},
+    Route{"PATCH", "/emails/provider", "update:email_provider", &update_email_provider},
+    Route{"DELETE", "/emails/provider", "delete:email_provider", &delete_email_provider},
+    Route{"POST", "/email-templates", "create:email_templates", &create_email_template},
+    Route{"GET", "/email-templates/{}", "read:email_templates", &get_email_template},
+    Route{"PATCH", "/email-templates/{}", "update:email_templates", &update_email_template},
+    Route{"PUT", "/email-templates/{}", "update:email_templates", &replace_email_template},
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -112,6 +120,10 @@ const std::vector<std::string>& management_scopes() {
             for (std::string_view action : {"read", "create", "update", "delete"})
                 out.push_back(std::string(action) + ":" + std::string(resource));
         out.insert(out.end(), {"read:tenant_settings", "update:tenant_settings"});
+        for (std::string_view action : {"read", "create", "update", "delete"})
+            out.push_back(std::string(action) + ":email_provider");
+        for (std::string_view action : {"read", "create", "update"})
+            out.push_back(std::string(action) + ":email_templates");
         return out;
     }();
     return scopes;

@@ -174,5 +174,15 @@ ApiResponse create_user(Context&);
 ApiResponse update_user(Context&);
 ApiResponse delete_user(Context&);
 
+ApiResponse get_email_provider(Context&);
+ApiResponse create_email_provider(Context&);
+ApiResponse update_email_provider(Context&);
+ApiResponse delete_email_provider(Context&);
+
+ApiResponse create_email_template(Context&);
+ApiResponse get_email_template(Context&);
+ApiResponse update_email_template(Context&);
+ApiResponse replace_email_template(Context&);
+
 }  // namespace detail
 }  // namespace gatehouse::mgmt

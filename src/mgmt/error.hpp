@@ -23,6 +23,8 @@ enum class mgmt_errc {
     inexistent_resource_server,  // 404
     inexistent_user,             // 404
     inexistent_client_grant,     // 404
+    inexistent_email_provider,   // 404: no email provider configured
+    inexistent_email_template,   // 404: unknown template name, or not created yet
     route_not_found,             // 404: no such endpoint
     method_not_allowed,          // 405: the endpoint exists, the method does not
     connection_conflict,         // 409: duplicate connection name
@@ -30,6 +32,8 @@ enum class mgmt_errc {
     resource_server_conflict,    // 409: duplicate identifier
     client_grant_conflict,       // 409: a grant for this client and audience exists
     user_conflict,               // 409: email or username taken in the connection
+    email_provider_conflict,     // 409: a provider is already configured
+    email_template_conflict,     // 409: "Template X already exists."
     precondition_failed,         // 412: If-Match does not match the current ETag
     payload_too_large,           // 413: a body over the Management API's limit (1 MiB)
     unsupported_media_type,      // 415: a body that is neither JSON nor merge-patch JSON

@@ -176,11 +176,30 @@ ALTER TABLE refresh_tokens ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX refresh_tokens_idle_idx ON refresh_tokens (idle_expires_at);
 )sql";
 
+// The outgoing mail queue (email/queue.cpp drains it). Self-contained: nothing else refers to it.
+constexpr std::string_view kMailQueue = R"sql(
+CREATE TABLE mail_queue (
+    id TEXT PRIMARY KEY,
+    recipient TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    html_body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    lease_until BIGINT NOT NULL,
+    last_error TEXT NOT NULL
+);
+CREATE INDEX mail_queue_due_idx ON mail_queue (status, next_attempt_at);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
     migration{3, "tenant settings", kTenantSettings},
     migration{4, "refresh-token idle expiry and generations", kRefreshTokenSettings},
+    migration{5, "outgoing mail queue", kMailQueue},
 };
 
 constexpr bool versions_are_sequential() {

@@ -138,6 +138,23 @@ struct TenantSettings {
     std::int64_t updated_at = 0;
 };
 
+// One email waiting in (or done with) the outgoing queue. The message is stored rendered, so a
+// template edited later does not change mail already queued; an empty sender means the provider's
+// default_from_address at send time.
+struct Mail {
+    std::string id;
+    std::string recipient;
+    std::string sender;
+    std::string subject;
+    std::string html_body;
+    std::string status = "pending";  // "pending" | "sent" | "failed" (given up)
+    std::int64_t attempts = 0;
+    std::int64_t created_at = 0;
+    std::int64_t next_attempt_at = 0;
+    std::int64_t lease_until = 0;  // a worker holds the row until then
+    std::string last_error;        // of the last failed attempt: host and SMTP status, never a secret
+};
+
 // Paging as the Management API asks for it: offset (page/per_page) or checkpoint (from/take).
 struct Page {
     std::size_t offset = 0;

@@ -22,6 +22,8 @@ class MetaStore {
     // Tenant-wide settings (initialised flag, HMAC key for client secrets, ...).
     virtual result<std::optional<std::string>> get_meta(std::string_view key) = 0;
     virtual result<void> set_meta(std::string_view key, std::string_view value) = 0;
+    virtual result<void> create_meta(std::string_view key, std::string_view value) = 0;  // already_exists
+    virtual result<void> delete_meta(std::string_view key) = 0;                          // idempotent
     // Bumped by every configuration write (clients, connections, APIs, grants, keys), so caches
     // in any instance can tell cheaply whether what they hold is stale.
     virtual result<std::int64_t> config_version() = 0;
@@ -180,6 +182,21 @@ class InteractionStore {
     virtual result<Interaction> take_interaction(std::string_view id, std::int64_t now) = 0;
 };
 
+// The outgoing mail queue: rows stay until sent or given up, so a restart loses nothing.
+class MailStore {
+  public:
+    virtual ~MailStore() = default;
+    virtual result<void> enqueue_mail(const Mail&) = 0;
+    // Atomically leases up to `limit` pending mails due at `now` (next_attempt_at <= now and no
+    // live lease) until `lease_until`, and returns them: of concurrent claimers (threads or
+    // instances) exactly one gets a given row.
+    virtual result<std::vector<Mail>> claim_due_mail(std::int64_t now, std::int64_t lease_until, std::size_t limit) = 0;
+    // Records the outcome of an attempt (status, attempts, next_attempt_at, last_error of `m`) and
+    // releases the lease.
+    virtual result<void> finish_mail(const Mail& m) = 0;
+    virtual result<Mail> get_mail(std::string_view id) = 0;  // not_found
+};
+
 class Store : public MetaStore,
               public TenantSettingsStore,
               public KeyStore,
@@ -191,7 +208,8 @@ class Store : public MetaStore,
               public CodeStore,
               public RefreshTokenStore,
               public SessionStore,
-              public InteractionStore {
+              public InteractionStore,
+              public MailStore {
   public:
     // Applies pending schema migrations; idempotent. Returns the schema version now in force.
     virtual result<int> migrate() = 0;

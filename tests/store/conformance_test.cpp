@@ -1107,6 +1107,77 @@ TEST_P(StoreConformance, ConcurrentInteractionTakeHasExactlyOneWinner) {
     expect_one_winner_each_round(wins);
 }
 
+// ---- meta documents and the mail queue -----------------------------------------------------------
+
+TEST_P(StoreConformance, CreateMetaRefusesAnExistingKeyAndDeleteIsIdempotent) {
+    ASSERT_TRUE(s().create_meta("doc:a", "1"));
+    auto again = s().create_meta("doc:a", "2");
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error(), store_errc::already_exists);
+    EXPECT_EQ(*s().get_meta("doc:a"), std::optional<std::string>("1"));
+    ASSERT_TRUE(s().delete_meta("doc:a"));
+    ASSERT_TRUE(s().delete_meta("doc:a"));
+    EXPECT_FALSE(s().get_meta("doc:a")->has_value());
+}
+
+Mail make_mail(std::string id, std::int64_t due) {
+    Mail m;
+    m.id = std::move(id);
+    m.recipient = "to@example.com";
+    m.subject = "Hello \xc3\xa9";
+    m.html_body = "<p>body</p>";
+    m.created_at = 1000;
+    m.next_attempt_at = due;
+    return m;
+}
+
+TEST_P(StoreConformance, MailIsClaimedWhenDueAndLeasedUntilFinished) {
+    ASSERT_TRUE(s().enqueue_mail(make_mail("m1", 100)));
+    ASSERT_TRUE(s().enqueue_mail(make_mail("m2", 500)));
+    auto none = s().claim_due_mail(50, 80, 10);
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+    auto due = s().claim_due_mail(100, 160, 10);
+    ASSERT_TRUE(due);
+    ASSERT_EQ(due->size(), 1u);
+    EXPECT_EQ(due->front().id, "m1");
+    EXPECT_EQ(due->front().subject, "Hello \xc3\xa9");
+    EXPECT_EQ(due->front().lease_until, 160);
+    // Leased: nobody else gets it before the lease ends, then it is claimable again (a crashed worker).
+    EXPECT_TRUE(s().claim_due_mail(150, 200, 10)->empty());
+    auto reclaimed = s().claim_due_mail(160, 220, 10);
+    ASSERT_EQ(reclaimed->size(), 1u);
+    // A failed attempt goes back to the queue for later; a sent one never comes back.
+    auto m = reclaimed->front();
+    m.attempts = 1;
+    m.next_attempt_at = 400;
+    m.last_error = "smtp.example:25: connection refused";
+    ASSERT_TRUE(s().finish_mail(m));
+    EXPECT_TRUE(s().claim_due_mail(399, 460, 10)->empty());
+    auto retry = s().claim_due_mail(400, 460, 10);
+    ASSERT_EQ(retry->size(), 1u);
+    EXPECT_EQ(retry->front().attempts, 1);
+    EXPECT_EQ(retry->front().last_error, "smtp.example:25: connection refused");
+    m = retry->front();
+    m.status = "sent";
+    ASSERT_TRUE(s().finish_mail(m));
+    auto later = s().claim_due_mail(10'000, 10'060, 10);
+    ASSERT_EQ(later->size(), 1u);
+    EXPECT_EQ(later->front().id, "m2");
+    EXPECT_EQ(s().get_mail("m1")->status, "sent");
+    EXPECT_EQ(s().get_mail("nope").error(), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, ConcurrentMailClaimHasExactlyOneWinner) {
+    auto other = GetParam().shared ? second_instance() : nullptr;
+    for (int r = 0; r < kRounds; ++r) ASSERT_TRUE(s().enqueue_mail(make_mail("mail-" + std::to_string(r), r)));
+    auto wins = race([&](int t, int r) {
+        auto got = pick(s(), other.get(), t).claim_due_mail(r, 1'000'000, 1);
+        return got.has_value() && got->size() == 1 && got->front().id == "mail-" + std::to_string(r);
+    });
+    expect_one_winner_each_round(wins);
+}
+
 std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,

@@ -33,6 +33,9 @@ struct query_def {
     "(SELECT g.revoked_at FROM revoked_grants g WHERE g.grant_id = refresh_tokens.grant_id), 0)"
 #define GH_SESSION_COLS "id_hash, user_id, connection_name, auth_time, created_at, expires_at"
 #define GH_INTERACTION_COLS "id, kind, doc, expires_at"
+#define GH_MAIL_COLS                                                                                          \
+    "id, recipient, sender, subject, html_body, status, attempts, created_at, next_attempt_at, lease_until, " \
+    "last_error"
 // Optional filters are passed as '' for "any"; CAST gives PostgreSQL a type for the parameter.
 #define GH_EMPTY(n) "CAST($" #n " AS TEXT) = ''"
 
@@ -55,6 +58,8 @@ constexpr std::array kQueries = {
     query_def{query::meta_get, "SELECT value FROM meta WHERE name = $1"},
     query_def{query::meta_set,
               "INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value"},
+    query_def{query::meta_create, "INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"},
+    query_def{query::meta_delete, "DELETE FROM meta WHERE name = $1"},
     query_def{query::config_version_get, "SELECT version FROM config_version WHERE id = 1"},
     // First statement of every configuration write: it also takes the row lock that serialises
     // configuration writers on PostgreSQL (e.g. two concurrent key rotations).
@@ -204,6 +209,24 @@ constexpr std::array kQueries = {
     query_def{query::interaction_take,
               "DELETE FROM interactions WHERE id = $1 AND expires_at > $2 RETURNING " GH_INTERACTION_COLS},
 
+    query_def{query::mail_insert,
+              "INSERT INTO mail_queue (" GH_MAIL_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"},
+    // A claim is a lease: the outer condition is re-checked on the row itself, so of two instances
+    // racing for a row only the one whose UPDATE still sees the lease expired gets it back
+    // (PostgreSQL re-evaluates it after the row lock; SQLite serialises writers). PostgreSQL skips
+    // rows another claimer holds instead of queueing on them.
+    query_def{query::mail_claim,
+              "UPDATE mail_queue SET lease_until = $2 WHERE id IN (SELECT id FROM mail_queue WHERE status = 'pending' "
+              "AND next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $3) "
+              "AND status = 'pending' AND lease_until <= $1 RETURNING " GH_MAIL_COLS,
+              "UPDATE mail_queue SET lease_until = $2 WHERE id IN (SELECT id FROM mail_queue WHERE status = 'pending' "
+              "AND next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $3 "
+              "FOR UPDATE SKIP LOCKED) AND status = 'pending' AND lease_until <= $1 RETURNING " GH_MAIL_COLS},
+    query_def{query::mail_finish,
+              "UPDATE mail_queue SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, "
+              "lease_until = 0 WHERE id = $1"},
+    query_def{query::mail_get, "SELECT " GH_MAIL_COLS " FROM mail_queue WHERE id = $1"},
+
     query_def{query::purge_codes, "DELETE FROM authorization_codes WHERE expires_at <= $1"},
     // expires_at = 0 is a refresh token without an absolute lifetime; it is never purged.
     query_def{query::purge_refresh_tokens, "DELETE FROM refresh_tokens WHERE expires_at > 0 AND expires_at <= $1"},
@@ -228,6 +251,7 @@ constexpr std::array kQueries = {
 #undef GH_REFRESH_COLS
 #undef GH_SESSION_COLS
 #undef GH_INTERACTION_COLS
+#undef GH_MAIL_COLS
 #undef GH_EMPTY
 
 constexpr bool table_in_order() {

@@ -24,6 +24,8 @@ enum class query : std::size_t {
 
     meta_get,
     meta_set,
+    meta_create,
+    meta_delete,
     config_version_get,
     config_version_bump,
 
@@ -103,6 +105,11 @@ enum class query : std::size_t {
     interaction_insert,
     interaction_get,
     interaction_take,
+
+    mail_insert,
+    mail_claim,
+    mail_finish,
+    mail_get,
 
     purge_codes,
     purge_refresh_tokens,

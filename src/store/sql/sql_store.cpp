@@ -207,6 +207,22 @@ result<Interaction> interaction_from(const row& r) {
     return i;
 }
 
+result<Mail> mail_from(const row& r) {
+    Mail m;
+    m.id = r.text(0);
+    m.recipient = r.text(1);
+    m.sender = r.text(2);
+    m.subject = r.text(3);
+    m.html_body = r.text(4);
+    m.status = r.text(5);
+    m.attempts = r.int64(6);
+    m.created_at = r.int64(7);
+    m.next_attempt_at = r.int64(8);
+    m.lease_until = r.int64(9);
+    m.last_error = r.text(10);
+    return m;
+}
+
 template <class T>
 result<T> first_row(result<exec_result> r, result<T> (*map)(const row&)) {
     if (!r) return r.error();
@@ -343,6 +359,15 @@ result<std::optional<std::string>> sql_store::get_meta(std::string_view key) {
 result<void> sql_store::set_meta(std::string_view key, std::string_view value) {
     return ok_or_error(run(query::meta_set, {key, value}));
 }
+
+result<void> sql_store::create_meta(std::string_view key, std::string_view value) {
+    auto r = run(query::meta_create, {key, value});
+    if (!r) return r.error();
+    if (r->affected == 0) return fail(store_errc::already_exists);
+    return {};
+}
+
+result<void> sql_store::delete_meta(std::string_view key) { return ok_or_error(run(query::meta_delete, {key})); }
 
 result<std::int64_t> sql_store::config_version() {
     auto r = run(query::config_version_get, {});
@@ -725,5 +750,34 @@ result<Interaction> sql_store::get_interaction(std::string_view id, std::int64_t
 result<Interaction> sql_store::take_interaction(std::string_view id, std::int64_t now) {
     return first_row(run(query::interaction_take, {id, now}), &interaction_from);
 }
+
+// ---- mail queue -----------------------------------------------------------------------------
+
+result<void> sql_store::enqueue_mail(const Mail& m) {
+    return ok_or_error(
+        run(query::mail_insert, {m.id, m.recipient, m.sender, m.subject, m.html_body, m.status, m.attempts,
+                                 m.created_at, m.next_attempt_at, m.lease_until, m.last_error}));
+}
+
+result<std::vector<Mail>> sql_store::claim_due_mail(std::int64_t now, std::int64_t lease_until, std::size_t limit) {
+    auto r = run(query::mail_claim, {now, lease_until, static_cast<std::int64_t>(limit)});
+    if (!r) return r.error();
+    std::vector<Mail> out;
+    for (const auto& row : r->rows) {
+        auto m = mail_from(row);
+        if (!m) return m.error();
+        out.push_back(std::move(*m));
+    }
+    return out;
+}
+
+result<void> sql_store::finish_mail(const Mail& m) {
+    auto r = run(query::mail_finish, {m.id, m.status, m.attempts, m.next_attempt_at, m.last_error});
+    if (!r) return r.error();
+    if (r->affected == 0) return fail(store_errc::not_found);
+    return {};
+}
+
+result<Mail> sql_store::get_mail(std::string_view id) { return first_row(run(query::mail_get, {id}), &mail_from); }
 
 }  // namespace gatehouse::store::sql

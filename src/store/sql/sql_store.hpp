@@ -19,6 +19,8 @@ class sql_store final : public Store {
 
     result<std::optional<std::string>> get_meta(std::string_view key) override;
     result<void> set_meta(std::string_view key, std::string_view value) override;
+    result<void> create_meta(std::string_view key, std::string_view value) override;
+    result<void> delete_meta(std::string_view key) override;
     result<std::int64_t> config_version() override;
 
     result<TenantSettings> get_tenant_settings() override;
@@ -85,6 +87,11 @@ class sql_store final : public Store {
     result<void> create_interaction(const Interaction&) override;
     result<Interaction> get_interaction(std::string_view id, std::int64_t now) override;
     result<Interaction> take_interaction(std::string_view id, std::int64_t now) override;
+
+    result<void> enqueue_mail(const Mail&) override;
+    result<std::vector<Mail>> claim_due_mail(std::int64_t now, std::int64_t lease_until, std::size_t limit) override;
+    result<void> finish_mail(const Mail&) override;
+    result<Mail> get_mail(std::string_view id) override;
 
   private:
     // Runs `f(connection&)` inside BEGIN/COMMIT on one pooled connection; rolls back on any error.

@@ -99,35 +99,47 @@ export async function startGatehouse(options = {}) {
   const serveArgs = ['serve', ...common, '--listen', `127.0.0.1:${port}`, '--threads', '2',
     '--log-level', options.logLevel ?? 'warn',
     ...(certificate ? ['--tls-cert', certificate.cert, '--tls-key', certificate.key] : []), ...(options.args ?? [])];
-  const child = spawn(binary(), serveArgs, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...baseEnv, ...(options.env ?? {}) },
-  });
   const output = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.on('data', (chunk) => {
-      output.push(chunk);
-      if (!options.quiet) process.stderr.write(chunk);
-    });
-  }
+  let child;
   tenant.log = () => Buffer.concat(output).toString('utf8');
   tenant.fetch = tenant.agent ? fetchThrough(tenant.agent) : fetch;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const r = await tenant.fetch(`${tenant.origin}/healthz`);
-      if (r.ok) break;
-    } catch {}
-    if (child.exitCode !== null) throw new Error(`gatehouse serve exited with ${child.exitCode}: ${tenant.log()}`);
-    if (Date.now() > deadline) throw new Error('gatehouse serve did not become healthy');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  tenant.stop = async () => {
+  const launch = async () => {
+    child = spawn(binary(), serveArgs, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...baseEnv, ...(options.env ?? {}) },
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk) => {
+        output.push(chunk);
+        if (!options.quiet) process.stderr.write(chunk);
+      });
+    }
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const r = await tenant.fetch(`${tenant.origin}/healthz`);
+        if (r.ok) break;
+      } catch {}
+      if (child.exitCode !== null) throw new Error(`gatehouse serve exited with ${child.exitCode}: ${tenant.log()}`);
+      if (Date.now() > deadline) throw new Error('gatehouse serve did not become healthy');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const terminate = async () => {
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
     }
+  };
+  await launch();
+  // Stops the server and starts it again on the same database and port (state must survive).
+  tenant.restart = async () => {
+    await terminate();
+    await launch();
+  };
+  tenant.stop = async () => {
+    await terminate();
     rmSync(dir, { recursive: true, force: true });
   };
   return tenant;

@@ -35,8 +35,11 @@ TEST(Bootstrap, CreatesApiClientGrantAndDefaultConnection) {
     auto grant = store->find_client_grant(r->mgmt_client_id, "http://localhost:8080/api/v2/");
     ASSERT_TRUE(grant);
     EXPECT_EQ(grant->scope, management_scopes());
-    EXPECT_EQ(grant->scope.size(), 22u);  // CRUD of five resources, read/update of the tenant settings
-    for (const auto* scope : {"read:tenant_settings", "update:tenant_settings"})
+    // CRUD of five resources, read/update of the tenant settings, CRUD of the email provider,
+    // create/read/update of email templates.
+    EXPECT_EQ(grant->scope.size(), 29u);
+    for (const auto* scope : {"read:tenant_settings", "update:tenant_settings", "create:email_provider",
+                              "update:email_templates"})
         EXPECT_NE(std::find(grant->scope.begin(), grant->scope.end(), scope), grant->scope.end()) << scope;
 
     auto spa = store->get_client(r->demo_client_id);
