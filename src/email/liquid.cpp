@@ -1,5 +1,7 @@
 #include "email/liquid.hpp"
 
+#include "util/util.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -277,14 +279,14 @@ void render_nodes(const std::vector<LiquidNode>& nodes, const json::object& cont
                 else if (f.name == "downcase")
                     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
                 else if (f.name == "escape" && !safe)
-                    s = escape_html(s), safe = true;
+                    s = util::html_escape(s), safe = true;
                 else if (f.name == "raw")
                     safe = true;
                 else if (f.name == "default" && s.empty())
                     s = to_text(evaluate(*f.argument, context));
             }
             if (!have_string) s = to_text(value);
-            out += mode == escaping::html && !safe ? escape_html(s) : s;
+            out += mode == escaping::html && !safe ? util::html_escape(s) : s;
         } else {
             const auto& node = std::get<If>(n.node);
             const std::vector<LiquidNode>* chosen = &node.otherwise;
@@ -299,33 +301,6 @@ void render_nodes(const std::vector<LiquidNode>& nodes, const json::object& cont
 }
 
 }  // namespace
-
-std::string escape_html(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 std::variant<LiquidTemplate, LiquidError> parse_liquid(std::string_view text) {
     Parser parser(text);

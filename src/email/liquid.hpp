@@ -30,6 +30,4 @@ std::variant<LiquidTemplate, LiquidError> parse_liquid(std::string_view text);
 enum class escaping { none, html };
 std::string render_liquid(const LiquidTemplate&, const boost::json::object& context, escaping mode);
 
-std::string escape_html(std::string_view);
-
 }  // namespace gatehouse::email

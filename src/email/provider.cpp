@@ -1,4 +1,5 @@
 #include "email/email.hpp"
+#include "email/meta_document.hpp"
 
 #include "jose/jose.hpp"
 
@@ -10,13 +11,7 @@ constexpr std::string_view kSealedPrefix = "sealed:";
 }  // namespace
 
 store::result<std::optional<json::object>> load_provider(store::MetaStore& store) {
-    auto raw = store.get_meta(kProviderKey);
-    if (!raw) return raw.error();
-    if (!*raw) return std::optional<json::object>();
-    boost::system::error_code ec;
-    auto doc = json::parse(**raw, ec);
-    if (ec || !doc.is_object()) return make_error_code(store::store_errc::backend);
-    return std::optional<json::object>(std::move(doc.get_object()));
+    return load_meta_document(store, kProviderKey);
 }
 
 store::result<void> save_provider(store::MetaStore& store, json::object doc, std::string_view sealing_key,

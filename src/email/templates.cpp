@@ -1,4 +1,5 @@
 #include "email/email.hpp"
+#include "email/meta_document.hpp"
 
 #include <array>
 
@@ -81,13 +82,7 @@ bool is_template_name(std::string_view name) {
 }
 
 store::result<std::optional<json::object>> load_template(store::MetaStore& store, std::string_view name) {
-    auto raw = store.get_meta(std::string(kMetaPrefix) + std::string(name));
-    if (!raw) return raw.error();
-    if (!*raw) return std::optional<json::object>();
-    boost::system::error_code ec;
-    auto doc = json::parse(**raw, ec);
-    if (ec || !doc.is_object()) return make_error_code(store::store_errc::backend);
-    return std::optional<json::object>(std::move(doc.get_object()));
+    return load_meta_document(store, std::string(kMetaPrefix) + std::string(name));
 }
 
 store::result<void> create_template(store::MetaStore& store, const json::object& doc) {

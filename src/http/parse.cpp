@@ -250,33 +250,6 @@ std::optional<std::string> bearer_token(const Request& req) {
     return std::string(token);
 }
 
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
 std::optional<std::string> decode_path(std::string_view path) {
     if (path.find('%') == std::string_view::npos) return std::string(path);
     auto decoded = form_decode(path, false);

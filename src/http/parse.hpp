@@ -4,6 +4,8 @@
 // value, only a parameter name).
 #pragma once
 
+#include "util/util.hpp"
+
 #include <boost/system/result.hpp>
 #include <cstddef>
 #include <optional>
@@ -56,7 +58,7 @@ std::optional<std::string> find_cookie(const Request& req, std::string_view name
 std::optional<std::string> bearer_token(const Request& req);
 
 // Escapes & < > " ' for text and attribute values.
-std::string html_escape(std::string_view text);
+using util::html_escape;
 
 // Percent-decodes a URL path ('+' stays '+'); nullopt on a broken escape or invalid UTF-8.
 std::optional<std::string> decode_path(std::string_view path);

@@ -10,6 +10,9 @@
 
 namespace gatehouse::util {
 
+// &, <, >, " and ' as entities: safe in HTML text and in quoted attribute values.
+std::string html_escape(std::string_view text);
+
 // RFC 4648 §5 without padding (JOSE, PKCE, opaque tokens).
 std::string base64url_encode(std::string_view bytes);
 // Rejects padding, characters outside the alphabet and impossible lengths.

@@ -38,8 +38,8 @@ TEST(Bootstrap, CreatesApiClientGrantAndDefaultConnection) {
     // CRUD of five resources, read/update of the tenant settings, CRUD of the email provider,
     // create/read/update of email templates.
     EXPECT_EQ(grant->scope.size(), 29u);
-    for (const auto* scope : {"read:tenant_settings", "update:tenant_settings", "create:email_provider",
-                              "update:email_templates"})
+    for (const auto* scope :
+         {"read:tenant_settings", "update:tenant_settings", "create:email_provider", "update:email_templates"})
         EXPECT_NE(std::find(grant->scope.begin(), grant->scope.end(), scope), grant->scope.end()) << scope;
 
     auto spa = store->get_client(r->demo_client_id);
