@@ -1,7 +1,9 @@
-#include "mgmt/detail.hpp"
+#include "mgmt/request.hpp"
+#include "mgmt/route.hpp"
 
 #include <boost/url/pct_string_view.hpp>
 
+#include <algorithm>
 #include <array>
 #include <exception>
 
@@ -10,59 +12,10 @@ namespace {
 
 using namespace detail;
 
-struct Route {
-    std::string_view method;
-    std::string_view pattern;  // "{}" segments are parameters
-    std::string_view scopes;   // any of, comma separated
-    Handler handler;
-    // An end user's token reaches the route only with one of these scopes (Auth0's current_user
-    // scopes) and only for its own user id (the first parameter); empty: never.
-    std::string_view self_scopes = {};
-};
-
-// The whole Management API surface; Auth0 checks the scope before looking at ids or bodies.
-constexpr std::array routes = {
-    Route{"GET", "/connections", "read:connections", &list_connections},
-    Route{"POST", "/connections", "create:connections", &create_connection},
-    Route{"GET", "/connections/{}", "read:connections", &get_connection},
-    Route{"PATCH", "/connections/{}", "update:connections", &update_connection},
-    Route{"DELETE", "/connections/{}", "delete:connections", &delete_connection},
-    Route{"GET", "/connections/{}/clients", "read:connections", &get_connection_clients},
-    Route{"PATCH", "/connections/{}/clients", "update:connections", &update_connection_clients},
-    Route{"GET", "/connections/{}/authorize-preview", "read:connections", &authorize_preview},
-    Route{"GET", "/clients", "read:clients", &list_clients},
-    Route{"POST", "/clients", "create:clients", &create_client},
-    Route{"GET", "/clients/{}", "read:clients", &get_client},
-    Route{"PATCH", "/clients/{}", "update:clients", &update_client},
-    Route{"DELETE", "/clients/{}", "delete:clients", &delete_client},
-    Route{"POST", "/clients/{}/rotate-secret", "update:clients,update:client_keys", &rotate_client_secret},
-    Route{"GET", "/resource-servers", "read:resource_servers", &list_resource_servers},
-    Route{"POST", "/resource-servers", "create:resource_servers", &create_resource_server},
-    Route{"GET", "/resource-servers/{}", "read:resource_servers", &get_resource_server},
-    Route{"PATCH", "/resource-servers/{}", "update:resource_servers", &update_resource_server},
-    Route{"DELETE", "/resource-servers/{}", "delete:resource_servers", &delete_resource_server},
-    Route{"GET", "/client-grants", "read:client_grants", &list_client_grants},
-    Route{"POST", "/client-grants", "create:client_grants", &create_client_grant},
-    Route{"GET", "/client-grants/{}", "read:client_grants", &get_client_grant},
-    Route{"PATCH", "/client-grants/{}", "update:client_grants", &update_client_grant},
-    Route{"DELETE", "/client-grants/{}", "delete:client_grants", &delete_client_grant},
-    Route{"GET", "/users", "read:users", &list_users},
-    Route{"POST", "/users", "create:users", &create_user},
-    Route{"GET", "/users/{}", "read:users", &get_user, "read:current_user"},
-    Route{"PATCH", "/users/{}", "update:users", &update_user,
-          "update:current_user_metadata,create:current_user_metadata"},
-    Route{"DELETE", "/users/{}", "delete:users", &delete_user},
-    Route{"GET", "/users-by-email", "read:users", &users_by_email},
-    Route{"GET", "/tenants/settings", "read:tenant_settings", &get_tenant_settings},
-    Route{"PATCH", "/tenants/settings", "update:tenant_settings", &update_tenant_settings},
-    Route{"GET", "/emails/provider", "read:email_provider", &get_email_provider},
-    Route{"POST", "/emails/provider", "create:email_provider", &create_email_provider},
-    Route{"PATCH", "/emails/provider", "update:email_provider", &update_email_provider},
-    Route{"DELETE", "/emails/provider", "delete:email_provider", &delete_email_provider},
-    Route{"POST", "/email-templates", "create:email_templates", &create_email_template},
-    Route{"GET", "/email-templates/{}", "read:email_templates", &get_email_template},
-    Route{"PATCH", "/email-templates/{}", "update:email_templates", &update_email_template},
-    Route{"PUT", "/email-templates/{}", "update:email_templates", &replace_email_template},
+// Every resource family's table (one file each); Auth0 checks the scope before looking at ids or bodies.
+constexpr std::array<RouteTable, 8> route_tables = {
+    &connections_routes, &clients_routes,         &resource_servers_routes, &client_grants_routes,
+    &users_routes,       &tenant_settings_routes, &email_provider_routes,   &email_templates_routes,
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -102,28 +55,33 @@ bool only_user_metadata(const ApiRequest& request) {
     return true;
 }
 
-bool has_any_scope(const std::set<std::string>& granted, std::string_view scopes) {
+// The scopes of a route's comma-separated list.
+std::vector<std::string> scope_list(std::string_view scopes) {
+    std::vector<std::string> out;
     while (!scopes.empty()) {
         auto comma = scopes.find(',');
-        if (granted.contains(std::string(scopes.substr(0, comma)))) return true;
+        out.emplace_back(scopes.substr(0, comma));
         scopes = comma == std::string_view::npos ? std::string_view() : scopes.substr(comma + 1);
     }
-    return false;
+    return out;
+}
+
+bool has_any_scope(const std::set<std::string>& granted, std::string_view scopes) {
+    auto list = scope_list(scopes);
+    return std::any_of(list.begin(), list.end(), [&](const std::string& s) { return granted.contains(s); });
 }
 
 }  // namespace
 
 const std::vector<std::string>& management_scopes() {
+    // Every scope some route accepts, in route order: a new route's scope is granted to the
+    // bootstrap's management client without a second list to keep in step.
     static const std::vector<std::string> scopes = [] {
         std::vector<std::string> out;
-        for (std::string_view resource : {"connections", "clients", "resource_servers", "users", "client_grants"})
-            for (std::string_view action : {"read", "create", "update", "delete"})
-                out.push_back(std::string(action) + ":" + std::string(resource));
-        out.insert(out.end(), {"read:tenant_settings", "update:tenant_settings"});
-        for (std::string_view action : {"read", "create", "update", "delete"})
-            out.push_back(std::string(action) + ":email_provider");
-        for (std::string_view action : {"read", "create", "update"})
-            out.push_back(std::string(action) + ":email_templates");
+        for (auto table : route_tables)
+            for (const auto& route : table())
+                for (auto& scope : scope_list(route.scopes))
+                    if (std::find(out.begin(), out.end(), scope) == out.end()) out.push_back(std::move(scope));
         return out;
     }();
     return scopes;
@@ -136,13 +94,16 @@ ApiResponse ManagementApi::handle(const ApiRequest& request) {
     std::vector<std::string_view> raw_params;
     std::string allow;
     const Route* found = nullptr;
-    for (const auto& r : routes) {
-        if (!match(r.pattern, segments, raw_params)) continue;
-        if (r.method == request.method) {
-            found = &r;
-            break;
+    for (auto table : route_tables) {
+        for (const auto& r : table()) {
+            if (!match(r.pattern, segments, raw_params)) continue;
+            if (r.method == request.method) {
+                found = &r;
+                break;
+            }
+            allow += (allow.empty() ? "" : ", ") + std::string(r.method);
         }
-        allow += (allow.empty() ? "" : ", ") + std::string(r.method);
+        if (found) break;
     }
     if (!found) {
         if (allow.empty()) return render_error(make_error(mgmt_errc::route_not_found));

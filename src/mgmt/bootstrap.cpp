@@ -1,6 +1,7 @@
 #include "mgmt/bootstrap.hpp"
 
-#include "mgmt/detail.hpp"
+#include "documents/documents.hpp"
+#include "mgmt/mgmt.hpp"
 #include "util/util.hpp"
 
 #include <boost/url.hpp>
@@ -46,7 +47,7 @@ store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const Boots
                                                                                        : "Delete " + what}});
     }
     api.doc = json::object{{"name", "Gatehouse Management API"}, {"scopes", std::move(scopes)}, {"is_system", true}};
-    detail::apply_resource_server_defaults(api.doc, api.identifier);
+    documents::apply_resource_server_defaults(api.doc, api.identifier);
     api.created_at = api.updated_at = now;
     if (auto r = store.create_resource_server(api); !r) return r.error();
     out.resource_server_id = api.id;
@@ -61,7 +62,7 @@ store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const Boots
                             {"app_type", "non_interactive"},
                             {"token_endpoint_auth_method", "client_secret_post"},
                             {"grant_types", json::array{"client_credentials"}}};
-    detail::apply_client_defaults(mgmt.doc);
+    documents::apply_client_defaults(mgmt.doc);
     mgmt.created_at = mgmt.updated_at = now;
     if (auto r = store.create_client(mgmt); !r) return r.error();
     out.mgmt_client_id = mgmt.client_id;
@@ -94,7 +95,7 @@ store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const Boots
                                {"allowed_logout_urls", strings(origins)},
                                {"web_origins", strings(origins)},
                                {"allowed_origins", strings(origins)}};
-        detail::apply_client_defaults(spa.doc);
+        documents::apply_client_defaults(spa.doc);
         spa.created_at = spa.updated_at = now;
         if (auto r = store.create_client(spa); !r) return r.error();
         out.demo_client_id = spa.client_id;

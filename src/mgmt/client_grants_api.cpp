@@ -1,9 +1,15 @@
 // /api/v2/client-grants: which client may ask for which API (audience) with which scopes in the
 // client_credentials grant.
-#include "mgmt/detail.hpp"
+#include "documents/documents.hpp"
+#include "mgmt/paging.hpp"
+#include "mgmt/request.hpp"
+#include "mgmt/route.hpp"
+#include "mgmt/validation.hpp"
 #include "util/util.hpp"
 
 #include <algorithm>
+
+#include <array>
 
 namespace gatehouse::mgmt::detail {
 namespace {
@@ -45,8 +51,6 @@ std::vector<std::string> to_strings(const json::array& a) {
     return out;
 }
 
-}  // namespace
-
 ApiResponse list_client_grants(Context& ctx) {
     auto paging = parse_paging(ctx.req, true);
     if (!paging) return render_error(paging.error());
@@ -55,14 +59,14 @@ ApiResponse list_client_grants(Context& ctx) {
     auto page = ctx.store.list_client_grants(store_page(*paging), client_id, audience);
     if (!page) return render_error(make_error(mgmt_errc::internal_error));
     json::array items;
-    for (const auto& g : page->items) items.push_back(client_grant_to_json(g));
+    for (const auto& g : page->items) items.push_back(documents::client_grant_to_json(g));
     return list_response(*paging, "client_grants", std::move(items), page->total);
 }
 
 ApiResponse get_client_grant(Context& ctx) {
     auto g = load(ctx);
     if (!g) return render_error(g.error());
-    return json_response(200, client_grant_to_json(*g));
+    return json_response(200, documents::client_grant_to_json(*g));
 }
 
 ApiResponse create_client_grant(Context& ctx) {
@@ -95,7 +99,7 @@ ApiResponse create_client_grant(Context& ctx) {
     if (auto r = ctx.store.create_client_grant(g); !r)
         return render_error(
             store_error(r.error(), mgmt_errc::inexistent_client_grant, mgmt_errc::client_grant_conflict));
-    return json_response(201, client_grant_to_json(g));
+    return json_response(201, documents::client_grant_to_json(g));
 }
 
 ApiResponse update_client_grant(Context& ctx) {
@@ -117,7 +121,7 @@ ApiResponse update_client_grant(Context& ctx) {
     if (auto r = ctx.store.update_client_grant(*g); !r)
         return render_error(
             store_error(r.error(), mgmt_errc::inexistent_client_grant, mgmt_errc::client_grant_conflict));
-    return json_response(200, client_grant_to_json(*g));
+    return json_response(200, documents::client_grant_to_json(*g));
 }
 
 ApiResponse delete_client_grant(Context& ctx) {
@@ -127,6 +131,19 @@ ApiResponse delete_client_grant(Context& ctx) {
         return render_error(
             store_error(r.error(), mgmt_errc::inexistent_client_grant, mgmt_errc::client_grant_conflict));
     return no_content(204);
+}
+
+}  // namespace
+
+std::span<const Route> client_grants_routes() {
+    static constexpr std::array routes = {
+        Route{"GET", "/client-grants", "read:client_grants", &list_client_grants},
+        Route{"POST", "/client-grants", "create:client_grants", &create_client_grant},
+        Route{"GET", "/client-grants/{}", "read:client_grants", &get_client_grant},
+        Route{"PATCH", "/client-grants/{}", "update:client_grants", &update_client_grant},
+        Route{"DELETE", "/client-grants/{}", "delete:client_grants", &delete_client_grant},
+    };
+    return routes;
 }
 
 }  // namespace gatehouse::mgmt::detail

@@ -1,6 +1,10 @@
 // /api/v2/clients (wire contract §6.2). The client secret is shown on create and on
 // rotate-secret only; the store keeps util::hash_secret of it.
-#include "mgmt/detail.hpp"
+#include "documents/documents.hpp"
+#include "mgmt/paging.hpp"
+#include "mgmt/request.hpp"
+#include "mgmt/route.hpp"
+#include "mgmt/validation.hpp"
 #include "util/url.hpp"
 #include "util/util.hpp"
 
@@ -196,8 +200,6 @@ void enable_on_every_connection(Context& ctx, const std::string& client_id) {
     }
 }
 
-}  // namespace
-
 ApiResponse list_clients(Context& ctx) {
     auto paging = parse_paging(ctx.req, false);
     if (!paging) return render_error(paging.error());
@@ -216,7 +218,7 @@ ApiResponse list_clients(Context& ctx) {
     if (!page) return render_error(make_error(mgmt_errc::internal_error));
     std::vector<json::object> all;
     for (const auto& c : page->items) {
-        auto o = client_to_json(c);
+        auto o = documents::client_to_json(c);
         if (app_type) {
             std::string type =
                 o.contains("app_type") && o["app_type"].is_string() ? std::string(o["app_type"].get_string()) : "";
@@ -254,7 +256,7 @@ ApiResponse get_client(Context& ctx) {
     if (!fields) return render_error(fields.error());
     auto c = load(ctx);
     if (!c) return render_error(c.error());
-    auto o = client_to_json(*c);
+    auto o = documents::client_to_json(*c);
     fields->apply(o);
     return json_response(200, o);
 }
@@ -271,7 +273,7 @@ ApiResponse create_client(Context& ctx) {
     json::object doc;
     for (auto k : {"name", "app_type", "token_endpoint_auth_method"})
         if (const auto* v = body->if_contains(k)) doc[k] = *v;
-    apply_client_defaults(doc);
+    documents::apply_client_defaults(doc);
     apply_fields(doc, *body);
     if (auto bad = check_refresh_token(doc, *body)) return render_error(*bad);
     if (auto bad_url = check_client_urls(doc, *body)) return render_error(*bad_url);
@@ -285,7 +287,7 @@ ApiResponse create_client(Context& ctx) {
     if (auto r = ctx.store.create_client(c); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict));
     enable_on_every_connection(ctx, c.client_id);
-    auto o = client_to_json(c);
+    auto o = documents::client_to_json(c);
     if (!secret.empty()) o["client_secret"] = secret;
     return json_response(201, o);
 }
@@ -312,7 +314,7 @@ ApiResponse update_client(Context& ctx) {
     c->updated_at = util::unix_now();
     if (auto r = ctx.store.update_client(*c); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict));
-    auto o = client_to_json(*c);
+    auto o = documents::client_to_json(*c);
     if (!secret.empty()) o["client_secret"] = secret;
     return json_response(200, o);
 }
@@ -348,9 +350,23 @@ ApiResponse rotate_client_secret(Context& ctx) {
     c->updated_at = util::unix_now();
     if (auto r = ctx.store.update_client(*c); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict));
-    auto o = client_to_json(*c);
+    auto o = documents::client_to_json(*c);
     o["client_secret"] = secret;
     return json_response(200, o);
+}
+
+}  // namespace
+
+std::span<const Route> clients_routes() {
+    static constexpr std::array routes = {
+        Route{"GET", "/clients", "read:clients", &list_clients},
+        Route{"POST", "/clients", "create:clients", &create_client},
+        Route{"GET", "/clients/{}", "read:clients", &get_client},
+        Route{"PATCH", "/clients/{}", "update:clients", &update_client},
+        Route{"DELETE", "/clients/{}", "delete:clients", &delete_client},
+        Route{"POST", "/clients/{}/rotate-secret", "update:clients,update:client_keys", &rotate_client_secret},
+    };
+    return routes;
 }
 
 }  // namespace gatehouse::mgmt::detail

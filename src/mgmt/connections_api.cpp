@@ -2,7 +2,12 @@
 // merge-patch and authorize-preview (spec §2).
 #include "connections/option_secrets.hpp"
 #include "connections/strategy.hpp"
-#include "mgmt/detail.hpp"
+#include "documents/documents.hpp"
+#include "mgmt/paging.hpp"
+#include "mgmt/request.hpp"
+#include "mgmt/route.hpp"
+#include "mgmt/validation.hpp"
+#include "util/json.hpp"
 #include "util/util.hpp"
 
 #include <algorithm>
@@ -10,6 +15,11 @@
 
 namespace gatehouse::mgmt::detail {
 namespace {
+
+std::string connection_etag(const store::Connection& c) {
+    // Strong: any change bumps the version, and two representations with one version are identical.
+    return "\"" + c.id + "." + std::to_string(c.version) + "\"";
+}
 
 constexpr std::array<std::string_view, 9> updatable = {
     "display_name", "options",  "enabled_clients", "is_domain_connection", "show_as_button",
@@ -101,7 +111,7 @@ void strip_null_options(json::object& doc) {
 // Auth0 returns the upstream client_secret to read:connections holders, so the Management API is the
 // one reader besides federation that opens it (connections::unseal_option_secrets).
 std::optional<json::object> render(const Context& ctx, const store::Connection& c) {
-    auto o = connection_to_json(c);
+    auto o = documents::connection_to_json(c);
     if (auto* options = o.if_contains("options"); options && options->is_object())
         if (!connections::unseal_option_secrets(options->get_object(), ctx.settings.sealing_key)) return std::nullopt;
     return o;
@@ -128,8 +138,6 @@ ApiResponse save(Context& ctx, store::Connection c, int status = 200) {
         return render_error(store_error(r.error(), mgmt_errc::inexistent_connection, mgmt_errc::connection_conflict));
     return render_response(ctx, status, c);
 }
-
-}  // namespace
 
 ApiResponse list_connections(Context& ctx) {
     auto paging = parse_paging(ctx.req, true);
@@ -219,7 +227,7 @@ ApiResponse update_connection(Context& ctx) {
     json::object doc;
     if (merge) {
         // RFC 7396 over the whole document: options merge key by key, null deletes.
-        doc = merge_patch(c->doc, *body).get_object();
+        doc = util::merge_patch(c->doc, *body).get_object();
     } else {
         // Auth0: each property sent replaces the stored one whole (options included).
         doc = c->doc;
@@ -322,6 +330,22 @@ ApiResponse authorize_preview(Context& ctx) {
                                        "options.authorization_endpoint or options.oidc_metadata."));
     }
     return with_etag(json_response(200, json::object{{"url", *url}}), *c);
+}
+
+}  // namespace
+
+std::span<const Route> connections_routes() {
+    static constexpr std::array routes = {
+        Route{"GET", "/connections", "read:connections", &list_connections},
+        Route{"POST", "/connections", "create:connections", &create_connection},
+        Route{"GET", "/connections/{}", "read:connections", &get_connection},
+        Route{"PATCH", "/connections/{}", "update:connections", &update_connection},
+        Route{"DELETE", "/connections/{}", "delete:connections", &delete_connection},
+        Route{"GET", "/connections/{}/clients", "read:connections", &get_connection_clients},
+        Route{"PATCH", "/connections/{}/clients", "update:connections", &update_connection_clients},
+        Route{"GET", "/connections/{}/authorize-preview", "read:connections", &authorize_preview},
+    };
+    return routes;
 }
 
 }  // namespace gatehouse::mgmt::detail

@@ -1,7 +1,13 @@
 // /api/v2/emails/provider: Auth0's `smtp` provider. The password is sealed before it is stored
 // (email::save_provider) and no response ever holds it.
+#include "documents/documents.hpp"
 #include "email/email.hpp"
-#include "mgmt/detail.hpp"
+#include "mgmt/paging.hpp"
+#include "mgmt/request.hpp"
+#include "mgmt/route.hpp"
+#include "mgmt/validation.hpp"
+
+#include <array>
 
 namespace gatehouse::mgmt::detail {
 namespace {
@@ -51,8 +57,6 @@ void check_auth_pair(BodyCheck& check, const json::object& doc) {
 ApiResponse stored_error(boost::system::error_code ec) {
     return render_error(store_error(ec, mgmt_errc::inexistent_email_provider, mgmt_errc::email_provider_conflict));
 }
-
-}  // namespace
 
 ApiResponse get_email_provider(Context& ctx) {
     auto fields = parse_fields(ctx.req);
@@ -119,6 +123,18 @@ ApiResponse update_email_provider(Context& ctx) {
 ApiResponse delete_email_provider(Context& ctx) {
     if (auto r = email::delete_provider(ctx.store); !r) return stored_error(r.error());
     return no_content(204);
+}
+
+}  // namespace
+
+std::span<const Route> email_provider_routes() {
+    static constexpr std::array routes = {
+        Route{"GET", "/emails/provider", "read:email_provider", &get_email_provider},
+        Route{"POST", "/emails/provider", "create:email_provider", &create_email_provider},
+        Route{"PATCH", "/emails/provider", "update:email_provider", &update_email_provider},
+        Route{"DELETE", "/emails/provider", "delete:email_provider", &delete_email_provider},
+    };
+    return routes;
 }
 
 }  // namespace gatehouse::mgmt::detail

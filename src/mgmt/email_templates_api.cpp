@@ -1,6 +1,10 @@
 // /api/v2/email-templates[/{name}]: Auth0's template names only, Liquid checked before storing.
+#include "documents/documents.hpp"
 #include "email/email.hpp"
-#include "mgmt/detail.hpp"
+#include "mgmt/paging.hpp"
+#include "mgmt/request.hpp"
+#include "mgmt/route.hpp"
+#include "mgmt/validation.hpp"
 
 #include <array>
 
@@ -66,8 +70,6 @@ ApiResponse write(Context& ctx, bool replace) {
     return json_response(200, doc);
 }
 
-}  // namespace
-
 ApiResponse create_email_template(Context& ctx) {
     auto body = parse_body(ctx.req);
     if (!body) return render_error(body.error());
@@ -95,5 +97,17 @@ ApiResponse get_email_template(Context& ctx) {
 
 ApiResponse update_email_template(Context& ctx) { return write(ctx, false); }
 ApiResponse replace_email_template(Context& ctx) { return write(ctx, true); }
+
+}  // namespace
+
+std::span<const Route> email_templates_routes() {
+    static constexpr std::array routes = {
+        Route{"POST", "/email-templates", "create:email_templates", &create_email_template},
+        Route{"GET", "/email-templates/{}", "read:email_templates", &get_email_template},
+        Route{"PATCH", "/email-templates/{}", "update:email_templates", &update_email_template},
+        Route{"PUT", "/email-templates/{}", "update:email_templates", &replace_email_template},
+    };
+    return routes;
+}
 
 }  // namespace gatehouse::mgmt::detail

@@ -62,9 +62,8 @@ class ManagementApi {
     Settings settings_;
 };
 
-// Every scope of the Management API: {read,create,update,delete}:{connections,clients,
-// resource_servers,users,client_grants}, {read,update}:tenant_settings. The bootstrap grants them all
-// to the management client.
+// Every scope of the Management API: each scope some route accepts (derived from the resource
+// families' route tables, route.hpp). The bootstrap grants them all to the management client.
 const std::vector<std::string>& management_scopes();
 
 }  // namespace gatehouse::mgmt

@@ -1,9 +1,15 @@
 // /api/v2/resource-servers (wire contract §6.3). The identifier (the audience) is immutable and
 // the system one (the Management API itself) can be neither changed nor deleted.
-#include "mgmt/detail.hpp"
+#include "documents/documents.hpp"
+#include "mgmt/paging.hpp"
+#include "mgmt/request.hpp"
+#include "mgmt/route.hpp"
+#include "mgmt/validation.hpp"
 #include "util/util.hpp"
 
 #include <algorithm>
+
+#include <array>
 
 namespace gatehouse::mgmt::detail {
 namespace {
@@ -79,8 +85,6 @@ expected<store::ResourceServer> load(Context& ctx) {
     return std::move(*rs);
 }
 
-}  // namespace
-
 ApiResponse list_resource_servers(Context& ctx) {
     auto paging = parse_paging(ctx.req, false);
     if (!paging) return render_error(paging.error());
@@ -93,7 +97,7 @@ ApiResponse list_resource_servers(Context& ctx) {
     std::size_t total = page->total;
     if (identifiers.empty()) {
         for (const auto& rs : page->items) {
-            auto o = resource_server_to_json(rs);
+            auto o = documents::resource_server_to_json(rs);
             fields->apply(o);
             items.push_back(std::move(o));
         }
@@ -101,7 +105,7 @@ ApiResponse list_resource_servers(Context& ctx) {
         std::vector<json::object> all;
         for (const auto& rs : page->items)
             if (std::find(identifiers.begin(), identifiers.end(), rs.identifier) != identifiers.end())
-                all.push_back(resource_server_to_json(rs));
+                all.push_back(documents::resource_server_to_json(rs));
         total = all.size();
         auto sp = store_page(*paging);
         for (std::size_t i = sp.offset; i < all.size() && items.size() < sp.limit; ++i) {
@@ -117,7 +121,7 @@ ApiResponse get_resource_server(Context& ctx) {
     if (!fields) return render_error(fields.error());
     auto rs = load(ctx);
     if (!rs) return render_error(rs.error());
-    auto o = resource_server_to_json(*rs);
+    auto o = documents::resource_server_to_json(*rs);
     fields->apply(o);
     return json_response(200, o);
 }
@@ -139,12 +143,12 @@ ApiResponse create_resource_server(Context& ctx) {
     rs.identifier = body->at("identifier").get_string();
     body->erase("identifier");
     rs.doc = std::move(*body);
-    apply_resource_server_defaults(rs.doc, rs.identifier);
+    documents::apply_resource_server_defaults(rs.doc, rs.identifier);
     rs.created_at = rs.updated_at = util::unix_now();
     if (auto r = ctx.store.create_resource_server(rs); !r)
         return render_error(
             store_error(r.error(), mgmt_errc::inexistent_resource_server, mgmt_errc::resource_server_conflict));
-    return json_response(201, resource_server_to_json(rs));
+    return json_response(201, documents::resource_server_to_json(rs));
 }
 
 ApiResponse update_resource_server(Context& ctx) {
@@ -165,7 +169,7 @@ ApiResponse update_resource_server(Context& ctx) {
     if (auto r = ctx.store.update_resource_server(*rs); !r)
         return render_error(
             store_error(r.error(), mgmt_errc::inexistent_resource_server, mgmt_errc::resource_server_conflict));
-    return json_response(200, resource_server_to_json(*rs));
+    return json_response(200, documents::resource_server_to_json(*rs));
 }
 
 ApiResponse delete_resource_server(Context& ctx) {
@@ -181,6 +185,19 @@ ApiResponse delete_resource_server(Context& ctx) {
     if (auto grants = ctx.store.list_client_grants(store::Page{0, 100000}, "", rs->identifier))
         for (const auto& g : grants->items) (void)ctx.store.delete_client_grant(g.id);
     return no_content(204);
+}
+
+}  // namespace
+
+std::span<const Route> resource_servers_routes() {
+    static constexpr std::array routes = {
+        Route{"GET", "/resource-servers", "read:resource_servers", &list_resource_servers},
+        Route{"POST", "/resource-servers", "create:resource_servers", &create_resource_server},
+        Route{"GET", "/resource-servers/{}", "read:resource_servers", &get_resource_server},
+        Route{"PATCH", "/resource-servers/{}", "update:resource_servers", &update_resource_server},
+        Route{"DELETE", "/resource-servers/{}", "delete:resource_servers", &delete_resource_server},
+    };
+    return routes;
 }
 
 }  // namespace gatehouse::mgmt::detail

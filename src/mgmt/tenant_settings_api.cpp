@@ -1,7 +1,11 @@
 // /api/v2/tenants/settings: the tenant's one settings document. PATCH changes only the keys sent
 // (flags merged key by key) and answers the whole document; the flows read it through
 // oauth::Catalog (default_audience, default_directory, session lifetimes).
-#include "mgmt/detail.hpp"
+#include "documents/documents.hpp"
+#include "mgmt/paging.hpp"
+#include "mgmt/request.hpp"
+#include "mgmt/route.hpp"
+#include "mgmt/validation.hpp"
 #include "util/util.hpp"
 
 #include <array>
@@ -109,8 +113,6 @@ json::object patched(json::object doc, const json::object& body) {
     return doc;
 }
 
-}  // namespace
-
 ApiResponse get_tenant_settings(Context& ctx) {
     auto settings = ctx.store.get_tenant_settings();
     if (!settings) return render_error(make_error(mgmt_errc::internal_error));
@@ -132,6 +134,16 @@ ApiResponse update_tenant_settings(Context& ctx) {
         if (written.error() != store::store_errc::conflict) return render_error(make_error(mgmt_errc::internal_error));
     }
     return render_error(make_error(mgmt_errc::internal_error));
+}
+
+}  // namespace
+
+std::span<const Route> tenant_settings_routes() {
+    static constexpr std::array routes = {
+        Route{"GET", "/tenants/settings", "read:tenant_settings", &get_tenant_settings},
+        Route{"PATCH", "/tenants/settings", "update:tenant_settings", &update_tenant_settings},
+    };
+    return routes;
 }
 
 }  // namespace gatehouse::mgmt::detail

@@ -3,7 +3,11 @@
 #include "connections/database.hpp"
 #include "connections/password.hpp"
 #include "connections/user_json.hpp"
-#include "mgmt/detail.hpp"
+#include "documents/documents.hpp"
+#include "mgmt/paging.hpp"
+#include "mgmt/request.hpp"
+#include "mgmt/route.hpp"
+#include "mgmt/validation.hpp"
 #include "util/util.hpp"
 
 #include <algorithm>
@@ -80,8 +84,6 @@ expected<std::string> parse_q(const std::optional<std::string>& q) {
     if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
     return connections::lower_ascii(s);
 }
-
-}  // namespace
 
 ApiResponse list_users(Context& ctx) {
     auto paging = parse_paging(ctx.req, false);
@@ -253,6 +255,21 @@ ApiResponse delete_user(Context& ctx) {
     if (!connections::end_user_access(ctx.store, u->user_id, util::unix_now()))
         return render_error(make_error(mgmt_errc::internal_error));
     return no_content(204);
+}
+
+}  // namespace
+
+std::span<const Route> users_routes() {
+    static constexpr std::array routes = {
+        Route{"GET", "/users", "read:users", &list_users},
+        Route{"POST", "/users", "create:users", &create_user},
+        Route{"GET", "/users/{}", "read:users", &get_user, "read:current_user"},
+        Route{"PATCH", "/users/{}", "update:users", &update_user,
+              "update:current_user_metadata,create:current_user_metadata"},
+        Route{"DELETE", "/users/{}", "delete:users", &delete_user},
+        Route{"GET", "/users-by-email", "read:users", &users_by_email},
+    };
+    return routes;
 }
 
 }  // namespace gatehouse::mgmt::detail

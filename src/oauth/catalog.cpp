@@ -1,6 +1,7 @@
 #include "oauth/catalog.hpp"
 
 #include "connections/option_secrets.hpp"
+#include "documents/documents.hpp"
 
 #include "util/json.hpp"
 #include "util/url.hpp"
@@ -68,22 +69,22 @@ std::vector<std::string> usable_urls(const boost::json::object& doc, std::string
 }  // namespace
 
 ClientView client_view(const store::Client& c) {
-    const auto& d = c.doc;
+    // Read through Auth0's defaults, the ones the Management API fills in: a document written
+    // before a field existed means what Auth0 would mean by leaving it out.
+    boost::json::object d = c.doc;
+    documents::apply_client_defaults(d);
     ClientView v;
     v.client_id = c.client_id;
     v.secret_hash = c.secret_hash;
     v.name = util::json_string(d, "name", c.client_id);
     v.app_type = util::json_string(d, "app_type", "regular_web");
-    v.auth_method = util::json_string(d, "token_endpoint_auth_method",
-                                      (v.app_type == "spa" || v.app_type == "native") ? "none" : "client_secret_post");
+    v.auth_method = util::json_string(d, "token_endpoint_auth_method");
     bool native = v.app_type == "native";
     v.callbacks = usable_urls(d, "callbacks", util::RegisteredUrl::callback, native, v.ignored_urls);
     v.allowed_logout_urls = usable_urls(d, "allowed_logout_urls", util::RegisteredUrl::logout, native, v.ignored_urls);
     v.web_origins = usable_urls(d, "web_origins", util::RegisteredUrl::web_origin, native, v.ignored_urls);
     v.allowed_origins = usable_urls(d, "allowed_origins", util::RegisteredUrl::web_origin, native, v.ignored_urls);
     v.grant_types = util::json_strings(d, "grant_types");
-    if (!d.contains("grant_types"))
-        v.grant_types = {"authorization_code", "implicit", "refresh_token", "client_credentials"};
     if (auto* jwt = util::json_object(d, "jwt_configuration"))
         v.id_token_ttl = util::json_int(*jwt, "lifetime_in_seconds", v.id_token_ttl);
     if (auto* rt = util::json_object(d, "refresh_token")) {
@@ -101,7 +102,8 @@ ClientView client_view(const store::Client& c) {
 }
 
 ApiView api_view(const store::ResourceServer& r) {
-    const auto& d = r.doc;
+    boost::json::object d = r.doc;
+    documents::apply_resource_server_defaults(d, r.identifier);
     ApiView v;
     v.id = r.id;
     v.identifier = r.identifier;

@@ -17,8 +17,9 @@
 
 namespace gatehouse::oauth {
 
-// The client's `refresh_token` object (Auth0's settings; auth0-apps.md §4). A missing object or
-// field reads as Auth0's default for a client created through the API: non-rotating, non-expiring.
+// The client's `refresh_token` object (Auth0's settings; auth0-apps.md §4). A missing object reads
+// as documents::apply_client_defaults fills it (rotating and expiring for a SPA, otherwise neither);
+// a missing field as Auth0's default for it, below.
 struct RefreshTokenSettings {
     bool rotating = false;
     bool expiring = false;

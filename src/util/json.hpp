@@ -38,6 +38,9 @@ inline std::vector<std::string> json_strings(const boost::json::object& o, std::
     return out;
 }
 
+// RFC 7396 merge-patch: objects merge recursively, null deletes, anything else replaces.
+boost::json::value merge_patch(const boost::json::value& target, const boost::json::value& patch);
+
 inline const boost::json::object* json_object(const boost::json::object& o, std::string_view key) {
     if (auto* v = o.if_contains(key); v && v->is_object()) return &v->get_object();
     return nullptr;

@@ -1,4 +1,5 @@
 #include "util/util.hpp"
+#include "util/json.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -272,6 +273,20 @@ std::string html_escape(std::string_view text) {
         }
     }
     return out;
+}
+
+boost::json::value merge_patch(const boost::json::value& target, const boost::json::value& patch) {
+    if (!patch.is_object()) return patch;
+    boost::json::object result = target.is_object() ? target.get_object() : boost::json::object();
+    for (const auto& [k, v] : patch.get_object()) {
+        if (v.is_null()) {
+            result.erase(k);
+        } else {
+            const auto* existing = result.if_contains(k);
+            result[k] = merge_patch(existing ? *existing : boost::json::value(), v);
+        }
+    }
+    return result;
 }
 
 }  // namespace gatehouse::util

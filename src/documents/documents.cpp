@@ -1,0 +1,95 @@
+#include "documents/documents.hpp"
+
+namespace gatehouse::documents {
+
+namespace json = boost::json;
+
+json::object connection_to_json(const store::Connection& c) {
+    json::object o;
+    o["id"] = c.id;
+    o["name"] = c.name;
+    o["strategy"] = c.strategy;
+    for (const auto& [k, v] : c.doc) o[k] = v;
+    if (!o.contains("options")) o["options"] = json::object();
+    if (!o.contains("enabled_clients")) o["enabled_clients"] = json::array();
+    if (!o.contains("is_domain_connection")) o["is_domain_connection"] = false;
+    if (!o.contains("realms")) o["realms"] = json::array{json::string(c.name)};
+    return o;
+}
+
+json::object client_to_json(const store::Client& c) {
+    json::object o;
+    o["client_id"] = c.client_id;
+    for (const auto& [k, v] : c.doc) o[k] = v;
+    return o;
+}
+
+void apply_client_defaults(json::object& doc) {
+    auto set_default = [&](std::string_view k, json::value v) {
+        if (!doc.contains(k)) doc[k] = std::move(v);
+    };
+    std::string app_type = doc.contains("app_type") && doc["app_type"].is_string()
+                               ? std::string(doc["app_type"].get_string())
+                               : std::string();
+    bool is_public = app_type == "spa" || app_type == "native";
+    set_default("token_endpoint_auth_method", is_public ? "none" : "client_secret_post");
+    if (app_type == "non_interactive")
+        set_default("grant_types", json::array{"client_credentials"});
+    else if (is_public)
+        set_default("grant_types", json::array{"authorization_code", "implicit", "refresh_token"});
+    else
+        set_default("grant_types",
+                    json::array{"authorization_code", "implicit", "refresh_token", "client_credentials"});
+    for (std::string_view k : {"callbacks", "allowed_logout_urls", "web_origins", "allowed_origins", "allowed_clients"})
+        set_default(k, json::array());
+    set_default("is_first_party", true);
+    set_default("oidc_conformant", true);
+    set_default("sso_disabled", false);
+    set_default("cross_origin_auth", false);
+    set_default("custom_login_page_on", true);
+    set_default("jwt_configuration",
+                json::object{{"alg", "RS256"}, {"lifetime_in_seconds", 36000}, {"secret_encoded", false}});
+    // Auth0's defaults for a client created through the API; a SPA gets what Auth0's dashboard
+    // gives one (auth0-apps.md §4): rotation, and lifetimes that end.
+    bool spa = app_type == "spa";
+    set_default("refresh_token", json::object{{"rotation_type", spa ? "rotating" : "non-rotating"},
+                                              {"expiration_type", spa ? "expiring" : "non-expiring"},
+                                              {"leeway", 0},
+                                              {"token_lifetime", 2592000},
+                                              {"idle_token_lifetime", 1296000},
+                                              {"infinite_token_lifetime", !spa},
+                                              {"infinite_idle_token_lifetime", !spa}});
+}
+
+json::object resource_server_to_json(const store::ResourceServer& rs) {
+    json::object o;
+    o["id"] = rs.id;
+    o["identifier"] = rs.identifier;
+    for (const auto& [k, v] : rs.doc) o[k] = v;
+    return o;
+}
+
+void apply_resource_server_defaults(json::object& doc, std::string_view identifier) {
+    auto set_default = [&](std::string_view k, json::value v) {
+        if (!doc.contains(k)) doc[k] = std::move(v);
+    };
+    set_default("name", json::string(identifier));
+    set_default("scopes", json::array());
+    set_default("signing_alg", "RS256");
+    set_default("token_lifetime", 86400);
+    set_default("token_lifetime_for_web", 7200);
+    set_default("allow_offline_access", false);
+    set_default("skip_consent_for_verifiable_first_party_clients", false);
+    set_default("enforce_policies", false);
+    set_default("token_dialect", "access_token");
+    set_default("is_system", false);
+}
+
+json::object client_grant_to_json(const store::ClientGrant& g) {
+    json::array scope;
+    for (const auto& s : g.scope) scope.emplace_back(s);
+    return json::object{
+        {"id", g.id}, {"client_id", g.client_id}, {"audience", g.audience}, {"scope", std::move(scope)}};
+}
+
+}  // namespace gatehouse::documents
