@@ -194,12 +194,50 @@ CREATE TABLE mail_queue (
 CREATE INDEX mail_queue_due_idx ON mail_queue (status, next_attempt_at);
 )sql";
 
+// Roles and permissions (RBAC). A permission is (API identifier, scope name); the rows go with
+// their user, role or API, deleted by the store in the same transaction (not by foreign keys:
+// SQLite enforces them only when asked per connection, and users are not a configuration table).
+constexpr std::string_view kRoles = R"sql(
+CREATE TABLE roles (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX roles_name_idx ON roles (name, id);
+
+CREATE TABLE role_permissions (
+    role_id TEXT NOT NULL,
+    resource_server_identifier TEXT NOT NULL,
+    permission_name TEXT NOT NULL,
+    PRIMARY KEY (role_id, resource_server_identifier, permission_name)
+);
+CREATE INDEX role_permissions_api_idx ON role_permissions (resource_server_identifier, permission_name);
+
+CREATE TABLE user_roles (
+    user_id TEXT NOT NULL,
+    role_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, role_id)
+);
+CREATE INDEX user_roles_role_idx ON user_roles (role_id, user_id);
+
+CREATE TABLE user_permissions (
+    user_id TEXT NOT NULL,
+    resource_server_identifier TEXT NOT NULL,
+    permission_name TEXT NOT NULL,
+    PRIMARY KEY (user_id, resource_server_identifier, permission_name)
+);
+CREATE INDEX user_permissions_api_idx ON user_permissions (resource_server_identifier, permission_name);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
     migration{3, "tenant settings", kTenantSettings},
     migration{4, "refresh-token idle expiry and generations", kRefreshTokenSettings},
     migration{5, "outgoing mail queue", kMailQueue},
+    migration{6, "roles and permissions", kRoles},
 };
 
 constexpr bool versions_are_sequential() {

@@ -155,6 +155,29 @@ struct Mail {
     std::string last_error;        // of the last failed attempt: host and SMTP status, never a secret
 };
 
+// A tenant role (Auth0's /api/v2/roles): a named set of API permissions assigned to users.
+struct Role {
+    std::string id;  // rol_ + 16 alphanumerics
+    std::string name;
+    std::string description;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+// One permission: a scope that an API (resource server, by its identifier) defines.
+struct Permission {
+    std::string resource_server_identifier;
+    std::string permission_name;
+    friend bool operator==(const Permission&, const Permission&) = default;
+};
+
+// Where a user's permission comes from: assigned directly (role_id empty) or through a role.
+struct PermissionSource {
+    Permission permission;
+    std::string role_id;  // empty: a direct assignment
+    std::string role_name;
+};
+
 // Paging as the Management API asks for it: offset (page/per_page) or checkpoint (from/take).
 struct Page {
     std::size_t offset = 0;

@@ -113,6 +113,51 @@ class UserStore {
     virtual result<void> delete_user(std::string_view user_id) = 0;
 };
 
+// Role-based access control: roles, their permissions, and what each user holds (roles and
+// direct permissions). A permission names an API by its identifier; the store does not check that
+// the API defines it (the caller does), but it forgets permissions with their API: deleting a
+// resource server, or removing a scope from it, deletes them everywhere. Deleting a user or a role
+// deletes its assignments. Role and permission writes are not configuration writes: tokens read
+// them from the store at issuance, never from a cache.
+class RoleStore {
+  public:
+    virtual ~RoleStore() = default;
+    virtual result<void> create_role(const Role&) = 0;  // already_exists (id)
+    virtual result<Role> get_role(std::string_view id) = 0;
+    // By name, then id. `name_filter` empty = all; otherwise a case-insensitive substring of the name.
+    virtual result<PageResult<Role>> list_roles(Page, std::string_view name_filter) = 0;
+    virtual result<void> update_role(const Role&) = 0;          // name, description, updated_at; not_found
+    virtual result<void> delete_role(std::string_view id) = 0;  // not_found; also its permissions and users
+
+    // Idempotent (a permission held already stays once). not_found for an unknown role.
+    virtual result<void> add_role_permissions(std::string_view role_id, const std::vector<Permission>&) = 0;
+    virtual result<void> remove_role_permissions(std::string_view role_id, const std::vector<Permission>&) = 0;
+    // By API identifier, then name.
+    virtual result<PageResult<Permission>> list_role_permissions(std::string_view role_id, Page) = 0;
+
+    // All or nothing: not_found (nothing written) when the user or any role does not exist.
+    virtual result<void> assign_user_roles(std::string_view user_id, const std::vector<std::string>& role_ids) = 0;
+    virtual result<void> remove_user_roles(std::string_view user_id, const std::vector<std::string>& role_ids) = 0;
+    virtual result<PageResult<Role>> list_user_roles(std::string_view user_id, Page) = 0;  // by name, then id
+    // The role's users by user id (offset paging).
+    virtual result<PageResult<User>> list_role_users(std::string_view role_id, Page) = 0;
+
+    // Direct permissions; not_found for an unknown user (nothing written).
+    virtual result<void> add_user_permissions(std::string_view user_id, const std::vector<Permission>&) = 0;
+    virtual result<void> remove_user_permissions(std::string_view user_id, const std::vector<Permission>&) = 0;
+    // Every permission the user holds, directly or through its roles, each once, by API identifier
+    // then name; paged over distinct permissions.
+    virtual result<PageResult<Permission>> list_user_permissions(std::string_view user_id, Page) = 0;
+    // Every source of every permission of the user (direct, each role), in no particular order.
+    virtual result<std::vector<PermissionSource>> user_permission_sources(std::string_view user_id) = 0;
+    // The names of the permissions the user holds for one API (directly or through its roles), each
+    // once, sorted: what an access token for that API may carry. Roles a login adds (an
+    // organization's member roles, later) come in `extra_role_ids`.
+    virtual result<std::vector<std::string>> user_api_permissions(std::string_view user_id,
+                                                                  std::string_view resource_server_identifier,
+                                                                  const std::vector<std::string>& extra_role_ids) = 0;
+};
+
 class CodeStore {
   public:
     virtual ~CodeStore() = default;
@@ -205,6 +250,7 @@ class Store : public MetaStore,
               public ResourceServerStore,
               public ClientGrantStore,
               public UserStore,
+              public RoleStore,
               public CodeStore,
               public RefreshTokenStore,
               public SessionStore,

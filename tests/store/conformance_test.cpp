@@ -1178,6 +1178,134 @@ TEST_P(StoreConformance, ConcurrentMailClaimHasExactlyOneWinner) {
     expect_one_winner_each_round(wins);
 }
 
+// ---- roles and permissions ------------------------------------------------------------------
+
+Role make_role(std::string id, std::string name) {
+    Role r;
+    r.id = std::move(id);
+    r.name = std::move(name);
+    r.description = "Role " + r.name;
+    r.created_at = 100;
+    r.updated_at = 100;
+    return r;
+}
+
+std::vector<std::string> role_ids(const std::vector<Role>& roles) {
+    std::vector<std::string> out;
+    for (const auto& r : roles) out.push_back(r.id);
+    return out;
+}
+
+TEST_P(StoreConformance, RoleCrudListsByNameAndFiltersCaseInsensitively) {
+    ASSERT_TRUE(s().create_role(make_role("rol_b", "Billing Admin")));
+    ASSERT_TRUE(s().create_role(make_role("rol_a", "reader")));
+    ASSERT_TRUE(s().create_role(make_role("rol_c", "admin_%")));
+    expect_error(s().create_role(make_role("rol_a", "dup")), store_errc::already_exists);
+    EXPECT_EQ(s().get_role("rol_b").value().description, "Role Billing Admin");
+    expect_error(s().get_role("rol_missing"), store_errc::not_found);
+
+    auto all = s().list_roles({.offset = 0, .limit = 2}, "").value();
+    EXPECT_EQ(all.total, 3u);
+    EXPECT_EQ(role_ids(all.items), (std::vector<std::string>{"rol_b", "rol_c"}));  // by name: B < a (binary)
+    auto admins = s().list_roles({}, "ADMIN").value();
+    EXPECT_EQ(admins.total, 2u);
+    EXPECT_EQ(s().list_roles({}, "_%").value().total, 1u) << "LIKE wildcards are plain characters";
+
+    auto r = make_role("rol_a", "writer");
+    r.description = "";
+    r.updated_at = 200;
+    ASSERT_TRUE(s().update_role(r));
+    EXPECT_EQ(s().get_role("rol_a").value().name, "writer");
+    expect_error(s().update_role(make_role("rol_missing", "x")), store_errc::not_found);
+    ASSERT_TRUE(s().delete_role("rol_a"));
+    expect_error(s().delete_role("rol_a"), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, UserPermissionsComeDirectlyAndThroughRolesEachOnce) {
+    const std::string api = "https://api.example/";
+    ASSERT_TRUE(s().create_user(make_user("auth0|u1", "db", "u1@example.com")));
+    ASSERT_TRUE(s().create_user(make_user("auth0|u2", "db", "u2@example.com")));
+    ASSERT_TRUE(s().create_role(make_role("rol_r", "reader")));
+    ASSERT_TRUE(s().create_role(make_role("rol_w", "writer")));
+    ASSERT_TRUE(s().add_role_permissions("rol_r", {{api, "read:things"}, {"https://other/", "read:other"}}));
+    ASSERT_TRUE(s().add_role_permissions("rol_r", {{api, "read:things"}})) << "idempotent";
+    ASSERT_TRUE(s().add_role_permissions("rol_w", {{api, "write:things"}, {api, "read:things"}}));
+    expect_error(s().add_role_permissions("rol_missing", {{api, "x"}}), store_errc::not_found);
+    EXPECT_EQ(s().list_role_permissions("rol_r", {}).value().total, 2u);
+
+    expect_error(s().assign_user_roles("auth0|u1", {"rol_r", "rol_missing"}), store_errc::not_found);
+    EXPECT_EQ(s().list_user_roles("auth0|u1", {}).value().total, 0u) << "all or nothing";
+    expect_error(s().assign_user_roles("auth0|missing", {"rol_r"}), store_errc::not_found);
+    ASSERT_TRUE(s().assign_user_roles("auth0|u1", {"rol_r", "rol_w"}));
+    ASSERT_TRUE(s().assign_user_roles("auth0|u1", {"rol_r"})) << "idempotent";
+    ASSERT_TRUE(s().assign_user_roles("auth0|u2", {"rol_r"}));
+    ASSERT_TRUE(s().add_user_permissions("auth0|u1", {{api, "delete:things"}, {api, "read:things"}}));
+    expect_error(s().add_user_permissions("auth0|missing", {{api, "x"}}), store_errc::not_found);
+
+    EXPECT_EQ(role_ids(s().list_user_roles("auth0|u1", {}).value().items),
+              (std::vector<std::string>{"rol_r", "rol_w"}));
+    EXPECT_EQ(s().list_role_users("rol_r", {.offset = 1, .limit = 5}).value().items.at(0).user_id, "auth0|u2");
+    EXPECT_EQ(s().list_role_users("rol_r", {}).value().total, 2u);
+
+    EXPECT_EQ(s().user_api_permissions("auth0|u1", api, {}).value(),
+              (std::vector<std::string>{"delete:things", "read:things", "write:things"}));
+    EXPECT_EQ(s().user_api_permissions("auth0|u2", api, {}).value(), (std::vector<std::string>{"read:things"}));
+    EXPECT_EQ(s().user_api_permissions("auth0|u2", api, {"rol_w"}).value(),
+              (std::vector<std::string>{"read:things", "write:things"}))
+        << "roles a login adds count too";
+    auto page = s().list_user_permissions("auth0|u1", {.offset = 1, .limit = 2}).value();
+    EXPECT_EQ(page.total, 4u);  // 3 for api + read:other
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0], (Permission{api, "read:things"}));  // after delete:things
+    EXPECT_EQ(page.items[1], (Permission{api, "write:things"}));
+    EXPECT_EQ(s().user_permission_sources("auth0|u1").value().size(), 6u);  // 2 direct + 2 (r) + 2 (w)
+
+    ASSERT_TRUE(s().remove_user_roles("auth0|u1", {"rol_w"}));
+    ASSERT_TRUE(s().remove_user_permissions("auth0|u1", {{api, "delete:things"}}));
+    EXPECT_EQ(s().user_api_permissions("auth0|u1", api, {}).value(), (std::vector<std::string>{"read:things"}));
+    ASSERT_TRUE(s().remove_role_permissions("rol_r", {{api, "read:things"}}));
+    EXPECT_EQ(s().user_api_permissions("auth0|u2", api, {}).value(), std::vector<std::string>{});
+}
+
+TEST_P(StoreConformance, PermissionsAndAssignmentsGoWithTheirUserRoleAndApi) {
+    auto rs = make_api("rs1", "https://api.example/");
+    rs.doc["scopes"] = json::array{json::object{{"value", "read:things"}}, json::object{{"value", "write:things"}}};
+    ASSERT_TRUE(s().create_resource_server(rs));
+    const auto& api = rs.identifier;
+    ASSERT_TRUE(s().create_user(make_user("auth0|u1", "db", "u1@example.com")));
+    ASSERT_TRUE(s().create_role(make_role("rol_r", "reader")));
+    ASSERT_TRUE(s().add_role_permissions("rol_r", {{api, "read:things"}, {api, "write:things"}}));
+    ASSERT_TRUE(s().assign_user_roles("auth0|u1", {"rol_r"}));
+    ASSERT_TRUE(s().add_user_permissions("auth0|u1", {{api, "write:things"}}));
+
+    // A scope removed from the API is nobody's permission any more.
+    rs.doc["scopes"] = json::array{json::object{{"value", "read:things"}}};
+    ASSERT_TRUE(s().update_resource_server(rs));
+    EXPECT_EQ(s().user_api_permissions("auth0|u1", api, {}).value(), (std::vector<std::string>{"read:things"}));
+    EXPECT_EQ(s().list_role_permissions("rol_r", {}).value().total, 1u);
+
+    // Deleting the API deletes its permissions.
+    ASSERT_TRUE(s().delete_resource_server(rs.id));
+    EXPECT_EQ(s().list_role_permissions("rol_r", {}).value().total, 0u);
+    ASSERT_TRUE(s().create_resource_server(rs));
+    EXPECT_EQ(s().user_api_permissions("auth0|u1", api, {}).value(), std::vector<std::string>{})
+        << "a new API with the same identifier inherits nothing";
+
+    // Deleting a role unassigns it; deleting a user forgets its assignments.
+    ASSERT_TRUE(s().add_role_permissions("rol_r", {{api, "read:things"}}));
+    ASSERT_TRUE(s().delete_role("rol_r"));
+    EXPECT_EQ(s().list_user_roles("auth0|u1", {}).value().total, 0u);
+    ASSERT_TRUE(s().create_role(make_role("rol_r", "reader")));
+    EXPECT_EQ(s().list_role_permissions("rol_r", {}).value().total, 0u) << "a re-used id inherits nothing";
+    ASSERT_TRUE(s().assign_user_roles("auth0|u1", {"rol_r"}));
+    ASSERT_TRUE(s().add_user_permissions("auth0|u1", {{api, "read:things"}}));
+    ASSERT_TRUE(s().delete_user("auth0|u1"));
+    ASSERT_TRUE(s().create_user(make_user("auth0|u1", "db", "u1@example.com")));
+    EXPECT_EQ(s().list_user_roles("auth0|u1", {}).value().total, 0u);
+    EXPECT_EQ(s().list_user_permissions("auth0|u1", {}).value().total, 0u);
+    EXPECT_EQ(s().list_role_users("rol_r", {}).value().total, 0u);
+}
+
 std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,

@@ -31,6 +31,7 @@ struct query_def {
     "expires_at, idle_expires_at, generation, rotated_at, "                                          \
     "COALESCE(NULLIF(revoked_at, 0), "                                                               \
     "(SELECT g.revoked_at FROM revoked_grants g WHERE g.grant_id = refresh_tokens.grant_id), 0)"
+#define GH_ROLE_COLS "id, name, description, created_at, updated_at"
 #define GH_SESSION_COLS "id_hash, user_id, connection_name, auth_time, created_at, expires_at"
 #define GH_INTERACTION_COLS "id, kind, doc, expires_at"
 #define GH_MAIL_COLS                                                                                          \
@@ -38,6 +39,12 @@ struct query_def {
     "last_error"
 // Optional filters are passed as '' for "any"; CAST gives PostgreSQL a type for the parameter.
 #define GH_EMPTY(n) "CAST($" #n " AS TEXT) = ''"
+
+// Every permission the user $n holds, directly or through a role, each once.
+#define GH_USER_PERMISSIONS(n)                                                                      \
+    "SELECT resource_server_identifier, permission_name FROM user_permissions WHERE user_id = $" #n \
+    " UNION SELECT rp.resource_server_identifier, rp.permission_name FROM role_permissions rp "     \
+    "JOIN user_roles ur ON ur.role_id = rp.role_id WHERE ur.user_id = $" #n
 
 constexpr std::array kQueries = {
     query_def{query::begin, "BEGIN IMMEDIATE", "BEGIN"},
@@ -152,6 +159,84 @@ constexpr std::array kQueries = {
               "WHERE user_id = $1"},
     query_def{query::user_delete, "DELETE FROM users WHERE user_id = $1"},
 
+    query_def{query::role_insert, "INSERT INTO roles (" GH_ROLE_COLS ") VALUES ($1, $2, $3, $4, $5)"},
+    query_def{query::role_get, "SELECT " GH_ROLE_COLS " FROM roles WHERE id = $1"},
+    // name_filter: a case-insensitive substring (instr/strpos, so LIKE's wildcards mean nothing).
+    // Names sort bytewise on both backends (SQLite's BINARY, PostgreSQL's "C").
+    query_def{query::role_list,
+              "SELECT " GH_ROLE_COLS " FROM roles WHERE " GH_EMPTY(
+                  3) " OR instr(LOWER(name), LOWER($3)) > 0 ORDER BY name, id LIMIT $1 OFFSET $2",
+              "SELECT " GH_ROLE_COLS " FROM roles WHERE " GH_EMPTY(
+                  3) " OR strpos(LOWER(name), LOWER($3)) > 0 ORDER BY name COLLATE \"C\", id LIMIT $1 OFFSET $2"},
+    query_def{query::role_count,
+              "SELECT COUNT(*) FROM roles WHERE " GH_EMPTY(1) " OR instr(LOWER(name), LOWER($1)) > 0",
+              "SELECT COUNT(*) FROM roles WHERE " GH_EMPTY(1) " OR strpos(LOWER(name), LOWER($1)) > 0"},
+    query_def{query::role_update, "UPDATE roles SET name = $2, description = $3, updated_at = $4 WHERE id = $1"},
+    query_def{query::role_delete, "DELETE FROM roles WHERE id = $1"},
+    query_def{query::role_permission_insert,
+              "INSERT INTO role_permissions (role_id, resource_server_identifier, permission_name) VALUES ($1, $2, $3) "
+              "ON CONFLICT DO NOTHING"},
+    query_def{query::role_permission_delete,
+              "DELETE FROM role_permissions WHERE role_id = $1 AND resource_server_identifier = $2 AND "
+              "permission_name = $3"},
+    query_def{query::role_permission_list,
+              "SELECT resource_server_identifier, permission_name FROM role_permissions WHERE role_id = $3 "
+              "ORDER BY resource_server_identifier, permission_name LIMIT $1 OFFSET $2"},
+    query_def{query::role_permission_count, "SELECT COUNT(*) FROM role_permissions WHERE role_id = $1"},
+    query_def{query::role_permissions_delete_by_role, "DELETE FROM role_permissions WHERE role_id = $1"},
+    query_def{query::role_permissions_delete_by_api,
+              "DELETE FROM role_permissions WHERE resource_server_identifier = $1"},
+    query_def{query::role_permissions_delete_name,
+              "DELETE FROM role_permissions WHERE resource_server_identifier = $1 AND permission_name = $2"},
+    query_def{query::user_role_insert,
+              "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"},
+    query_def{query::user_role_delete, "DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2"},
+    query_def{query::user_role_list,
+              "SELECT r.id, r.name, r.description, r.created_at, r.updated_at FROM roles r JOIN user_roles ur "
+              "ON ur.role_id = r.id WHERE ur.user_id = $3 ORDER BY r.name, r.id LIMIT $1 OFFSET $2",
+              "SELECT r.id, r.name, r.description, r.created_at, r.updated_at FROM roles r JOIN user_roles ur "
+              "ON ur.role_id = r.id WHERE ur.user_id = $3 ORDER BY r.name COLLATE \"C\", r.id LIMIT $1 OFFSET $2"},
+    query_def{query::user_role_count, "SELECT COUNT(*) FROM user_roles WHERE user_id = $1"},
+    query_def{query::user_roles_delete_by_role, "DELETE FROM user_roles WHERE role_id = $1"},
+    query_def{query::user_roles_delete_by_user, "DELETE FROM user_roles WHERE user_id = $1"},
+    query_def{query::role_user_list,
+              "SELECT " GH_USER_COLS " FROM users WHERE user_id IN (SELECT user_id FROM user_roles WHERE role_id = $3) "
+              "ORDER BY user_id LIMIT $1 OFFSET $2"},
+    query_def{query::role_user_count,
+              "SELECT COUNT(*) FROM users WHERE user_id IN (SELECT user_id FROM user_roles WHERE role_id = $1)"},
+    query_def{query::user_permission_insert,
+              "INSERT INTO user_permissions (user_id, resource_server_identifier, permission_name) VALUES ($1, $2, $3) "
+              "ON CONFLICT DO NOTHING"},
+    query_def{query::user_permission_delete,
+              "DELETE FROM user_permissions WHERE user_id = $1 AND resource_server_identifier = $2 AND "
+              "permission_name = $3"},
+    query_def{query::user_permissions_delete_by_user, "DELETE FROM user_permissions WHERE user_id = $1"},
+    query_def{query::user_permissions_delete_by_api,
+              "DELETE FROM user_permissions WHERE resource_server_identifier = $1"},
+    query_def{query::user_permissions_delete_name,
+              "DELETE FROM user_permissions WHERE resource_server_identifier = $1 AND permission_name = $2"},
+    query_def{query::user_permission_list, GH_USER_PERMISSIONS(3) " ORDER BY 1, 2 LIMIT $1 OFFSET $2"},
+    query_def{query::user_permission_count, "SELECT COUNT(*) FROM (" GH_USER_PERMISSIONS(1) ") held"},
+    query_def{query::user_permission_sources,
+              "SELECT resource_server_identifier, permission_name, CAST('' AS TEXT), CAST('' AS TEXT) "
+              "FROM user_permissions WHERE user_id = $1 UNION ALL "
+              "SELECT rp.resource_server_identifier, rp.permission_name, r.id, r.name FROM user_roles ur "
+              "JOIN roles r ON r.id = ur.role_id JOIN role_permissions rp ON rp.role_id = ur.role_id "
+              "WHERE ur.user_id = $1"},
+    // Extra roles arrive as one ",a,b," list so the statement stays prepared whatever their count.
+    query_def{query::user_api_permissions,
+              "SELECT permission_name FROM user_permissions WHERE user_id = $1 AND resource_server_identifier = $2 "
+              "UNION SELECT permission_name FROM role_permissions WHERE resource_server_identifier = $2 AND "
+              "(role_id IN (SELECT role_id FROM user_roles WHERE user_id = $1) OR "
+              "instr(CAST($3 AS TEXT), ',' || role_id || ',') > 0) ORDER BY 1",
+              "SELECT permission_name FROM user_permissions WHERE user_id = $1 AND resource_server_identifier = $2 "
+              "UNION SELECT permission_name FROM role_permissions WHERE resource_server_identifier = $2 AND "
+              "(role_id IN (SELECT role_id FROM user_roles WHERE user_id = $1) OR "
+              "strpos(CAST($3 AS TEXT), ',' || role_id || ',') > 0) ORDER BY 1"},
+    query_def{query::api_permission_names,
+              "SELECT permission_name FROM role_permissions WHERE resource_server_identifier = $1 UNION "
+              "SELECT permission_name FROM user_permissions WHERE resource_server_identifier = $1"},
+
     query_def{query::code_insert, "INSERT INTO authorization_codes (" GH_CODE_COLS
                                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"},
     // Reads the pre-image inside the consume transaction; on PostgreSQL the row lock makes a
@@ -249,10 +334,12 @@ constexpr std::array kQueries = {
 #undef GH_USER_COLS
 #undef GH_CODE_COLS
 #undef GH_REFRESH_COLS
+#undef GH_ROLE_COLS
 #undef GH_SESSION_COLS
 #undef GH_INTERACTION_COLS
 #undef GH_MAIL_COLS
 #undef GH_EMPTY
+#undef GH_USER_PERMISSIONS
 
 constexpr bool table_in_order() {
     if (kQueries.size() != query_count) return false;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <stdexcept>
 
 namespace gatehouse::store::sql {
@@ -146,6 +147,18 @@ result<User> user_from(const row& r) {
     u.updated_at = r.int64(7);
     return u;
 }
+
+result<Role> role_from(const row& r) {
+    Role role;
+    role.id = r.text(0);
+    role.name = r.text(1);
+    role.description = r.text(2);
+    role.created_at = r.int64(3);
+    role.updated_at = r.int64(4);
+    return role;
+}
+
+result<Permission> permission_from(const row& r) { return Permission{r.text(0), r.text(1)}; }
 
 result<AuthorizationCode> code_from(const row& r) {
     AuthorizationCode c;
@@ -529,12 +542,50 @@ result<PageResult<ResourceServer>> sql_store::list_resource_servers(Page p) {
     return page_of(std::move(rows), std::move(count), &resource_server_from);
 }
 
+namespace {
+
+// The scope names an API document defines: its permission catalogue.
+std::set<std::string> defined_scopes(const json::object& doc) {
+    std::set<std::string> out;
+    if (const auto* scopes = doc.if_contains("scopes"); scopes && scopes->is_array())
+        for (const auto& s : scopes->get_array())
+            if (const auto* o = s.if_object())
+                if (const auto* v = o->if_contains("value"); v && v->is_string()) out.emplace(v->get_string());
+    return out;
+}
+
+}  // namespace
+
 result<void> sql_store::update_resource_server(const ResourceServer& s) {
-    return run_config_write(query::resource_server_update, {s.id, json::serialize(s.doc), s.updated_at}, true);
+    auto doc = json::serialize(s.doc);
+    auto kept = defined_scopes(s.doc);
+    return transact([&](connection& c) -> result<void> {
+        if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
+        if (auto r = affected_or_not_found(c.exec(query::resource_server_update, {s.id, doc, s.updated_at})); !r)
+            return r;
+        // As on Auth0, a scope the API no longer defines is no longer anyone's permission.
+        auto held = c.exec(query::api_permission_names, {s.identifier});
+        if (!held) return held.error();
+        for (const auto& r : held->rows) {
+            auto name = r.text(0);
+            if (kept.contains(name)) continue;
+            for (auto q : {query::role_permissions_delete_name, query::user_permissions_delete_name})
+                if (auto d = c.exec(q, {s.identifier, name}); !d) return d.error();
+        }
+        return {};
+    });
 }
 
 result<void> sql_store::delete_resource_server(std::string_view id) {
-    return run_config_write(query::resource_server_delete, {id}, true);
+    return transact([&](connection& c) -> result<void> {
+        auto before = first_row(c.exec(query::resource_server_get, {id}), &resource_server_from);
+        if (!before) return before.error();
+        if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
+        if (auto r = affected_or_not_found(c.exec(query::resource_server_delete, {id})); !r) return r;
+        for (auto q : {query::role_permissions_delete_by_api, query::user_permissions_delete_by_api})
+            if (auto d = c.exec(q, {before->identifier}); !d) return d.error();
+        return {};
+    });
 }
 
 // ---- client grants --------------------------------------------------------------------------
@@ -607,7 +658,155 @@ result<void> sql_store::update_user(const User& u) {
 }
 
 result<void> sql_store::delete_user(std::string_view user_id) {
-    return affected_or_not_found(run(query::user_delete, {user_id}));
+    return transact([&](connection& c) -> result<void> {
+        if (auto r = affected_or_not_found(c.exec(query::user_delete, {user_id})); !r) return r;
+        for (auto q : {query::user_roles_delete_by_user, query::user_permissions_delete_by_user})
+            if (auto d = c.exec(q, {user_id}); !d) return d.error();
+        return {};
+    });
+}
+
+// ---- roles and permissions ------------------------------------------------------------------
+
+result<void> sql_store::create_role(const Role& r) {
+    return ok_or_error(run(query::role_insert, {r.id, r.name, r.description, r.created_at, r.updated_at}));
+}
+
+result<Role> sql_store::get_role(std::string_view id) { return first_row(run(query::role_get, {id}), &role_from); }
+
+result<PageResult<Role>> sql_store::list_roles(Page p, std::string_view name_filter) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::role_list, {clamp(p.limit), clamp(p.offset), name_filter});
+    auto count = c->exec(query::role_count, {name_filter});
+    return page_of(std::move(rows), std::move(count), &role_from);
+}
+
+result<void> sql_store::update_role(const Role& r) {
+    return affected_or_not_found(run(query::role_update, {r.id, r.name, r.description, r.updated_at}));
+}
+
+result<void> sql_store::delete_role(std::string_view id) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto r = affected_or_not_found(c.exec(query::role_delete, {id})); !r) return r;
+        for (auto q : {query::role_permissions_delete_by_role, query::user_roles_delete_by_role})
+            if (auto d = c.exec(q, {id}); !d) return d.error();
+        return {};
+    });
+}
+
+namespace {
+
+// Writes `q` (owner, identifier, name) for each permission once `owner` is known to exist: all or
+// nothing, in one transaction.
+result<void> write_permissions(connection& c, query exists, query q, std::string_view owner,
+                               const std::vector<Permission>& permissions) {
+    auto found = c.exec(exists, {owner});
+    if (!found) return found.error();
+    if (found->rows.empty()) return fail(store_errc::not_found);
+    for (const auto& p : permissions)
+        if (auto r = c.exec(q, {owner, p.resource_server_identifier, p.permission_name}); !r) return r.error();
+    return {};
+}
+
+}  // namespace
+
+result<void> sql_store::add_role_permissions(std::string_view role_id, const std::vector<Permission>& permissions) {
+    return transact([&](connection& c) {
+        return write_permissions(c, query::role_get, query::role_permission_insert, role_id, permissions);
+    });
+}
+
+result<void> sql_store::remove_role_permissions(std::string_view role_id, const std::vector<Permission>& permissions) {
+    return transact([&](connection& c) {
+        return write_permissions(c, query::role_get, query::role_permission_delete, role_id, permissions);
+    });
+}
+
+result<PageResult<Permission>> sql_store::list_role_permissions(std::string_view role_id, Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::role_permission_list, {clamp(p.limit), clamp(p.offset), role_id});
+    auto count = c->exec(query::role_permission_count, {role_id});
+    return page_of(std::move(rows), std::move(count), &permission_from);
+}
+
+result<void> sql_store::assign_user_roles(std::string_view user_id, const std::vector<std::string>& role_ids) {
+    return transact([&](connection& c) -> result<void> {
+        auto user = c.exec(query::user_get, {user_id});
+        if (!user) return user.error();
+        if (user->rows.empty()) return fail(store_errc::not_found);
+        for (const auto& role_id : role_ids) {
+            auto role = c.exec(query::role_get, {role_id});
+            if (!role) return role.error();
+            if (role->rows.empty()) return fail(store_errc::not_found);
+            if (auto r = c.exec(query::user_role_insert, {user_id, role_id}); !r) return r.error();
+        }
+        return {};
+    });
+}
+
+result<void> sql_store::remove_user_roles(std::string_view user_id, const std::vector<std::string>& role_ids) {
+    return transact([&](connection& c) -> result<void> {
+        for (const auto& role_id : role_ids)
+            if (auto r = c.exec(query::user_role_delete, {user_id, role_id}); !r) return r.error();
+        return {};
+    });
+}
+
+result<PageResult<Role>> sql_store::list_user_roles(std::string_view user_id, Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::user_role_list, {clamp(p.limit), clamp(p.offset), user_id});
+    auto count = c->exec(query::user_role_count, {user_id});
+    return page_of(std::move(rows), std::move(count), &role_from);
+}
+
+result<PageResult<User>> sql_store::list_role_users(std::string_view role_id, Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::role_user_list, {clamp(p.limit), clamp(p.offset), role_id});
+    auto count = c->exec(query::role_user_count, {role_id});
+    return page_of(std::move(rows), std::move(count), &user_from);
+}
+
+result<void> sql_store::add_user_permissions(std::string_view user_id, const std::vector<Permission>& permissions) {
+    return transact([&](connection& c) {
+        return write_permissions(c, query::user_get, query::user_permission_insert, user_id, permissions);
+    });
+}
+
+result<void> sql_store::remove_user_permissions(std::string_view user_id, const std::vector<Permission>& permissions) {
+    return transact([&](connection& c) {
+        return write_permissions(c, query::user_get, query::user_permission_delete, user_id, permissions);
+    });
+}
+
+result<PageResult<Permission>> sql_store::list_user_permissions(std::string_view user_id, Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::user_permission_list, {clamp(p.limit), clamp(p.offset), user_id});
+    auto count = c->exec(query::user_permission_count, {user_id});
+    return page_of(std::move(rows), std::move(count), &permission_from);
+}
+
+result<std::vector<PermissionSource>> sql_store::user_permission_sources(std::string_view user_id) {
+    auto r = run(query::user_permission_sources, {user_id});
+    if (!r) return r.error();
+    std::vector<PermissionSource> out;
+    for (const auto& row : r->rows)
+        out.push_back(PermissionSource{Permission{row.text(0), row.text(1)}, row.text(2), row.text(3)});
+    return out;
+}
+
+result<std::vector<std::string>> sql_store::user_api_permissions(std::string_view user_id,
+                                                                 std::string_view resource_server_identifier,
+                                                                 const std::vector<std::string>& extra_role_ids) {
+    std::string extra;
+    if (!extra_role_ids.empty()) {
+        extra = ",";
+        for (const auto& id : extra_role_ids) extra += id + ",";
+    }
+    auto r = run(query::user_api_permissions, {user_id, resource_server_identifier, extra});
+    if (!r) return r.error();
+    std::vector<std::string> out;
+    for (const auto& row : r->rows) out.push_back(row.text(0));
+    return out;
 }
 
 // ---- codes ----------------------------------------------------------------------------------

@@ -67,6 +67,26 @@ class sql_store final : public Store {
     result<void> update_user(const User&) override;
     result<void> delete_user(std::string_view user_id) override;
 
+    result<void> create_role(const Role&) override;
+    result<Role> get_role(std::string_view id) override;
+    result<PageResult<Role>> list_roles(Page, std::string_view name_filter) override;
+    result<void> update_role(const Role&) override;
+    result<void> delete_role(std::string_view id) override;
+    result<void> add_role_permissions(std::string_view role_id, const std::vector<Permission>&) override;
+    result<void> remove_role_permissions(std::string_view role_id, const std::vector<Permission>&) override;
+    result<PageResult<Permission>> list_role_permissions(std::string_view role_id, Page) override;
+    result<void> assign_user_roles(std::string_view user_id, const std::vector<std::string>& role_ids) override;
+    result<void> remove_user_roles(std::string_view user_id, const std::vector<std::string>& role_ids) override;
+    result<PageResult<Role>> list_user_roles(std::string_view user_id, Page) override;
+    result<PageResult<User>> list_role_users(std::string_view role_id, Page) override;
+    result<void> add_user_permissions(std::string_view user_id, const std::vector<Permission>&) override;
+    result<void> remove_user_permissions(std::string_view user_id, const std::vector<Permission>&) override;
+    result<PageResult<Permission>> list_user_permissions(std::string_view user_id, Page) override;
+    result<std::vector<PermissionSource>> user_permission_sources(std::string_view user_id) override;
+    result<std::vector<std::string>> user_api_permissions(std::string_view user_id,
+                                                          std::string_view resource_server_identifier,
+                                                          const std::vector<std::string>& extra_role_ids) override;
+
     result<void> create_code(const AuthorizationCode&) override;
     result<AuthorizationCode> consume_code(std::string_view code_hash, std::int64_t now) override;
 
