@@ -25,6 +25,7 @@ constexpr std::array errors = {
     ErrorInfo{E::inexistent_resource_server, 404, "Not Found", "inexistent_resource_server",
               "The resource server does not exist"},
     ErrorInfo{E::inexistent_user, 404, "Not Found", "inexistent_user", "The user does not exist."},
+    ErrorInfo{E::inexistent_role, 404, "Not Found", "inexistent_role", "The role does not exist."},
     ErrorInfo{E::inexistent_client_grant, 404, "Not Found", "inexistent_client_grant",
               "The client grant does not exist"},
     ErrorInfo{E::inexistent_email_provider, 404, "Not Found", "inexistent_email_provider",

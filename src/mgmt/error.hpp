@@ -22,6 +22,7 @@ enum class mgmt_errc {
     inexistent_client,           // 404
     inexistent_resource_server,  // 404
     inexistent_user,             // 404
+    inexistent_role,             // 404
     inexistent_client_grant,     // 404
     inexistent_email_provider,   // 404: no email provider configured
     inexistent_email_template,   // 404: unknown template name, or not created yet

@@ -34,18 +34,6 @@ void check_body(BodyCheck& check, const json::object& body) {
         .one_of("signing_alg", {"RS256", "ES256", "EdDSA"})
         .one_of("token_dialect", {"access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz"});
     if (!check.ok()) return;
-    // Storing a policy that nothing enforces would let an API believe its users are checked: until
-    // RBAC exists, these settings are refused rather than kept and ignored.
-    if (const auto* enforce = body.if_contains("enforce_policies"); enforce && enforce->as_bool()) {
-        check.fail(payload_error("RBAC is not supported yet: enforce_policies must be false", "enforce_policies"));
-        return;
-    }
-    if (const auto* dialect = body.if_contains("token_dialect"); dialect && dialect->as_string() != "access_token") {
-        check.fail(payload_error("token_dialect \"" + std::string(dialect->as_string()) +
-                                     "\" is not supported yet: only \"access_token\" is",
-                                 "token_dialect"));
-        return;
-    }
     const auto* scopes = body.if_contains("scopes");
     if (!scopes) return;
     if (!scopes->is_array()) {

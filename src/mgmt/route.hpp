@@ -43,5 +43,6 @@ std::span<const Route> users_routes();
 std::span<const Route> tenant_settings_routes();
 std::span<const Route> email_provider_routes();
 std::span<const Route> email_templates_routes();
+std::span<const Route> roles_routes();
 
 }  // namespace gatehouse::mgmt::detail

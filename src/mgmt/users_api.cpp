@@ -7,6 +7,7 @@
 #include "mgmt/paging.hpp"
 #include "mgmt/request.hpp"
 #include "mgmt/route.hpp"
+#include "mgmt/user_lookup.hpp"
 #include "mgmt/validation.hpp"
 #include "util/util.hpp"
 
@@ -14,12 +15,8 @@
 #include <array>
 
 namespace gatehouse::mgmt::detail {
-namespace {
 
-constexpr std::array<std::string_view, 5> profile_strings = {"name", "nickname", "picture", "given_name",
-                                                             "family_name"};
-
-expected<store::User> load(Context& ctx) {
+expected<store::User> load_user(Context& ctx) {
     const auto& id = ctx.params[0];
     auto bar = id.find('|');
     if (bar == std::string::npos || bar == 0 || bar + 1 == id.size() || id.size() > 512 || !util::valid_utf8(id))
@@ -28,6 +25,11 @@ expected<store::User> load(Context& ctx) {
     if (!u) return store_error(u.error(), mgmt_errc::inexistent_user, mgmt_errc::user_conflict);
     return std::move(*u);
 }
+
+namespace {
+
+constexpr std::array<std::string_view, 5> profile_strings = {"name", "nickname", "picture", "given_name",
+                                                             "family_name"};
 
 void check_profile(BodyCheck& check) {
     for (auto k : profile_strings) check.string(k, 1, 300, true);
@@ -138,7 +140,7 @@ ApiResponse users_by_email(Context& ctx) {
 ApiResponse get_user(Context& ctx) {
     auto fields = parse_fields(ctx.req);
     if (!fields) return render_error(fields.error());
-    auto u = load(ctx);
+    auto u = load_user(ctx);
     if (!u) return render_error(u.error());
     auto o = connections::user_to_json(*u);
     fields->apply(o);
@@ -188,7 +190,7 @@ ApiResponse create_user(Context& ctx) {
 }
 
 ApiResponse update_user(Context& ctx) {
-    auto u = load(ctx);
+    auto u = load_user(ctx);
     if (!u) return render_error(u.error());
     auto body = parse_body(ctx.req);
     if (!body) return render_error(body.error());
@@ -248,7 +250,7 @@ ApiResponse update_user(Context& ctx) {
 }
 
 ApiResponse delete_user(Context& ctx) {
-    auto u = load(ctx);
+    auto u = load_user(ctx);
     if (!u) return render_error(u.error());
     if (auto r = ctx.store.delete_user(u->user_id); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_user, mgmt_errc::user_conflict));
