@@ -116,6 +116,14 @@ ApiView api_view(const store::ResourceServer& r) {
     v.allow_offline_access = util::json_bool(d, "allow_offline_access", false);
     v.signing_alg = jose::parse_alg(util::json_string(d, "signing_alg", "RS256")).value_or(jose::Alg::RS256);
     v.is_system = util::json_bool(d, "is_system", false);
+    v.enforce_policies = util::json_bool(d, "enforce_policies", false);
+    auto dialect = util::json_string(d, "token_dialect", "access_token");
+    if (dialect == "access_token_authz")
+        v.token_dialect = TokenDialect::access_token_authz;
+    else if (dialect == "rfc9068_profile")
+        v.token_dialect = TokenDialect::rfc9068_profile;
+    else if (dialect == "rfc9068_profile_authz")
+        v.token_dialect = TokenDialect::rfc9068_profile_authz;
     return v;
 }
 

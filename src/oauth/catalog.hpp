@@ -61,6 +61,16 @@ struct ClientView {
     bool allows_origin(std::string_view origin) const;
 };
 
+// An API's `token_dialect`: what its access tokens look like. The *_authz dialects add the
+// `permissions` claim; the RFC 9068 profiles use the header typ "at+jwt" and `client_id` for `azp`.
+enum class TokenDialect { access_token, access_token_authz, rfc9068_profile, rfc9068_profile_authz };
+inline bool adds_permissions(TokenDialect d) {
+    return d == TokenDialect::access_token_authz || d == TokenDialect::rfc9068_profile_authz;
+}
+inline bool is_rfc9068(TokenDialect d) {
+    return d == TokenDialect::rfc9068_profile || d == TokenDialect::rfc9068_profile_authz;
+}
+
 struct ApiView {
     std::string id;
     std::string identifier;
@@ -71,6 +81,9 @@ struct ApiView {
     bool allow_offline_access = false;
     jose::Alg signing_alg = jose::Alg::RS256;
     bool is_system = false;
+    // RBAC (auth0-apps.md §6): a user's token holds only the requested scopes it has permissions for.
+    bool enforce_policies = false;
+    TokenDialect token_dialect = TokenDialect::access_token;
 };
 
 struct ConnectionView {

@@ -123,9 +123,20 @@ oauth_result<std::string> issue_access_token(Catalog& catalog, const AccessToken
     claims["iat"] = now;
     claims["exp"] = now + spec.lifetime;
     claims["scope"] = spec.scope;
-    claims["azp"] = spec.client_id;
-    if (!spec.gty.empty()) claims["gty"] = spec.gty;
+    // RFC 9068 §2.2: client_id names the client; Auth0's profile drops azp and gty with it.
+    const bool rfc9068 = is_rfc9068(spec.dialect);
+    if (rfc9068) {
+        claims["client_id"] = spec.client_id;
+    } else {
+        claims["azp"] = spec.client_id;
+        if (!spec.gty.empty()) claims["gty"] = spec.gty;
+    }
     claims["jti"] = spec.grant_id.empty() ? util::random_token(12) : spec.grant_id + "." + util::random_token(9);
+    if (adds_permissions(spec.dialect)) {
+        json::array permissions;
+        for (const auto& p : spec.permissions) permissions.emplace_back(p);
+        claims["permissions"] = std::move(permissions);
+    }
     // Auth0: without an audience the access token is only good for /userinfo, and opaque (a JWE).
     if (spec.audience.empty()) return encrypt_access_token(catalog.config(), claims);
     auto keys = catalog.keys();
@@ -133,7 +144,27 @@ oauth_result<std::string> issue_access_token(Catalog& catalog, const AccessToken
     if (!signer)
         return make_error(oauth_errc::server_error, "No signing key is configured for this API's algorithm.",
                           std::string("no active key for ") + std::string(jose::alg_name(spec.alg)));
-    return jose::sign_jwt(*signer, claims);
+    return jose::sign_jwt(*signer, claims, rfc9068 ? "at+jwt" : "JWT");
+}
+
+oauth_result<UserApiAccess> user_api_access(store::RoleStore& roles, const ApiView* api, std::string_view user_id,
+                                            std::string_view granted_scope) {
+    UserApiAccess out{std::string(granted_scope), {}};
+    // The Management API's end-user scopes are decided by grant_scope; no role reaches them.
+    if (!api || api->is_system || (!api->enforce_policies && !adds_permissions(api->token_dialect))) return out;
+    auto held = roles.user_api_permissions(user_id, api->identifier, {});
+    if (!held) return make_error(oauth_errc::temporarily_unavailable, {}, "store: " + held.error().message());
+    if (api->enforce_policies) {
+        out.scope.clear();
+        for (const auto& s : split_scope(granted_scope)) {
+            bool api_scope = api->scopes.contains(s);
+            if (api_scope && !std::binary_search(held->begin(), held->end(), s)) continue;
+            if (!out.scope.empty()) out.scope += ' ';
+            out.scope += s;
+        }
+    }
+    if (adds_permissions(api->token_dialect)) out.permissions = std::move(*held);
+    return out;
 }
 
 json::object profile_claims(const store::User& user, std::string_view scope) {
@@ -182,7 +213,11 @@ oauth_result<AuthorizationEndpointTokens> issue_authorization_endpoint_tokens(Ca
         at.subject = grant.user->user_id;
         at.client_id = grant.client->client_id;
         at.audience = grant.audience;
-        at.scope = grant.scope;
+        auto access = user_api_access(catalog.store(), api.get(), grant.user->user_id, grant.scope);
+        if (!access) return access.error();
+        at.scope = std::move(access->scope);
+        at.permissions = std::move(access->permissions);
+        at.dialect = api ? api->token_dialect : TokenDialect::access_token;
         at.grant_id = grant.grant_id;
         at.userinfo_audience = has_scope(grant.scope, "openid");
         at.lifetime = api ? api->token_lifetime_for_web : catalog.config().access_token_ttl;

@@ -3,6 +3,7 @@
 #include "oauth/catalog.hpp"
 #include "oauth/error.hpp"
 #include "store/model.hpp"
+#include "store/store.hpp"
 
 #include <boost/json.hpp>
 
@@ -21,7 +22,22 @@ struct AccessTokenSpec {
     bool userinfo_audience = false;  // openid was granted: aud also names <issuer>userinfo
     std::int64_t lifetime = 86400;
     jose::Alg alg = jose::Alg::RS256;
+    TokenDialect dialect = TokenDialect::access_token;  // the API's token_dialect
+    std::vector<std::string> permissions;               // the `permissions` claim of the *_authz dialects
 };
+
+// A user's access to one API under the API's RBAC policy (auth0-apps.md §6), the one place that
+// decides it for every user token (code, refresh, password grants, and /authorize's own tokens):
+// with `enforce_policies`, the API scopes of `granted_scope` the user holds no permission for are
+// dropped (OIDC scopes and offline_access stay); the *_authz dialects carry every permission the
+// user holds for the API. Read from the store at each issuance, so a refresh after a role is taken
+// away no longer carries its permissions.
+struct UserApiAccess {
+    std::string scope;
+    std::vector<std::string> permissions;  // filled only when the dialect carries them
+};
+oauth_result<UserApiAccess> user_api_access(store::RoleStore& roles, const ApiView* api, std::string_view user_id,
+                                            std::string_view granted_scope);
 
 struct IdTokenSpec {
     const store::User* user = nullptr;

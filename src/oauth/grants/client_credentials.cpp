@@ -48,6 +48,9 @@ oauth_result<boost::json::object> client_credentials(GrantContext& ctx, const To
     at.audience = api->identifier;
     at.scope = scope;
     at.gty = "client-credentials";
+    // A client's permissions are its client grant's scopes (Auth0 puts the granted ones in the claim).
+    at.dialect = api->token_dialect;
+    if (adds_permissions(at.dialect)) at.permissions = split_scope(scope);
     at.lifetime = api->token_lifetime;
     at.alg = api->signing_alg;
     auto token = issue_access_token(ctx.catalog, at, now);

@@ -61,7 +61,11 @@ oauth_result<json::object> issue_user_tokens(GrantContext& ctx, const UserGrant&
     at.subject = grant.user_id;
     at.client_id = client.client_id;
     at.audience = grant.audience;
-    at.scope = grant.scope;
+    auto access = user_api_access(ctx.store, api.get(), grant.user_id, grant.scope);
+    if (!access) return access.error();
+    at.scope = std::move(access->scope);
+    at.permissions = std::move(access->permissions);
+    at.dialect = api ? api->token_dialect : TokenDialect::access_token;
     at.grant_id = grant.grant_id;
     at.gty = grant.gty;
     at.userinfo_audience = has_scope(grant.scope, "openid");
@@ -94,7 +98,7 @@ oauth_result<json::object> issue_user_tokens(GrantContext& ctx, const UserGrant&
         refresh_token = token;
     }
     if (refresh_token) body["refresh_token"] = *refresh_token;
-    body["scope"] = grant.scope;
+    body["scope"] = at.scope;  // the token's: what RBAC left of the grant
     body["expires_in"] = at.lifetime;
     body["token_type"] = "Bearer";
     return body;
