@@ -215,24 +215,57 @@ describe('single sign-on and revocation', () => {
     await assertSessionEnded(u.browser);
   });
 
-  test('silent policy: enforce_policies and RBAC token dialects are refused with 400, never stored and ignored', async () => {
-    for (const body of [
-      { identifier: 'https://rbac.example.com', enforce_policies: true },
-      { identifier: 'https://rbac.example.com', token_dialect: 'access_token_authz' },
-      { identifier: 'https://rbac.example.com', token_dialect: 'rfc9068_profile_authz' },
-    ]) {
-      const r = await api('POST', '/resource-servers', { body });
-      assert.equal(r.status, 400, r.text);
-      assert.match(r.body.message, /not supported/);
-    }
-    assert.equal((await api('GET', `/resource-servers/${encodeURIComponent('https://rbac.example.com')}`)).status, 404);
-    const plain = await api('POST', '/resource-servers', {
-      body: { identifier: 'https://rbac.example.com', enforce_policies: false, token_dialect: 'access_token' },
+  test('silent policy: enforce_policies and the RBAC token dialects are stored and enforced on a hosted login, never ignored', async () => {
+    const created = await api('POST', '/resource-servers', {
+      body: { identifier: 'https://rbac.example.com', enforce_policies: true, token_dialect: 'rfc9068_profile_authz',
+        scopes: [{ value: 'read:reports' }, { value: 'export:reports' }] },
     });
-    assert.equal(plain.status, 201, plain.text);
-    const patched = await api('PATCH', `/resource-servers/${plain.body.id}`, { body: { enforce_policies: true } });
-    assert.equal(patched.status, 400, patched.text);
-    assert.equal((await api('GET', `/resource-servers/${plain.body.id}`)).body.enforce_policies, false);
+    assert.equal(created.status, 201, created.text);
+    const stored = (await api('GET', `/resource-servers/${created.body.id}`)).body;
+    assert.equal(stored.enforce_policies, true);
+    assert.equal(stored.token_dialect, 'rfc9068_profile_authz');
+
+    const login = async () => {
+      const { code, verifier } = await authorize(gh, new Browser(), {
+        audience: 'https://rbac.example.com', scope: 'openid read:reports export:reports',
+      });
+      const tokens = await exchange(gh, code, verifier);
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      const header = JSON.parse(Buffer.from(tokens.body.access_token.split('.')[0], 'base64url'));
+      return { scope: tokens.body.scope, header, claims: jwtClaims(tokens.body.access_token) };
+    };
+    // No permission: the API scopes asked for are not granted, and the token says so.
+    const bare = await login();
+    assert.equal(bare.scope, 'openid');
+    assert.equal(bare.claims.scope, 'openid');
+    assert.deepEqual(bare.claims.permissions, []);
+    assert.equal(bare.header.typ, 'at+jwt');
+    assert.equal(bare.claims.client_id, gh.demoClientId);
+    assert.equal(bare.claims.azp, undefined);
+
+    // A role with one of them: exactly that one.
+    const role = await api('POST', '/roles', { body: { name: 'report readers' } });
+    assert.equal(role.status, 200, role.text);
+    const perm = await api('POST', `/roles/${role.body.id}/permissions`, {
+      body: { permissions: [{ resource_server_identifier: 'https://rbac.example.com', permission_name: 'read:reports' }] },
+    });
+    assert.equal(perm.status, 201, perm.text);
+    const demo = (await api('GET', `/users-by-email?email=${encodeURIComponent(gh.demoUser)}`)).body[0];
+    const assigned = await api('POST', `/users/${encodeURIComponent(demo.user_id)}/roles`, { body: { roles: [role.body.id] } });
+    assert.equal(assigned.status, 204, assigned.text);
+    const reader = await login();
+    assert.equal(reader.scope, 'openid read:reports');
+    assert.deepEqual(reader.claims.permissions, ['read:reports']);
+
+    // Switched off again, every requested scope the API defines, and no permissions claim.
+    const off = await api('PATCH', `/resource-servers/${created.body.id}`, {
+      body: { enforce_policies: false, token_dialect: 'access_token' },
+    });
+    assert.equal(off.status, 200, off.text);
+    const open = await login();
+    assert.equal(open.scope, 'openid read:reports export:reports');
+    assert.equal(open.claims.permissions, undefined);
+    assert.equal(open.header.typ, 'JWT');
   });
 });
 
