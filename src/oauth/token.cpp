@@ -40,8 +40,8 @@ oauth_result<void> TokenService::revoke(const ClientCredentials& credentials, co
         return {};
     }
     if (auto access = verify_access_token(token, "", now)) {
-        auto azp = util::json_string(access->claims, "azp");
-        if (azp == (*client)->client_id && !access->grant_id.empty()) (void)store_.revoke_grant(access->grant_id, now);
+        if (access->client_id == (*client)->client_id && !access->grant_id.empty())
+            (void)store_.revoke_grant(access->grant_id, now);
     }
     return {};
 }
@@ -71,7 +71,8 @@ oauth_result<VerifiedAccessToken> TokenService::verify_access_token(std::string_
     }
     VerifiedAccessToken out;
     out.subject = util::json_string(claims, "sub");
-    out.client_id = util::json_string(claims, "azp");
+    // RFC 9068 profiles name the client in client_id, Auth0's access_token dialects in azp.
+    out.client_id = util::json_string(claims, "azp", util::json_string(claims, "client_id"));
     out.scope = util::json_string(claims, "scope");
     out.grant_id = grant_id_of_jti(util::json_string(claims, "jti"));
     if (!out.grant_id.empty()) {

@@ -271,6 +271,24 @@ describe('RBAC', () => {
     assert.equal((await weak('GET', `${u.path}/permissions`)).status, 200, 'read:users reads them');
   });
 
+  test('revocation bypass with an RFC 9068 token: /oauth/revoke of an at+jwt access token (client_id, no azp) revokes its grant', async () => {
+    const u = await newUser();
+    await setPolicy({ token_dialect: 'rfc9068_profile' });
+    try {
+      const r = await login(u.email, 'openid read:orders');
+      assert.equal(r.claims.azp, undefined);
+      const userinfo = () => fetch(`${gh.origin}/userinfo`, { headers: { authorization: `Bearer ${r.body.access_token}` } });
+      assert.equal((await userinfo()).status, 200);
+      const revoked = await fetch(`${gh.origin}/oauth/revoke`, form({
+        client_id: client.client_id, client_secret: client.client_secret, token: r.body.access_token,
+      }));
+      assert.equal(revoked.status, 200);
+      assert.equal((await userinfo()).status, 401, 'the revoked token no longer works');
+    } finally {
+      await setPolicy({ token_dialect: 'access_token_authz' });
+    }
+  });
+
   test('token confusion between dialects: rfc9068 tokens are typed at+jwt with client_id and no azp; access_token has no permissions claim', async () => {
     const u = await newUser();
     const role = await newRole('read:orders');
