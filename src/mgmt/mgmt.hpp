@@ -1,7 +1,7 @@
 // mgmt: the Auth0-compatible Management API v2 (/api/v2/...): connections, clients, resource
-// servers, client grants and users, with Auth0's shapes, ids, pagination, status codes and error
-// bodies, so Auth0's own Management SDK works unmodified; plus the tenant bootstrap of `gatehouse
-// init`. It knows no HTTP server and no tokens: the caller has verified the bearer token and hands
+// servers, client grants, users, roles and permissions, with Auth0's shapes, ids, pagination,
+// status codes and error bodies, so Auth0's own Management SDK works unmodified; plus the tenant
+// bootstrap of `gatehouse init`. It knows no HTTP server and no tokens: the caller has verified the bearer token and hands
 // over its scopes. Depends on connections, store and util only.
 #pragma once
 
@@ -42,7 +42,8 @@ struct Settings {
 };
 
 // Routes: /connections[/{id}[/clients|/authorize-preview]], /clients[/{id}[/rotate-secret]],
-// /resource-servers[/{id}], /client-grants[/{id}], /users[/{id}], /users-by-email, /tenants/settings.
+// /resource-servers[/{id}], /client-grants[/{id}], /users[/{id}[/roles|/permissions]], /users-by-email,
+// /roles[/{id}[/permissions|/users]], /tenants/settings.
 // GET /connections/{id}/authorize-preview answers {"url": ...} built exactly as a login would build
 // it, with the per-login values replaced by fixed placeholders: state=STATE_PLACEHOLDER,
 // nonce=NONCE_PLACEHOLDER (oidc), code_challenge=CODE_CHALLENGE_PLACEHOLDER (when PKCE applies),
