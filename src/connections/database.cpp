@@ -52,6 +52,13 @@ result<store::User> DatabaseConnection::login(std::string_view username_or_email
         return connection_errc::backend;
     }
     if (!verify_password(found->password_hash, password)) return connection_errc::wrong_credentials;
+    if (needs_rehash(found->password_hash)) {
+        auto upgraded = hash_password(password);
+        // Best effort: when it fails (the password changed meanwhile, or the store is busy) the
+        // old hash stays and the next login tries again.
+        if (users_.replace_password_hash(found->user_id, found->password_hash, upgraded))
+            found->password_hash = std::move(upgraded);
+    }
     if (const auto* b = found->doc.if_contains("blocked"); b && b->is_bool() && b->get_bool())
         return connection_errc::user_blocked;
     return std::move(*found);
@@ -59,15 +66,26 @@ result<store::User> DatabaseConnection::login(std::string_view username_or_email
 
 result<store::User> DatabaseConnection::signup(std::string_view email, std::string_view password,
                                                json::object profile) {
-    if (!valid_email(email)) return connection_errc::invalid_email;
-    if (check_password_policy(password)) return connection_errc::invalid_password;
+    NewUser user;
+    user.email = email;
+    user.password = password;
+    user.profile = std::move(profile);
+    return create(std::move(user));
+}
+
+result<store::User> DatabaseConnection::create(NewUser n) {
+    if (!valid_email(n.email)) return connection_errc::invalid_email;
+    if (n.password_hash.empty() ? bool(check_password_policy(n.password))
+                                : !n.password.empty() || !is_bcrypt_hash(n.password_hash))
+        return connection_errc::invalid_password;
     store::User user;
-    user.user_id = "auth0|" + util::random_hex(24);
+    user.user_id = "auth0|" + (n.id.empty() ? util::random_hex(24) : n.id);
     user.connection = name_;
-    user.email = lower_ascii(email);
+    user.email = lower_ascii(n.email);
+    auto& profile = n.profile;
     if (const auto* u = profile.if_contains("username"); u && u->is_string()) user.username = u->get_string();
     profile.erase("username");
-    user.password_hash = hash_password(password);
+    user.password_hash = n.password_hash.empty() ? hash_password(n.password) : n.password_hash;
     user.doc = new_user_doc(user.user_id, name_, user.email, profile);
     user.created_at = user.updated_at = util::unix_now();
     if (auto r = users_.create_user(user); !r) {

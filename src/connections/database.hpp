@@ -33,6 +33,16 @@ std::string lower_ascii(std::string_view s);
 // user is blocked, changes password or is deleted.
 store::result<void> end_user_access(store::Store& store, std::string_view user_id, std::int64_t now);
 
+// A user to create in a database connection: signup gives email and password; an import (Management
+// API `user_id` / `password_hash`) may also fix the id and bring a bcrypt hash instead of a password.
+struct NewUser {
+    std::string id;  // without the "auth0|" prefix; empty: a new random one
+    std::string email;
+    std::string password;       // checked against the password policy, hashed with argon2id
+    std::string password_hash;  // instead of `password`: a bcrypt hash (is_bcrypt_hash), kept as is
+    json::object profile;       // as for signup
+};
+
 class DatabaseConnection {
   public:
     DatabaseConnection(store::UserStore& users, std::string connection_name);
@@ -41,12 +51,17 @@ class DatabaseConnection {
     // (wrong_credentials) and cost the same: exactly one argon2 verification either way. A blocked
     // user with the right password gets user_blocked, so the message can say so without telling
     // strangers which accounts exist. An input with '@' is looked up as an email, else as a username.
+    // A hash that is not today's argon2id (an imported bcrypt hash) is replaced by one after the
+    // password matched, unless the password changed meanwhile.
     result<store::User> login(std::string_view username_or_email, std::string_view password);
 
     // Creates a user (user_id auth0|<24 hex>) after the email and password policy checks.
     // `profile` may carry username, name, nickname, picture, given_name, family_name,
     // email_verified, user_metadata, app_metadata, blocked; it is stored as given.
     result<store::User> signup(std::string_view email, std::string_view password, json::object profile);
+    // The same for a user brought from elsewhere (NewUser); invalid_password also for a
+    // password_hash that is not bcrypt, or sent together with a password.
+    result<store::User> create(NewUser user);
 
     const std::string& name() const noexcept { return name_; }
 

@@ -59,6 +59,32 @@ std::optional<ApiError> check_password(const json::object& body) {
     return std::nullopt;
 }
 
+// A user brought from elsewhere keeps its id and may bring a bcrypt hash instead of a password
+// (auth0-apps.md §7): `user_id` is the part after "auth0|" (an "auth0|" in front is dropped, so ids
+// copied from an Auth0 export work), visible ASCII without '|', at most 255 characters.
+std::optional<ApiError> check_import_fields(const json::object& body) {
+    if (const auto* id = body.if_contains("user_id")) {
+        std::string_view v = id->get_string();
+        if (v.starts_with("auth0|")) v.remove_prefix(6);
+        bool printable = std::all_of(v.begin(), v.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '|'; });
+        if (v.empty() || v.size() > 255 || !printable)
+            return make_error(
+                mgmt_errc::invalid_body,
+                payload_error("user_id must be 1 to 255 visible ASCII characters without '|'", "user_id"));
+    }
+    const auto* hash = body.if_contains("password_hash");
+    if (!hash) return std::nullopt;
+    if (body.contains("password"))
+        return make_error(mgmt_errc::invalid_body, payload_error("password and password_hash cannot both be set"));
+    if (!connections::is_bcrypt_hash(hash->get_string()))
+        return make_error(mgmt_errc::invalid_body,
+                          payload_error("password_hash must be a bcrypt hash ($2a$, $2b$ or $2y$, cost " +
+                                            std::to_string(connections::bcrypt_min_cost) + " to " +
+                                            std::to_string(connections::bcrypt_max_cost) + ")",
+                                        "password_hash"));
+    return std::nullopt;
+}
+
 // Auth0 merges metadata one level deep; a null value removes its key.
 void merge_metadata(json::object& doc, std::string_view key, const json::value& patch) {
     if (patch.is_null()) {
@@ -153,10 +179,12 @@ ApiResponse create_user(Context& ctx) {
     BodyCheck check(*body);
     check
         .allowed({"connection", "email", "password", "username", "email_verified", "verify_email", "name", "nickname",
-                  "picture", "given_name", "family_name", "user_metadata", "app_metadata", "blocked"})
+                  "picture", "given_name", "family_name", "user_metadata", "app_metadata", "blocked", "user_id",
+                  "password_hash"})
         .required("connection");
     check_profile(check);
-    check.required("email").required("password");
+    check.string("user_id", 1, 512).string("password_hash", 1, 128).required("email");
+    if (!body->contains("password_hash")) check.required("password");
     if (!check.ok()) return render_error(*check.error());
     if (auto err = check_email(*body)) return render_error(*err);
     std::string connection(body->at("connection").get_string());
@@ -170,17 +198,29 @@ ApiResponse create_user(Context& ctx) {
         return render_error(
             make_error(mgmt_errc::operation_not_supported, "Creating users is not supported for this connection."));
     if (auto err = check_password(*body)) return render_error(*err);
+    if (auto err = check_import_fields(*body)) return render_error(*err);
     if (const auto* un = body->if_contains("username")) {
         if (auto existing = ctx.store.find_user_by_username(connection, un->get_string()))
             return render_error(make_error(mgmt_errc::user_conflict));
     }
     json::object profile;
     for (const auto& [k, v] : *body) {
-        if (k == "connection" || k == "email" || k == "password" || k == "verify_email" || v.is_null()) continue;
+        if (k == "connection" || k == "email" || k == "password" || k == "password_hash" || k == "user_id" ||
+            k == "verify_email" || v.is_null())
+            continue;
         profile[k] = v;
     }
+    connections::NewUser new_user;
+    new_user.email = body->at("email").get_string();
+    if (const auto* p = body->if_contains("password")) new_user.password = p->get_string();
+    if (const auto* h = body->if_contains("password_hash")) new_user.password_hash = h->get_string();
+    if (const auto* id = body->if_contains("user_id")) {
+        std::string_view v = id->get_string();
+        new_user.id = v.starts_with("auth0|") ? v.substr(6) : v;
+    }
+    new_user.profile = std::move(profile);
     connections::DatabaseConnection db(ctx.store, connection);
-    auto user = db.signup(body->at("email").get_string(), body->at("password").get_string(), std::move(profile));
+    auto user = db.create(std::move(new_user));
     if (!user) {
         if (user.error() == connections::connection_errc::user_exists)
             return render_error(make_error(mgmt_errc::user_conflict));

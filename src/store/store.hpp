@@ -110,6 +110,11 @@ class UserStore {
     // `email` empty = all users; otherwise exact (lower-cased) match across connections.
     virtual result<PageResult<User>> list_users(Page, std::string_view email) = 0;
     virtual result<void> update_user(const User&) = 0;
+    // Sets the user's password hash to `new_hash` only while it is still `current_hash` (a login
+    // upgrading the hash it just verified must never undo a password change made meanwhile);
+    // not_found when the user is gone or its hash changed.
+    virtual result<void> replace_password_hash(std::string_view user_id, std::string_view current_hash,
+                                               std::string_view new_hash) = 0;
     virtual result<void> delete_user(std::string_view user_id) = 0;
 };
 

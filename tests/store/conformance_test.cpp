@@ -630,6 +630,21 @@ TEST_P(StoreConformance, UserCrudAndLookups) {
     ASSERT_TRUE(s().create_user(make_user("auth0|again", "db", "alice@example.com"))) << "email is free again";
 }
 
+TEST_P(StoreConformance, PasswordHashIsReplacedOnlyWhileUnchanged) {
+    auto u = make_user("auth0|rehash", "db", "rehash@example.com");
+    u.password_hash = "$2b$10$old";
+    ASSERT_TRUE(s().create_user(u));
+    ASSERT_TRUE(s().replace_password_hash(u.user_id, "$2b$10$old", "$argon2id$new"));
+    EXPECT_EQ(s().get_user(u.user_id).value().password_hash, "$argon2id$new");
+    // A second upgrade from the old hash (a login that verified it before the first one wrote)
+    // must not undo what happened since: here, an administrator's password change.
+    u.password_hash = "$argon2id$set-by-admin";
+    ASSERT_TRUE(s().update_user(u));
+    expect_error(s().replace_password_hash(u.user_id, "$2b$10$old", "$argon2id$stale"), store_errc::not_found);
+    EXPECT_EQ(s().get_user(u.user_id).value().password_hash, "$argon2id$set-by-admin");
+    expect_error(s().replace_password_hash("auth0|missing", "", "x"), store_errc::not_found);
+}
+
 TEST_P(StoreConformance, UserEmailAndUsernameAreUniqueWithinAConnection) {
     ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "bob@example.com")));
     expect_error(s().create_user(make_user("auth0|2", "db", "BOB@example.com")), store_errc::already_exists);

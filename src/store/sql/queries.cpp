@@ -157,6 +157,8 @@ constexpr std::array kQueries = {
               "UPDATE users SET connection_name = $2, email = $3, email_norm = NULLIF(CAST($4 AS TEXT), ''), "
               "username = NULLIF(CAST($5 AS TEXT), ''), password_hash = $6, doc = $7, updated_at = $8 "
               "WHERE user_id = $1"},
+    query_def{query::user_replace_password_hash,
+              "UPDATE users SET password_hash = $3 WHERE user_id = $1 AND password_hash = $2"},
     query_def{query::user_delete, "DELETE FROM users WHERE user_id = $1"},
 
     query_def{query::role_insert, "INSERT INTO roles (" GH_ROLE_COLS ") VALUES ($1, $2, $3, $4, $5)"},

@@ -78,6 +78,7 @@ enum class query : std::size_t {
     user_list_by_email,
     user_count_by_email,
     user_update,
+    user_replace_password_hash,
     user_delete,
 
     role_insert,

@@ -657,6 +657,11 @@ result<void> sql_store::update_user(const User& u) {
                                  json::serialize(u.doc), u.updated_at}));
 }
 
+result<void> sql_store::replace_password_hash(std::string_view user_id, std::string_view current_hash,
+                                              std::string_view new_hash) {
+    return affected_or_not_found(run(query::user_replace_password_hash, {user_id, current_hash, new_hash}));
+}
+
 result<void> sql_store::delete_user(std::string_view user_id) {
     return transact([&](connection& c) -> result<void> {
         if (auto r = affected_or_not_found(c.exec(query::user_delete, {user_id})); !r) return r;

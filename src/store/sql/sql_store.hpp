@@ -65,6 +65,8 @@ class sql_store final : public Store {
     result<User> find_user_by_username(std::string_view connection, std::string_view username) override;
     result<PageResult<User>> list_users(Page, std::string_view email) override;
     result<void> update_user(const User&) override;
+    result<void> replace_password_hash(std::string_view user_id, std::string_view current_hash,
+                                       std::string_view new_hash) override;
     result<void> delete_user(std::string_view user_id) override;
 
     result<void> create_role(const Role&) override;

@@ -70,6 +70,38 @@ TEST_F(DatabaseConnectionTest, SignupEnforcesPolicyAndUniqueness) {
     EXPECT_EQ(db.signup("E@example.com", "long-enough", {}).error(), connection_errc::user_exists);
 }
 
+TEST_F(DatabaseConnectionTest, ImportedBcryptUserKeepsItsIdLogsInAndIsRehashedToArgon2id) {
+    DatabaseConnection db(*store_, "Username-Password-Authentication");
+    NewUser n;
+    n.id = "legacy-42";
+    n.email = "old@example.com";
+    n.password_hash = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";  // "U*U"
+    auto u = db.create(n);
+    ASSERT_TRUE(u) << u.error().message();
+    EXPECT_EQ(u->user_id, "auth0|legacy-42");
+    EXPECT_FALSE(db.login("old@example.com", "U*V"));
+    EXPECT_EQ(store_->get_user("auth0|legacy-42").value().password_hash, n.password_hash) << "no rehash on failure";
+    ASSERT_TRUE(db.login("old@example.com", "U*U"));
+    auto stored = store_->get_user("auth0|legacy-42").value().password_hash;
+    EXPECT_TRUE(stored.starts_with("$argon2id$")) << stored;
+    EXPECT_TRUE(db.login("old@example.com", "U*U")) << "the same password after the rehash";
+    EXPECT_FALSE(db.login("old@example.com", "U*V"));
+    n.email = "other@example.com";  // the id alone collides
+    EXPECT_EQ(db.create(n).error(), connection_errc::user_exists);
+}
+
+TEST_F(DatabaseConnectionTest, ImportRefusesHashesThatAreNotBcryptAndHashWithPassword) {
+    DatabaseConnection db(*store_, "Username-Password-Authentication");
+    NewUser n;
+    n.email = "x@example.com";
+    n.password_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA";
+    EXPECT_EQ(db.create(n).error(), connection_errc::invalid_password);
+    n.password_hash = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
+    n.password = "also a password";
+    EXPECT_EQ(db.create(n).error(), connection_errc::invalid_password);
+    EXPECT_FALSE(store_->find_user_by_email("Username-Password-Authentication", "x@example.com"));
+}
+
 TEST(PasswordPolicy, LengthInCharactersAndUtf8) {
     EXPECT_TRUE(check_password_policy("1234567"));
     EXPECT_FALSE(check_password_policy("12345678"));
