@@ -229,6 +229,8 @@ CREATE TABLE user_permissions (
     PRIMARY KEY (user_id, resource_server_identifier, permission_name)
 );
 CREATE INDEX user_permissions_api_idx ON user_permissions (resource_server_identifier, permission_name);
+)sql";
+
 // Password-change and email-verification tickets (the links of reset and verification mails, and
 // of /api/v2/tickets/*). Only the hash of a ticket is stored; used_at makes it single use.
 constexpr std::string_view kUserTickets = R"sql(

@@ -176,6 +176,8 @@ struct PermissionSource {
     Permission permission;
     std::string role_id;  // empty: a direct assignment
     std::string role_name;
+};
+
 // A single-use link sent to a user (or handed to an operator): a password-change or an
 // email-verification ticket. The link carries the secret; only its hash is stored.
 struct UserTicket {

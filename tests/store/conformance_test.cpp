@@ -1305,6 +1305,8 @@ TEST_P(StoreConformance, PermissionsAndAssignmentsGoWithTheirUserRoleAndApi) {
     EXPECT_EQ(s().list_user_roles("auth0|u1", {}).value().total, 0u);
     EXPECT_EQ(s().list_user_permissions("auth0|u1", {}).value().total, 0u);
     EXPECT_EQ(s().list_role_users("rol_r", {}).value().total, 0u);
+}
+
 UserTicket make_ticket(std::string hash, std::string user, std::string kind, std::int64_t expires_at) {
     UserTicket t;
     t.id_hash = std::move(hash);
