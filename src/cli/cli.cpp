@@ -144,7 +144,8 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     connections::UpstreamClient upstream(upstream_options);  // federation's; its sockets live on the blocking pool
     oauth::FederationService federation(catalog, *tenant.store, authorization, upstream);
     authorization.set_upstream_starter(&federation);
-    http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation};
+    oauth::AccountService accounts(catalog, *tenant.store);
+    http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation, &accounts};
     services.limits = options.limits;
     services.limits.enabled = !options.no_rate_limits;
     if (services.limits.enabled && services.limits.failed_logins_per_user) {

@@ -4,6 +4,8 @@
 #include "connections/user_json.hpp"
 #include "util/util.hpp"
 
+#include <array>
+
 namespace gatehouse::connections {
 
 std::string lower_ascii(std::string_view s) {
@@ -18,11 +20,52 @@ store::result<void> end_user_access(store::Store& store, std::string_view user_i
     return store.delete_user_sessions(user_id);
 }
 
+namespace {
+
+std::size_t code_points(std::string_view text) {
+    std::size_t chars = 0;
+    for (char c : text)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++chars;
+    return chars;
+}
+
+// Auth0's rule codes are password-sheriff's; lengthAtMost is Gatehouse's own upper bound.
+struct PolicyRule {
+    std::string_view code;
+    std::string_view message;  // printf-style, as Auth0 sends it, with `format` beside it
+    std::string_view text;
+    std::size_t limit;
+};
+constexpr std::array<PolicyRule, 2> kPolicyRules = {{
+    {"lengthAtLeast", "At least %d characters in length", "At least 8 characters in length", password_min_length},
+    {"lengthAtMost", "At most %d characters in length", "At most 128 characters in length", password_max_length},
+}};
+
+}  // namespace
+
+json::object password_policy_report(std::string_view password) {
+    const bool utf8 = util::valid_utf8(password);
+    const auto chars = code_points(password);
+    json::array rules;
+    bool all = utf8;
+    for (const auto& rule : kPolicyRules) {
+        bool ok = utf8 && (rule.code == "lengthAtLeast" ? chars >= rule.limit : chars <= rule.limit);
+        all = all && ok;
+        rules.push_back(json::object{
+            {"message", rule.message}, {"format", json::array{rule.limit}}, {"code", rule.code}, {"verified", ok}});
+    }
+    return json::object{{"rules", std::move(rules)}, {"verified", all}};
+}
+
+std::string password_policy_text() {
+    std::string out;
+    for (const auto& rule : kPolicyRules) out += (out.empty() ? "* " : "\n* ") + std::string(rule.text);
+    return out;
+}
+
 std::optional<std::string> check_password_policy(std::string_view password) {
     if (!util::valid_utf8(password)) return std::string("Password must be valid UTF-8");
-    std::size_t chars = 0;
-    for (char c : password)
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++chars;
+    const auto chars = code_points(password);
     if (chars < password_min_length) return std::string("Password is too short: at least 8 characters are required");
     if (chars > password_max_length) return std::string("Password is too long: at most 128 characters are allowed");
     return std::nullopt;

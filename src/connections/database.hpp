@@ -22,6 +22,13 @@ inline constexpr std::size_t password_max_length = 128;  // characters; bounds t
 // signup and by the Management API (create user, change password).
 std::optional<std::string> check_password_policy(std::string_view password);
 
+// The policy as Auth0 describes it to a client that sent a refused password (the `description` of
+// its PasswordStrengthError): {"rules": [{"message", "format", "code", "verified"}], "verified"}, one
+// rule per limit of check_password_policy, each verified or not for `password`.
+json::object password_policy_report(std::string_view password);
+// The same rules as text, one "* <rule>" line each (Auth0's `policy`).
+std::string password_policy_text();
+
 // A plausible email address: one '@', non-empty local part and domain, no spaces or control
 // characters, at most 254 octets.
 bool valid_email(std::string_view email);

@@ -1,5 +1,6 @@
 #include "http/parse.hpp"
 
+#include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/throw_exception.hpp>
 #include <stdexcept>
@@ -213,6 +214,27 @@ ParseResult<util::Params> parse_body_params(const Request& req) {
         if (iequals(type, "application/json")) return parse_json_params(req.body());
     }
     return ParseError{"Content-Type must be application/x-www-form-urlencoded or application/json"};
+}
+
+ParseResult<boost::json::object> parse_body_object(const Request& req) {
+    auto it = req.find(bhttp::field::content_type);
+    auto type = it == req.end() ? std::string_view() : trim(it->value().substr(0, it->value().find(';')));
+    if (!iequals(type, "application/json")) {
+        auto params = parse_body_params(req);
+        if (!params) return params.error();
+        boost::json::object out;
+        for (const auto& [k, v] : params->items()) out[k] = v;
+        return out;
+    }
+    boost::json::parse_options opts;
+    opts.max_depth = max_json_depth;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(req.body(), ec, {}, opts);
+    if (ec == boost::json::error::too_deep) return ParseError{"JSON body is nested too deeply"};
+    if (ec) return ParseError{"Request body is not valid JSON"};
+    if (!value.is_object()) return ParseError{"Request body must be a JSON object"};
+    if (value.as_object().size() > max_params) return ParseError{"Too many parameters"};
+    return std::move(value.as_object());
 }
 
 std::vector<std::pair<std::string, std::string>> parse_cookies(std::string_view header) {

@@ -6,6 +6,7 @@
 
 #include "util/util.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
 #include <cstddef>
 #include <optional>
@@ -47,6 +48,12 @@ ParseResult<util::Params> parse_json_params(std::string_view body);
 // Form or JSON according to Content-Type (parameters such as charset ignored). An empty body
 // without Content-Type yields no parameters.
 ParseResult<util::Params> parse_body_params(const Request& req);
+
+// The body as a JSON object, for endpoints whose JSON bodies nest (Auth0's /dbconnections/signup
+// takes a user_metadata object): a JSON body must be one object (depth and member count bounded
+// like parse_json_params); a form body becomes an object of strings. Content types as
+// parse_body_params.
+ParseResult<boost::json::object> parse_body_object(const Request& req);
 
 // Lenient (RFC 6265 §5.4 as browsers do it): never fails, skips pairs without '=', strips one pair
 // of double quotes around a value. Order is kept; duplicates are kept.

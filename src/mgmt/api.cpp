@@ -13,9 +13,18 @@ namespace {
 using namespace detail;
 
 // Every resource family's table (one file each); Auth0 checks the scope before looking at ids or bodies.
-constexpr std::array<RouteTable, 9> route_tables = {
-    &connections_routes,     &clients_routes,        &resource_servers_routes, &client_grants_routes, &users_routes,
-    &tenant_settings_routes, &email_provider_routes, &email_templates_routes,  &roles_routes,
+constexpr std::array<RouteTable, 11> route_tables = {
+    &connections_routes,
+    &clients_routes,
+    &resource_servers_routes,
+    &client_grants_routes,
+    &users_routes,
+    &tenant_settings_routes,
+    &email_provider_routes,
+    &email_templates_routes,
+    &roles_routes,
+    &tickets_routes,
+    &jobs_routes,
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {

@@ -44,5 +44,7 @@ std::span<const Route> tenant_settings_routes();
 std::span<const Route> email_provider_routes();
 std::span<const Route> email_templates_routes();
 std::span<const Route> roles_routes();
+std::span<const Route> tickets_routes();
+std::span<const Route> jobs_routes();
 
 }  // namespace gatehouse::mgmt::detail

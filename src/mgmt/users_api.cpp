@@ -4,12 +4,15 @@
 #include "connections/password.hpp"
 #include "connections/user_json.hpp"
 #include "documents/documents.hpp"
+#include "email/tickets.hpp"
 #include "mgmt/paging.hpp"
 #include "mgmt/request.hpp"
 #include "mgmt/route.hpp"
 #include "mgmt/user_lookup.hpp"
 #include "mgmt/validation.hpp"
 #include "util/util.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
@@ -226,6 +229,13 @@ ApiResponse create_user(Context& ctx) {
             return render_error(make_error(mgmt_errc::user_conflict));
         return render_error(make_error(mgmt_errc::internal_error));
     }
+    // Only when asked: the user exists either way, so a mail that cannot be queued is logged, not
+    // reported as a failed create.
+    if (const auto* verify = body->if_contains("verify_email"); verify && verify->is_bool() && verify->get_bool())
+        if (auto mail = email::send_ticket_mail(ctx.store, ctx.settings.issuer, "verify_email", *user, "", "",
+                                                user->created_at);
+            !mail)
+            spdlog::error("create user: cannot queue the verification mail: {}", mail.error().message());
     return json_response(201, connections::user_to_json(*user));
 }
 

@@ -1,5 +1,7 @@
 #include "oauth/authorize.hpp"
 
+#include "oauth/account.hpp"
+
 #include "connections/database.hpp"
 #include "oauth/parameter_limits.hpp"
 #include "oauth/pkce.hpp"
@@ -450,6 +452,7 @@ LoginResult AuthorizationService::submit_login(const util::Params& form, std::st
     auto taken = store_.take_interaction(interaction->id, now);
     if (!taken) return {expired, {}};  // a concurrent submit won
     auto pending = PendingAuthorization::from_json(*util::json_object(taken->doc, "pending"));
+    if (signup && view.signup_allowed) send_verification_mail(catalog_, store_, *user, pending.client_id, now);
     std::string token;
     auto session = create_session(*user, view.database_connection, token, now);
     return {complete(pending, *user, session, now), token};

@@ -43,6 +43,10 @@ constexpr std::array kOAuthErrors = {
     // Auth0 blocks the account and emails its owner; Gatehouse makes the user wait (spec §6).
     OAuthErrorInfo{oauth_errc::too_many_attempts, "too_many_attempts", status::too_many_requests,
                    "Too many failed logins for this user. Wait a minute and try again."},
+    OAuthErrorInfo{oauth_errc::invalid_signup, "invalid_signup", status::bad_request, "Invalid sign up"},
+    OAuthErrorInfo{oauth_errc::invalid_password, "invalid_password", status::bad_request, "Password is too weak"},
+    OAuthErrorInfo{oauth_errc::operation_not_allowed, "operation_not_allowed", status::bad_request,
+                   "Signup is not allowed for this connection."},
 };
 
 constexpr bool table_is_indexed_by_code() {
@@ -61,7 +65,7 @@ const OAuthErrorInfo& error_info(oauth_errc code) noexcept {
 
 OAuthError make_error(oauth_errc code, std::string description, std::string detail) {
     if (description.empty()) description = std::string(error_info(code).description);
-    return OAuthError{code, std::move(description), std::move(detail)};
+    return OAuthError{code, std::move(description), std::move(detail), 0, {}};
 }
 
 void throw_exception_from_error(const OAuthError& e, const boost::source_location&) {

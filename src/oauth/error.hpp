@@ -6,6 +6,7 @@
 
 #include <boost/assert/source_location.hpp>
 #include <boost/beast/http/status.hpp>
+#include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
 
 #include <string>
@@ -33,6 +34,10 @@ enum class oauth_errc {
     too_many_requests,
     unauthorized,       // Auth0: a blocked user at the password grants -> 403
     too_many_attempts,  // Auth0: too many failed logins for one user at the password grants -> 429
+    // The Authentication API's database endpoints (/dbconnections/*), Auth0's codes:
+    invalid_signup,         // the user already exists -> 400
+    invalid_password,       // the connection's password policy refused the password -> 400 (+ the policy)
+    operation_not_allowed,  // signup is disabled on the connection -> 400
 };
 
 struct OAuthErrorInfo {
@@ -49,6 +54,9 @@ struct OAuthError {
     std::string description;       // public: error_description
     std::string detail;            // for the log only; never sent to the client
     std::int64_t retry_after = 0;  // > 0: sent as Retry-After (seconds)
+    // Further members of the JSON body beside error and error_description (Auth0's password policy
+    // payload of invalid_password); never overrides those two.
+    boost::json::object extra;
 
     std::string_view wire() const noexcept { return error_info(code).wire; }
     boost::beast::http::status status() const noexcept { return error_info(code).status; }

@@ -6,6 +6,7 @@
 // parses requests and renders results.
 #pragma once
 
+#include "oauth/account.hpp"
 #include "oauth/authorize.hpp"
 #include "oauth/catalog.hpp"
 #include "oauth/client_auth.hpp"

@@ -231,6 +231,22 @@ CREATE TABLE user_permissions (
 CREATE INDEX user_permissions_api_idx ON user_permissions (resource_server_identifier, permission_name);
 )sql";
 
+// Password-change and email-verification tickets (the links of reset and verification mails, and
+// of /api/v2/tickets/*). Only the hash of a ticket is stored; used_at makes it single use.
+constexpr std::string_view kUserTickets = R"sql(
+CREATE TABLE user_tickets (
+    id_hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT NOT NULL
+);
+CREATE INDEX user_tickets_user_idx ON user_tickets (user_id, kind);
+CREATE INDEX user_tickets_expiry_idx ON user_tickets (expires_at);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
@@ -238,6 +254,7 @@ constexpr std::array kMigrations = {
     migration{4, "refresh-token idle expiry and generations", kRefreshTokenSettings},
     migration{5, "outgoing mail queue", kMailQueue},
     migration{6, "roles and permissions", kRoles},
+    migration{7, "password-change and email-verification tickets", kUserTickets},
 };
 
 constexpr bool versions_are_sequential() {

@@ -178,6 +178,18 @@ struct PermissionSource {
     std::string role_name;
 };
 
+// A single-use link sent to a user (or handed to an operator): a password-change or an
+// email-verification ticket. The link carries the secret; only its hash is stored.
+struct UserTicket {
+    std::string id_hash;  // SHA-256 (base64url) of the ticket value in the link
+    std::string kind;     // "password_change" | "email_verification"
+    std::string user_id;
+    json::object doc;  // result_url, client_id, mark_email_as_verified
+    std::int64_t created_at = 0;
+    std::int64_t expires_at = 0;
+    std::int64_t used_at = 0;  // 0 until redeemed
+};
+
 // Paging as the Management API asks for it: offset (page/per_page) or checkpoint (from/take).
 struct Page {
     std::size_t offset = 0;

@@ -247,6 +247,22 @@ class MailStore {
     virtual result<Mail> get_mail(std::string_view id) = 0;  // not_found
 };
 
+// Password-change and email-verification tickets: single use, expiring, stored as hashes.
+class TicketStore {
+  public:
+    virtual ~TicketStore() = default;
+    virtual result<void> create_ticket(const UserTicket&) = 0;
+    // The ticket while it is unused and not expired at `now`; not_found otherwise (unknown, used and
+    // expired read alike).
+    virtual result<UserTicket> get_ticket(std::string_view id_hash, std::int64_t now) = 0;
+    // Atomically marks the ticket used (used_at = now) and returns it: exactly one of N concurrent
+    // callers wins; the others, and any caller after it was used or expired, get not_found.
+    virtual result<UserTicket> redeem_ticket(std::string_view id_hash, std::int64_t now) = 0;
+    // Marks every unused ticket of the user of this kind used (a password changed through one reset
+    // link ends the others). Idempotent.
+    virtual result<void> retire_user_tickets(std::string_view user_id, std::string_view kind, std::int64_t now) = 0;
+};
+
 class Store : public MetaStore,
               public TenantSettingsStore,
               public KeyStore,
@@ -260,11 +276,12 @@ class Store : public MetaStore,
               public RefreshTokenStore,
               public SessionStore,
               public InteractionStore,
-              public MailStore {
+              public MailStore,
+              public TicketStore {
   public:
     // Applies pending schema migrations; idempotent. Returns the schema version now in force.
     virtual result<int> migrate() = 0;
-    // Drops expired interactions, codes, sessions and refresh tokens; returns rows removed.
+    // Drops expired interactions, codes, sessions, refresh tokens and tickets; returns rows removed.
     virtual result<std::size_t> purge_expired(std::int64_t now) = 0;
 };
 

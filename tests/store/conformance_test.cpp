@@ -3,6 +3,7 @@
 #include "store/backends.hpp"
 #include "store/migrations.hpp"
 #include "store/store.hpp"
+#include "util/json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -1319,6 +1320,68 @@ TEST_P(StoreConformance, PermissionsAndAssignmentsGoWithTheirUserRoleAndApi) {
     EXPECT_EQ(s().list_user_roles("auth0|u1", {}).value().total, 0u);
     EXPECT_EQ(s().list_user_permissions("auth0|u1", {}).value().total, 0u);
     EXPECT_EQ(s().list_role_users("rol_r", {}).value().total, 0u);
+}
+
+UserTicket make_ticket(std::string hash, std::string user, std::string kind, std::int64_t expires_at) {
+    UserTicket t;
+    t.id_hash = std::move(hash);
+    t.kind = std::move(kind);
+    t.user_id = std::move(user);
+    t.doc = json::object{{"result_url", "https://app.example.com/done"}};
+    t.created_at = 100;
+    t.expires_at = expires_at;
+    return t;
+}
+
+TEST_P(StoreConformance, TicketIsReadableUntilRedeemedOrExpiredAndRedeemedOnce) {
+    ASSERT_TRUE(s().create_ticket(make_ticket("h1", "auth0|u1", "password_change", 1000)));
+    auto got = s().get_ticket("h1", 500);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->kind, "password_change");
+    EXPECT_EQ(got->user_id, "auth0|u1");
+    EXPECT_EQ(util::json_string(got->doc, "result_url"), "https://app.example.com/done");
+    EXPECT_EQ(got->used_at, 0);
+    EXPECT_EQ(s().get_ticket("h1", 1000).error(), store_errc::not_found) << "expired at expires_at";
+    EXPECT_EQ(s().redeem_ticket("h1", 1000).error(), store_errc::not_found) << "an expired ticket is not redeemed";
+    auto redeemed = s().redeem_ticket("h1", 600);
+    ASSERT_TRUE(redeemed);
+    EXPECT_EQ(redeemed->user_id, "auth0|u1");
+    EXPECT_EQ(s().redeem_ticket("h1", 601).error(), store_errc::not_found) << "single use";
+    EXPECT_EQ(s().get_ticket("h1", 601).error(), store_errc::not_found);
+    EXPECT_EQ(s().get_ticket("unknown", 1).error(), store_errc::not_found);
+    EXPECT_EQ(s().create_ticket(make_ticket("h1", "auth0|u1", "password_change", 1000)).error(),
+              store_errc::already_exists);
+}
+
+TEST_P(StoreConformance, RetiringAUsersTicketsEndsOnlyThatKindOfThatUser) {
+    ASSERT_TRUE(s().create_ticket(make_ticket("a1", "auth0|a", "password_change", 1000)));
+    ASSERT_TRUE(s().create_ticket(make_ticket("a2", "auth0|a", "password_change", 1000)));
+    ASSERT_TRUE(s().create_ticket(make_ticket("a3", "auth0|a", "email_verification", 1000)));
+    ASSERT_TRUE(s().create_ticket(make_ticket("b1", "auth0|b", "password_change", 1000)));
+    ASSERT_TRUE(s().retire_user_tickets("auth0|a", "password_change", 500));
+    EXPECT_EQ(s().redeem_ticket("a1", 501).error(), store_errc::not_found);
+    EXPECT_EQ(s().redeem_ticket("a2", 501).error(), store_errc::not_found);
+    EXPECT_TRUE(s().redeem_ticket("a3", 501));
+    EXPECT_TRUE(s().redeem_ticket("b1", 501));
+}
+
+TEST_P(StoreConformance, ExpiredTicketsArePurged) {
+    ASSERT_TRUE(s().create_ticket(make_ticket("old", "auth0|a", "email_verification", 100)));
+    ASSERT_TRUE(s().create_ticket(make_ticket("new", "auth0|a", "email_verification", 10'000)));
+    ASSERT_TRUE(s().purge_expired(200));
+    EXPECT_TRUE(s().get_ticket("new", 300));
+    ASSERT_TRUE(s().create_ticket(make_ticket("old", "auth0|a", "email_verification", 10'000)))
+        << "the purged row is gone, so its key is free again";
+}
+
+TEST_P(StoreConformance, ConcurrentTicketRedeemHasExactlyOneWinner) {
+    auto other = GetParam().shared ? second_instance() : nullptr;
+    for (int r = 0; r < kRounds; ++r)
+        ASSERT_TRUE(s().create_ticket(make_ticket("t-" + std::to_string(r), "auth0|u", "password_change", 1'000'000)));
+    auto wins = race([&](int t, int r) {
+        return pick(s(), other.get(), t).redeem_ticket("t-" + std::to_string(r), 10).has_value();
+    });
+    expect_one_winner_each_round(wins);
 }
 
 std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }

@@ -7,6 +7,7 @@
 #include "http/endpoints/render.hpp"
 #include "http/parse.hpp"
 #include "http/response.hpp"
+#include "util/json.hpp"
 #include "util/util.hpp"
 
 #include <spdlog/spdlog.h>
@@ -59,6 +60,15 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         r.add(verb::post, "/u/login", bind(&Endpoints::login_submit));
         r.add(verb::get, "/u/signup", bind(&Endpoints::signup_page));
         r.add(verb::post, "/u/signup", bind(&Endpoints::signup_submit));
+        if (s_.accounts) {
+            r.add(verb::post, "/dbconnections/signup", bind(&Endpoints::dbconnections_signup));
+            r.add(verb::options, "/dbconnections/signup", bind(&Endpoints::client_preflight));
+            r.add(verb::post, "/dbconnections/change_password", bind(&Endpoints::dbconnections_change_password));
+            r.add(verb::options, "/dbconnections/change_password", bind(&Endpoints::client_preflight));
+            r.add(verb::get, "/u/reset-password", bind(&Endpoints::reset_password_page));
+            r.add(verb::post, "/u/reset-password", bind(&Endpoints::reset_password_submit));
+            r.add(verb::get, "/u/email-verification", bind(&Endpoints::email_verification));
+        }
         r.add(verb::post, "/oauth/token", bind_cached(&Endpoints::token_from_memory, &Endpoints::token));
         r.add(verb::options, "/oauth/token", bind(&Endpoints::client_preflight));
         r.add(verb::post, "/oauth/revoke", bind(&Endpoints::revoke));
@@ -191,6 +201,73 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
     Response signup_page(RequestContext& ctx) { return show_form(ctx, true); }
     Response login_submit(RequestContext& ctx) { return submit_form(ctx, false); }
     Response signup_submit(RequestContext& ctx) { return submit_form(ctx, true); }
+
+    // --- database connections: signup, password reset, email verification ----------------------
+    Response dbconnections_signup(RequestContext& ctx) {
+        auto body = parse_body_object(ctx.req);
+        if (!body) return render_oauth_error(oauth::make_error(oauth_errc::invalid_request, body.error().description));
+        ctx.log_client_id = util::json_string(*body, "client_id");
+        auto user = s_.accounts->signup(*body, util::unix_now());
+        auto res = user ? json_response(bhttp::status::ok, *user) : render_oauth_error(user.error());
+        cors_for_client(ctx, res, ctx.log_client_id);
+        return res;
+    }
+
+    // The answer never depends on whether the user exists: the lookup and the mail run on the
+    // blocking pool after it is sent, so neither the body nor the time tells (no user enumeration).
+    Response dbconnections_change_password(RequestContext& ctx) {
+        auto body = parse_body_object(ctx.req);
+        if (!body) return render_oauth_error(oauth::make_error(oauth_errc::invalid_request, body.error().description));
+        ctx.log_client_id = util::json_string(*body, "client_id");
+        auto request = s_.accounts->check_password_reset(*body);
+        Response res;
+        if (!request) {
+            res = render_oauth_error(request.error());
+        } else {
+            net::post(s_.blocking, [self = shared_from_this(), request = std::move(*request)] {
+                self->s_.accounts->send_password_reset(request, util::unix_now());
+            });
+            res = text_response(bhttp::status::ok, std::string(oauth::kChangePasswordAnswer),
+                                "text/plain; charset=utf-8");
+            res.set(bhttp::field::cache_control, "no-store");
+        }
+        cors_for_client(ctx, res, ctx.log_client_id);
+        return res;
+    }
+
+    Response render(const oauth::ResetForm& form) {
+        auto status = form.error.empty() ? bhttp::status::ok : bhttp::status::bad_request;
+        return html_response(status, pages::reset_password_page(form));
+    }
+    Response render(const oauth::AccountRedirect& r) { return redirect(r.url); }
+    Response render(const oauth::AccountDone& done) {
+        return html_response(bhttp::status::ok, pages::message_page(done.title, done.message));
+    }
+
+    Response reset_password_page(RequestContext& ctx) {
+        auto params = parse_query(ctx.query);
+        if (!params) return render_error_page({400, "Invalid request", params.error().description});
+        auto browser = browser_id(ctx.req, config_);
+        auto outcome = s_.accounts->reset_form(params->get("ticket"), browser.value, util::unix_now());
+        auto res = std::visit([&](auto& o) { return render(o); }, outcome);
+        remember_browser(res, browser, config_);
+        return res;
+    }
+
+    Response reset_password_submit(RequestContext& ctx) {
+        auto form = parse_form(ctx.req.body());
+        if (!form) return render_error_page({400, "Invalid request", form.error().description});
+        auto browser = find_cookie(ctx.req, browser_cookie(config_)).value_or("");
+        auto outcome = s_.accounts->submit_reset(*form, browser, util::unix_now());
+        return std::visit([&](auto& o) { return render(o); }, outcome);
+    }
+
+    Response email_verification(RequestContext& ctx) {
+        auto params = parse_query(ctx.query);
+        if (!params) return render_error_page({400, "Invalid request", params.error().description});
+        auto outcome = s_.accounts->verify_email(params->get("ticket"), util::unix_now());
+        return std::visit([&](auto& o) { return render(o); }, outcome);
+    }
 
     // --- token endpoint family ------------------------------------------------------------------
     // Basic vs body is oauth's rule (client_auth); the handler only hands it the header.

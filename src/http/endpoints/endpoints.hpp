@@ -22,6 +22,8 @@ struct Services {
     // SQLite write, an argon2 hash), so the I/O threads only ever parse and write.
     boost::asio::thread_pool& blocking;
     oauth::FederationService* federation = nullptr;  // upstream logins; null = federated connections unusable
+    // /dbconnections/* and the ticket pages (/u/reset-password, /u/email-verification); null = not served.
+    oauth::AccountService* accounts = nullptr;
     // The per-address and per-client limits; the failed-login one is the composition root's to give
     // to the AuthorizationService (oauth::PasswordAttempts).
     RateLimits limits = {};

@@ -109,6 +109,30 @@ std::string error_page(std::string_view title, std::string_view message) {
     return layout(title, b);
 }
 
+std::string reset_password_page(const oauth::ResetForm& form) {
+    std::string b = "<h1>Change your password</h1>\n<p class=\"lead\">Choose a new password for <strong>" +
+                    html_escape(form.email) + "</strong>.</p>\n";
+    if (!form.error.empty()) b += "<div class=\"alert\" role=\"alert\">" + html_escape(form.error) + "</div>\n";
+    b += "<form method=\"post\" action=\"/u/reset-password\" class=\"stack\">\n";
+    b += "<input type=\"hidden\" name=\"ticket\" value=\"" + html_escape(form.ticket) + "\">\n";
+    b += "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(form.csrf_token) + "\">\n";
+    // The username field lets password managers file the new password under the right account.
+    b += "<input type=\"hidden\" name=\"username\" autocomplete=\"username\" value=\"" + html_escape(form.email) +
+         "\">\n";
+    b += "<label for=\"password\">New password</label>\n";
+    b += "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" minlength=\"8\" "
+         "maxlength=\"128\" required autofocus>\n";
+    b += "<label for=\"password_confirmation\">Confirm new password</label>\n";
+    b += "<input id=\"password_confirmation\" name=\"password_confirmation\" type=\"password\" "
+         "autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required>\n";
+    b += "<button type=\"submit\" class=\"primary\">Change password</button>\n</form>\n";
+    return layout("Change password", b);
+}
+
+std::string message_page(std::string_view title, std::string_view message) {
+    return layout(title, "<h1>" + html_escape(title) + "</h1>\n<p class=\"lead\">" + html_escape(message) + "</p>\n");
+}
+
 std::string logged_out_page() {
     return layout("Signed out", "<h1>You are signed out</h1>\n<p class=\"lead\">You can close this window.</p>\n");
 }

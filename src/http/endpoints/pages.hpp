@@ -1,5 +1,6 @@
 #pragma once
 
+#include "oauth/account.hpp"
 #include "oauth/authorize.hpp"
 
 #include <string>
@@ -14,6 +15,10 @@ namespace gatehouse::http::pages {
 // inline scripts carry a per-response CSP nonce.
 std::string login_page(const oauth::LoginForm& form);
 std::string error_page(std::string_view title, std::string_view message);
+// The hosted password-reset form of a password-change ticket.
+std::string reset_password_page(const oauth::ResetForm& form);
+// A plain outcome page ("Password changed", "Email verified").
+std::string message_page(std::string_view title, std::string_view message);
 std::string logged_out_page();
 std::string form_post_page(std::string_view action, const std::vector<std::pair<std::string, std::string>>& fields,
                            std::string_view script_nonce);

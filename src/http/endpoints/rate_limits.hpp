@@ -23,9 +23,11 @@ struct RateLimits {
     using Limit = std::optional<RateLimitOptions>;  // nullopt: this limit is off
     // Per client address. An office NAT of hundreds of users is one address: the bursts let a
     // morning's logins through at once, the rates a login every few seconds per user all day.
-    Limit authorize = RateLimitOptions{.burst = 300, .per_second = 10};   // GET /authorize
-    Limit login_page = RateLimitOptions{.burst = 300, .per_second = 10};  // GET /u/login, /u/signup, /u/connection
-    Limit login_post = RateLimitOptions{.burst = 100, .per_second = 1};   // POST /u/login, /u/signup, /dbconnections/*
+    Limit authorize = RateLimitOptions{.burst = 300, .per_second = 10};  // GET /authorize
+    // GET /u/login, /u/signup, /u/connection, /u/reset-password, /u/email-verification
+    Limit login_page = RateLimitOptions{.burst = 300, .per_second = 10};
+    // POST /u/login, /u/signup, /u/reset-password, /dbconnections/*
+    Limit login_post = RateLimitOptions{.burst = 100, .per_second = 1};
     Limit login_callback = RateLimitOptions{.burst = 300, .per_second = 10};  // GET /login/callback
     Limit token = RateLimitOptions{.burst = 1000, .per_second = 100};         // POST /oauth/token, /oauth/revoke
     // Failed passwords for one user: 10 in a row, then one a minute (Auth0's brute-force default is 10).
@@ -46,20 +48,24 @@ enum class RouteLimit {
     dbconnections,   // OAuth JSON error; shares login_post's buckets (signup and password posts alike)
 };
 
-// Every public route with a per-address limit. A new route adds its row, e.g. for Auth0's database
-// endpoints: {bhttp::verb::post, "/dbconnections/signup", RouteLimit::dbconnections}.
+// Every public route with a per-address limit. A new route adds its row.
 struct LimitedRoute {
     bhttp::verb method;
     std::string_view pattern;  // as registered with the Router (an exact path or a prefix)
     RouteLimit limit;
 };
-inline constexpr std::array<LimitedRoute, 9> kLimitedRoutes = {{
+inline constexpr std::array<LimitedRoute, 14> kLimitedRoutes = {{
     {bhttp::verb::get, "/authorize", RouteLimit::authorize},
     {bhttp::verb::get, "/u/login", RouteLimit::login_page},
     {bhttp::verb::get, "/u/signup", RouteLimit::login_page},
     {bhttp::verb::get, "/u/connection", RouteLimit::login_page},
     {bhttp::verb::post, "/u/login", RouteLimit::login_post},
     {bhttp::verb::post, "/u/signup", RouteLimit::login_post},
+    {bhttp::verb::get, "/u/reset-password", RouteLimit::login_page},
+    {bhttp::verb::get, "/u/email-verification", RouteLimit::login_page},
+    {bhttp::verb::post, "/u/reset-password", RouteLimit::login_post},
+    {bhttp::verb::post, "/dbconnections/signup", RouteLimit::dbconnections},
+    {bhttp::verb::post, "/dbconnections/change_password", RouteLimit::dbconnections},
     {bhttp::verb::get, "/login/callback", RouteLimit::login_callback},
     {bhttp::verb::post, "/oauth/token", RouteLimit::token},
     {bhttp::verb::post, "/oauth/revoke", RouteLimit::token},

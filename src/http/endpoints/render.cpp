@@ -11,7 +11,13 @@ namespace gatehouse::http {
 
 Response render_oauth_error(const oauth::OAuthError& error, bool basic_auth_used) {
     if (!error.detail.empty()) spdlog::info("oauth error={} detail=\"{}\"", error.wire(), error.detail);
-    auto res = json_error(error.status(), error.wire(), error.description);
+    auto res = error.extra.empty() ? json_error(error.status(), error.wire(), error.description)
+                                   : json_response(error.status(), [&] {
+                                         auto body = error.extra;
+                                         body["error"] = error.wire();
+                                         body["error_description"] = error.description;
+                                         return body;
+                                     }());
     if (error.retry_after > 0) res.set(bhttp::field::retry_after, std::to_string(error.retry_after));
     if (error.code == oauth::oauth_errc::invalid_token || error.code == oauth::oauth_errc::insufficient_scope) {
         // RFC 6750 §3: the description is a quoted-string; ours never contain quotes or backslashes.

@@ -37,6 +37,7 @@ struct query_def {
 #define GH_MAIL_COLS                                                                                          \
     "id, recipient, sender, subject, html_body, status, attempts, created_at, next_attempt_at, lease_until, " \
     "last_error"
+#define GH_TICKET_COLS "id_hash, kind, user_id, doc, created_at, expires_at, used_at"
 // Optional filters are passed as '' for "any"; CAST gives PostgreSQL a type for the parameter.
 #define GH_EMPTY(n) "CAST($" #n " AS TEXT) = ''"
 
@@ -314,6 +315,17 @@ constexpr std::array kQueries = {
               "lease_until = 0 WHERE id = $1"},
     query_def{query::mail_get, "SELECT " GH_MAIL_COLS " FROM mail_queue WHERE id = $1"},
 
+    query_def{query::ticket_insert,
+              "INSERT INTO user_tickets (" GH_TICKET_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)"},
+    query_def{query::ticket_get,
+              "SELECT " GH_TICKET_COLS " FROM user_tickets WHERE id_hash = $1 AND used_at = 0 AND expires_at > $2"},
+    // One statement: of concurrent redeemers only the one whose UPDATE still saw used_at = 0 gets the row.
+    query_def{query::ticket_redeem,
+              "UPDATE user_tickets SET used_at = $2 WHERE id_hash = $1 AND used_at = 0 AND expires_at > $2 "
+              "RETURNING " GH_TICKET_COLS},
+    query_def{query::ticket_retire_user,
+              "UPDATE user_tickets SET used_at = $3 WHERE user_id = $1 AND kind = $2 AND used_at = 0"},
+
     query_def{query::purge_codes, "DELETE FROM authorization_codes WHERE expires_at <= $1"},
     // expires_at = 0 is a refresh token without an absolute lifetime; it is never purged.
     query_def{query::purge_refresh_tokens, "DELETE FROM refresh_tokens WHERE expires_at > 0 AND expires_at <= $1"},
@@ -326,6 +338,7 @@ constexpr std::array kQueries = {
               "FROM refresh_tokens c WHERE c.grant_id = refresh_tokens.grant_id AND c.rotated_at = 0)"},
     query_def{query::purge_sessions, "DELETE FROM sessions WHERE expires_at <= $1"},
     query_def{query::purge_interactions, "DELETE FROM interactions WHERE expires_at <= $1"},
+    query_def{query::purge_tickets, "DELETE FROM user_tickets WHERE expires_at <= $1"},
 };
 
 #undef GH_KEY_COLS
@@ -340,6 +353,7 @@ constexpr std::array kQueries = {
 #undef GH_SESSION_COLS
 #undef GH_INTERACTION_COLS
 #undef GH_MAIL_COLS
+#undef GH_TICKET_COLS
 #undef GH_EMPTY
 #undef GH_USER_PERMISSIONS
 

@@ -144,12 +144,18 @@ enum class query : std::size_t {
     mail_finish,
     mail_get,
 
+    ticket_insert,
+    ticket_get,
+    ticket_redeem,
+    ticket_retire_user,
+
     purge_codes,
     purge_refresh_tokens,
     purge_idle_refresh_tokens,
     purge_orphaned_refresh_tokens,
     purge_sessions,
     purge_interactions,
+    purge_tickets,
 
     count_
 };

@@ -220,6 +220,20 @@ result<Interaction> interaction_from(const row& r) {
     return i;
 }
 
+result<UserTicket> ticket_from(const row& r) {
+    UserTicket t;
+    t.id_hash = r.text(0);
+    t.kind = r.text(1);
+    t.user_id = r.text(2);
+    auto doc = parse_object(r.text(3));
+    if (!doc) return doc.error();
+    t.doc = std::move(*doc);
+    t.created_at = r.int64(4);
+    t.expires_at = r.int64(5);
+    t.used_at = r.int64(6);
+    return t;
+}
+
 result<Mail> mail_from(const row& r) {
     Mail m;
     m.id = r.text(0);
@@ -351,7 +365,7 @@ result<std::size_t> sql_store::purge_expired(std::int64_t now) {
         std::size_t removed = 0;
         for (auto q :
              {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
-              query::purge_idle_refresh_tokens, query::purge_orphaned_refresh_tokens}) {
+              query::purge_idle_refresh_tokens, query::purge_orphaned_refresh_tokens, query::purge_tickets}) {
             auto r = c.exec(q, {now});
             if (!r) return r.error();
             removed += static_cast<std::size_t>(r->affected);
@@ -983,5 +997,26 @@ result<void> sql_store::finish_mail(const Mail& m) {
 }
 
 result<Mail> sql_store::get_mail(std::string_view id) { return first_row(run(query::mail_get, {id}), &mail_from); }
+
+// ---- tickets --------------------------------------------------------------------------------
+
+result<void> sql_store::create_ticket(const UserTicket& t) {
+    return ok_or_error(run(query::ticket_insert, {t.id_hash, t.kind, t.user_id, json::serialize(t.doc), t.created_at,
+                                                  t.expires_at, t.used_at}));
+}
+
+result<UserTicket> sql_store::get_ticket(std::string_view id_hash, std::int64_t now) {
+    return first_row(run(query::ticket_get, {id_hash, now}), &ticket_from);
+}
+
+result<UserTicket> sql_store::redeem_ticket(std::string_view id_hash, std::int64_t now) {
+    return first_row(run(query::ticket_redeem, {id_hash, marker(now)}), &ticket_from);
+}
+
+result<void> sql_store::retire_user_tickets(std::string_view user_id, std::string_view kind, std::int64_t now) {
+    auto r = run(query::ticket_retire_user, {user_id, kind, marker(now)});
+    if (!r) return r.error();
+    return {};
+}
 
 }  // namespace gatehouse::store::sql

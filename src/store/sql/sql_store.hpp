@@ -115,6 +115,11 @@ class sql_store final : public Store {
     result<void> finish_mail(const Mail&) override;
     result<Mail> get_mail(std::string_view id) override;
 
+    result<void> create_ticket(const UserTicket&) override;
+    result<UserTicket> get_ticket(std::string_view id_hash, std::int64_t now) override;
+    result<UserTicket> redeem_ticket(std::string_view id_hash, std::int64_t now) override;
+    result<void> retire_user_tickets(std::string_view user_id, std::string_view kind, std::int64_t now) override;
+
   private:
     // Runs `f(connection&)` inside BEGIN/COMMIT on one pooled connection; rolls back on any error.
     template <class F>

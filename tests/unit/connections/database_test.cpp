@@ -112,5 +112,23 @@ TEST(PasswordPolicy, LengthInCharactersAndUtf8) {
     EXPECT_TRUE(check_password_policy("abcdefg\xff"));
 }
 
+// Auth0's PasswordStrengthError description: the same rules as check_password_policy, each marked.
+TEST(PasswordPolicy, ReportMarksEachRuleAsCheckPasswordPolicyDecides) {
+    auto weak = password_policy_report("short");
+    EXPECT_EQ(weak.at("verified"), false);
+    const auto& rules = weak.at("rules").as_array();
+    ASSERT_EQ(rules.size(), 2u);
+    EXPECT_EQ(rules[0].at("code"), "lengthAtLeast");
+    EXPECT_EQ(rules[0].at("message"), "At least %d characters in length");
+    EXPECT_EQ(rules[0].at("format"), json::array{8});
+    EXPECT_EQ(rules[0].at("verified"), false);
+    EXPECT_EQ(rules[1].at("verified"), true);
+    EXPECT_EQ(password_policy_report(std::string(129, 'a')).at("rules").as_array()[1].at("verified"), false);
+    for (std::string p : {std::string("12345678"), std::string(128, 'a'), std::string("short"), std::string(129, 'a'),
+                          std::string("abcdefg\xff")})
+        EXPECT_EQ(password_policy_report(p).at("verified").as_bool(), !check_password_policy(p)) << p;
+    EXPECT_EQ(password_policy_text(), "* At least 8 characters in length\n* At most 128 characters in length");
+}
+
 }  // namespace
 }  // namespace gatehouse::connections
