@@ -1,8 +1,8 @@
 // mgmt: the Auth0-compatible Management API v2 (/api/v2/...): connections, clients, resource
 // servers, client grants, users, roles and permissions, with Auth0's shapes, ids, pagination,
 // status codes and error bodies, so Auth0's own Management SDK works unmodified; plus the tenant
-// bootstrap of `gatehouse init`. It knows no HTTP server and no tokens: the caller has verified the bearer token and hands
-// over its scopes. Depends on connections, store and util only.
+// bootstrap of `gatehouse init`. It knows no HTTP server and no tokens: the caller has verified the bearer token and
+// hands over its scopes. Depends on connections, store and util only.
 #pragma once
 
 #include "mgmt/bootstrap.hpp"
