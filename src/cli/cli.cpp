@@ -126,6 +126,10 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
         throw std::runtime_error("could not seal the upstream secrets stored in connection options");
     else if (*sealed > 0)
         spdlog::info("sealed the upstream client secrets of {} connection(s) stored in clear", *sealed);
+    if (auto added = mgmt::grant_new_management_scopes(*tenant.store, tenant.config.issuer); !added)
+        throw std::runtime_error("could not add this version's Management API scopes to the tenant");
+    else if (*added > 0)
+        spdlog::info("added {} new Management API scope(s) to the Management API and its full-access grants", *added);
 
     oauth::Catalog catalog(*tenant.store, tenant.config);
     std::optional<http::FailedLoginLimiter> failed_logins;  // outlives the service that points to it

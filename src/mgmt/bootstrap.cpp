@@ -4,7 +4,9 @@
 #include "mgmt/mgmt.hpp"
 #include "util/util.hpp"
 
+#include <algorithm>
 #include <boost/url.hpp>
+#include <set>
 
 namespace gatehouse::mgmt {
 namespace {
@@ -24,6 +26,20 @@ json::array strings(const std::vector<std::string>& v) {
     return a;
 }
 
+// {"value": "read:role_members", "description": "Read role members"}
+json::object scope_document(const std::string& scope) {
+    auto colon = scope.find(':');
+    std::string what = scope.substr(colon + 1);
+    for (auto& ch : what)
+        if (ch == '_') ch = ' ';
+    auto verb = scope.substr(0, colon);
+    return json::object{{"value", scope},
+                        {"description", verb == "read"     ? "Read " + what
+                                        : verb == "create" ? "Create " + what
+                                        : verb == "update" ? "Update " + what
+                                                           : "Delete " + what}};
+}
+
 }  // namespace
 
 store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const BootstrapOptions& opts) {
@@ -35,17 +51,7 @@ store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const Boots
     api.id = util::random_hex(24);
     api.identifier = opts.issuer + "api/v2/";
     json::array scopes;
-    for (const auto& s : management_scopes()) {
-        auto colon = s.find(':');
-        std::string what = s.substr(colon + 1);
-        for (auto& ch : what)
-            if (ch == '_') ch = ' ';
-        scopes.push_back(json::object{{"value", s},
-                                      {"description", s.substr(0, colon) == "read"     ? "Read " + what
-                                                      : s.substr(0, colon) == "create" ? "Create " + what
-                                                      : s.substr(0, colon) == "update" ? "Update " + what
-                                                                                       : "Delete " + what}});
-    }
+    for (const auto& s : management_scopes()) scopes.push_back(scope_document(s));
     api.doc = json::object{{"name", "Gatehouse Management API"}, {"scopes", std::move(scopes)}, {"is_system", true}};
     documents::apply_resource_server_defaults(api.doc, api.identifier);
     api.created_at = api.updated_at = now;
@@ -116,6 +122,46 @@ store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const Boots
     if (auto r = store.create_connection(db); !r) return r.error();
     out.connection_id = db.id;
     return out;
+}
+
+store::result<std::size_t> grant_new_management_scopes(store::Store& store, const std::string& issuer) {
+    auto api = store.get_resource_server_by_identifier(issuer + "api/v2/");
+    if (!api) return api.error() == store::store_errc::not_found ? store::result<std::size_t>(0) : api.error();
+    std::set<std::string> defined;
+    json::array* scopes = nullptr;
+    if (auto* v = api->doc.if_contains("scopes"); v && v->is_array()) scopes = &v->as_array();
+    if (!scopes) scopes = &(api->doc["scopes"] = json::array{}).as_array();
+    for (const auto& s : *scopes)
+        if (const auto* value = s.is_object() ? s.as_object().if_contains("value") : nullptr;
+            value && value->is_string())
+            defined.emplace(value->as_string());
+    std::vector<std::string> missing;
+    for (const auto& s : management_scopes())
+        if (!defined.contains(s)) missing.push_back(s);
+    if (missing.empty()) return std::size_t{0};
+
+    // The grants to widen: those holding every scope the API defined so far, i.e. "all of the
+    // Management API" (the bootstrap client's). Narrower grants stay as the operator made them.
+    std::vector<store::ClientGrant> full;
+    for (std::size_t offset = 0;; offset += 100) {
+        auto page = store.list_client_grants(store::Page{offset, 100}, "", api->identifier);
+        if (!page) return page.error();
+        for (auto& g : page->items) {
+            std::set<std::string> held(g.scope.begin(), g.scope.end());
+            if (std::includes(held.begin(), held.end(), defined.begin(), defined.end())) full.push_back(std::move(g));
+        }
+        if (page->items.size() < 100) break;
+    }
+
+    for (const auto& s : missing) scopes->push_back(scope_document(s));
+    api->updated_at = util::unix_now();
+    if (auto r = store.update_resource_server(*api); !r) return r.error();
+    for (auto& g : full) {
+        for (const auto& s : missing)
+            if (std::find(g.scope.begin(), g.scope.end(), s) == g.scope.end()) g.scope.push_back(s);
+        if (auto r = store.update_client_grant(g); !r) return r.error();
+    }
+    return missing.size();
 }
 
 }  // namespace gatehouse::mgmt

@@ -35,4 +35,10 @@ inline constexpr std::string_view default_database_connection = "Username-Passwo
 // reports it and `init` can be rerun on a fresh database).
 store::result<BootstrapResult> bootstrap_tenant(store::Store&, const BootstrapOptions&);
 
+// For a tenant initialised by an older version: adds the management scopes this version checks
+// and the API does not define yet (a new resource family's) to the Management API, and to every
+// client grant that held all of its scopes (the bootstrap client's). Returns how many scopes were
+// added (0 when none was missing or the tenant has no Management API). Idempotent; run by `serve`.
+store::result<std::size_t> grant_new_management_scopes(store::Store&, const std::string& issuer);
+
 }  // namespace gatehouse::mgmt

@@ -71,5 +71,52 @@ TEST(Bootstrap, UsesGivenClientCredentials) {
     EXPECT_EQ(store->get_client("my-client-id")->secret_hash, util::hash_secret("k", "my-secret"));
 }
 
+// A tenant initialised before a resource family existed: its Management API and its bootstrap
+// grant lack the family's scopes, so the management client would be locked out of the new routes.
+TEST(Bootstrap, ServeGrantsANewVersionsScopesOnlyToFullAccessGrants) {
+    auto store = store::open_store("sqlite::memory:");
+    ASSERT_TRUE(store->migrate());
+    auto r = bootstrap_tenant(*store, BootstrapOptions{"https://id.example/", "k", "", "", false, {}});
+    ASSERT_TRUE(r);
+    const std::string audience = "https://id.example/api/v2/";
+    const std::set<std::string> newer{"read:roles", "create:user_tickets"};
+    auto without_newer = [&](std::vector<std::string> v) {
+        std::erase_if(v, [&](const std::string& s) { return newer.contains(s); });
+        return v;
+    };
+    // Roll the tenant back to what an older version wrote.
+    auto api = store->get_resource_server_by_identifier(audience).value();
+    auto& scopes = api.doc.at("scopes").as_array();
+    std::erase_if(scopes,
+                  [&](const boost::json::value& s) { return newer.contains(std::string(s.at("value").as_string())); });
+    ASSERT_TRUE(store->update_resource_server(api));
+    auto full = store->find_client_grant(r->mgmt_client_id, audience).value();
+    full.scope = without_newer(full.scope);
+    ASSERT_TRUE(store->update_client_grant(full));
+    // An operator's narrower machine client.
+    store::Client reader;
+    reader.client_id = "reader";
+    reader.doc = {{"name", "Reader"}, {"app_type", "non_interactive"}};
+    ASSERT_TRUE(store->create_client(reader));
+    store::ClientGrant narrow{"cgr_reader", "reader", audience, {"read:users"}, 0};
+    ASSERT_TRUE(store->create_client_grant(narrow));
+
+    auto added = grant_new_management_scopes(*store, "https://id.example/");
+    ASSERT_TRUE(added);
+    EXPECT_EQ(*added, 2u);
+    EXPECT_EQ(store->get_resource_server_by_identifier(audience)->doc.at("scopes").as_array().size(),
+              management_scopes().size());
+    auto widened = store->find_client_grant(r->mgmt_client_id, audience).value().scope;
+    EXPECT_EQ(std::set<std::string>(widened.begin(), widened.end()),
+              std::set<std::string>(management_scopes().begin(), management_scopes().end()));
+    EXPECT_EQ(store->find_client_grant("reader", audience)->scope, std::vector<std::string>{"read:users"})
+        << "a grant the operator narrowed is not widened";
+    EXPECT_EQ(grant_new_management_scopes(*store, "https://id.example/").value(), 0u) << "idempotent";
+
+    auto fresh = store::open_store("sqlite::memory:");
+    ASSERT_TRUE(fresh->migrate());
+    EXPECT_EQ(grant_new_management_scopes(*fresh, "https://id.example/").value(), 0u) << "no Management API yet";
+}
+
 }  // namespace
 }  // namespace gatehouse::mgmt
