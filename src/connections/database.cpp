@@ -85,7 +85,8 @@ bool valid_email(std::string_view email) {
 DatabaseConnection::DatabaseConnection(store::UserStore& users, std::string connection_name)
     : users_(users), name_(std::move(connection_name)) {}
 
-result<store::User> DatabaseConnection::login(std::string_view username_or_email, std::string_view password) {
+result<store::User> DatabaseConnection::login(std::string_view username_or_email, std::string_view password,
+                                              std::string* found_user_id) {
     auto found = username_or_email.find('@') != std::string_view::npos
                      ? users_.find_user_by_email(name_, lower_ascii(username_or_email))
                      : users_.find_user_by_username(name_, username_or_email);
@@ -94,6 +95,7 @@ result<store::User> DatabaseConnection::login(std::string_view username_or_email
         if (found.error() == store::store_errc::not_found) return connection_errc::wrong_credentials;
         return connection_errc::backend;
     }
+    if (found_user_id) *found_user_id = found->user_id;
     if (!verify_password(found->password_hash, password)) return connection_errc::wrong_credentials;
     if (needs_rehash(found->password_hash)) {
         auto upgraded = hash_password(password);

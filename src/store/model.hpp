@@ -195,18 +195,18 @@ struct UserTicket {
 // holds a secret (no password, code, token, client secret or ticket): callers put only ids, names
 // and outcomes in it.
 struct LogEvent {
-    std::string log_id;  // fixed-width digits: the date in ms, then a sequence and random digits, so
-                         // string order is time order (checkpoint paging walks it)
+    std::string log_id = {};  // fixed-width digits: the date in ms, then a sequence and random digits, so
+                              // string order is time order (checkpoint paging walks it)
     std::int64_t date_ms = 0;
-    std::string type;  // Auth0's code: s, f, fp, fu, ss, fs, seacft, feacft, sertft, fertft, scp, sapi, ...
-    std::string description;
-    std::string client_id;
-    std::string client_name;
-    std::string ip;
-    std::string user_id;
-    std::string user_name;
-    std::string connection;
-    json::object details;
+    std::string type = {};  // Auth0's code: s, f, fp, fu, ss, fs, seacft, feacft, sertft, fertft, scp, sapi, ...
+    std::string description = {};
+    std::string client_id = {};
+    std::string client_name = {};
+    std::string ip = {};
+    std::string user_id = {};
+    std::string user_name = {};
+    std::string connection = {};
+    json::object details = {};
 };
 
 // A filter over log events, as a tree the SQL store turns into a WHERE clause with bound parameters.
@@ -225,6 +225,7 @@ struct LogQuery {
     // `offset` skipped.
     bool checkpoint = false;
     std::string after_log_id;
+    bool oldest_first = false;  // offset paging in date order (Auth0's sort=date:1)
     std::size_t offset = 0;
     std::size_t limit = 50;
     bool with_total = false;  // count the matches (include_totals)

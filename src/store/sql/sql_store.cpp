@@ -1129,7 +1129,7 @@ result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
     LogWhere where(q.filter);
     if (q.checkpoint && !q.after_log_id.empty()) where.and_log_id_after(q.after_log_id);
     auto text = "SELECT " + std::string(log_columns()) + " FROM logs WHERE " + where.sql() +
-                (q.checkpoint ? " ORDER BY log_id ASC" : " ORDER BY log_id DESC");
+                (q.checkpoint || q.oldest_first ? " ORDER BY log_id ASC" : " ORDER BY log_id DESC");
     text += " LIMIT CAST($" + std::to_string(where.bind(clamp(q.limit))) + " AS BIGINT)";
     text += " OFFSET CAST($" + std::to_string(where.bind(clamp(q.checkpoint ? 0 : q.offset))) + " AS BIGINT)";
     auto r = c->exec_dynamic(text, where.params());
