@@ -66,6 +66,9 @@ class DatabaseConnection {
     result<store::User> login(std::string_view username_or_email, std::string_view password,
                               std::string* found_user_id = nullptr);
 
+    // The user a login name belongs to (an email when it has '@', else a username); not_found.
+    store::result<store::User> find(std::string_view username_or_email);
+
     // Creates a user (user_id auth0|<24 hex>) after the email and password policy checks.
     // `profile` may carry username, name, nickname, picture, given_name, family_name,
     // email_verified, user_metadata, app_metadata, blocked; it is stored as given.

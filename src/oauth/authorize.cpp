@@ -466,7 +466,9 @@ LoginResult AuthorizationService::submit_login(const util::Params& form, std::st
                                .connection = view.database_connection});
     };
     if (login.retry_after > 0) {
-        log("limit_wc", "Too many failed logins for this user.", login.found_user_id);
+        // No password was checked, so nobody looked the user up yet: the log names it all the same.
+        auto target = database.find(form.get("username"));
+        log("limit_wc", "Too many failed logins for this user.", target ? target->user_id : std::string());
         return {
             ErrorPage{429, "Too many attempts", "Too many failed logins for this user. Wait a minute and try again."},
             {},
