@@ -157,6 +157,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
         authorization.set_event_log(&*events);
         tokens.set_event_log(&*events);
         management.set_event_log(&*events);
+        accounts.set_event_log(&*events);
     }
     http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation, &accounts};
     services.limits = options.limits;
