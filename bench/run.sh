@@ -3,7 +3,8 @@
 # Usage: bench/run.sh [build-dir]. Prints one markdown table and writes it to bench/results/latest.md.
 # Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (wrk, 32),
 # BENCH_RT_CONNECTIONS (load driver, 16), BENCH_OPENSSL_SECONDS (3), BENCH_SERVER_CORE (0),
-# BENCH_CLIENT_CORE (1), BENCH_ROUNDS (3, token runs per algorithm), BENCH_NO_PEER=1 (skip oidc-provider).
+# BENCH_CLIENT_CORE (1), BENCH_ROUNDS (3, token runs per algorithm), BENCH_NO_PEER=1 (skip oidc-provider),
+# BENCH_SERVE_FLAGS (extra `serve` flags, e.g. --no-tenant-logs to measure the token path without events).
 # Quick run: BENCH_DURATION=2 BENCH_WARMUP=1 BENCH_ROUNDS=1.
 set -euo pipefail
 
@@ -160,7 +161,8 @@ DEMO_ID=$(awk '/demo SPA client_id/{print $NF}' <<<"$init_out")
 DEMO_PASSWORD=$(awk '/demo user password/{print $4}' <<<"$init_out")
 # Rate limits off: the load comes from one client and one address by design.
 start_server gatehouse "$GH_PORT" /.well-known/openid-configuration \
-    "$BIN" serve "${common[@]}" --listen "127.0.0.1:$GH_PORT" --threads 1 --log-level warn --no-rate-limits
+    "$BIN" serve "${common[@]}" --listen "127.0.0.1:$GH_PORT" --threads 1 --log-level warn --no-rate-limits \
+    ${BENCH_SERVE_FLAGS:-}
 GH_PID=$S_pid GH_START=$S_start_ms GH_IDLE=$S_idle_kib
 
 mgmt_token=$(curl -sf "$GH/oauth/token" -d grant_type=client_credentials -d "client_id=$MGMT_ID" \

@@ -10,6 +10,7 @@
 #include "jose/jose.hpp"
 #include "mgmt/mgmt.hpp"
 #include "oauth/oauth.hpp"
+#include "store/event_log.hpp"
 #include "util/url.hpp"
 #include "util/util.hpp"
 
@@ -41,6 +42,8 @@ struct ServeOptions {
     std::string trusted_proxies;
     std::string proxy_headers = "xforwarded";
     bool allow_private_upstreams = false;
+    int log_retention_days = 30;  // tenant logs (and sent mail) older than this are purged
+    bool no_tenant_logs = false;
 };
 
 struct InitOptions {
@@ -132,7 +135,9 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
         spdlog::info("added {} new Management API scope(s) to the Management API and its full-access grants", *added);
 
     oauth::Catalog catalog(*tenant.store, tenant.config);
-    std::optional<http::FailedLoginLimiter> failed_logins;  // outlives the service that points to it
+    // Outlive the services that point to them. The event log writes what is still queued when it goes.
+    std::optional<store::BatchedEventLog> events;
+    std::optional<http::FailedLoginLimiter> failed_logins;
     oauth::AuthorizationService authorization(catalog, *tenant.store);
     oauth::TokenService tokens(catalog, *tenant.store);
     mgmt::ManagementApi management(*tenant.store,
@@ -149,6 +154,15 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     oauth::FederationService federation(catalog, *tenant.store, authorization, upstream);
     authorization.set_upstream_starter(&federation);
     oauth::AccountService accounts(catalog, *tenant.store);
+    if (options.no_tenant_logs) {
+        spdlog::info("tenant logs are off (--no-tenant-logs): GET /api/v2/logs shows no new events");
+    } else {
+        events.emplace(*tenant.store, store::BatchedEventLog::Options{});
+        authorization.set_event_log(&*events);
+        tokens.set_event_log(&*events);
+        management.set_event_log(&*events);
+        accounts.set_event_log(&*events);
+    }
     http::Services services{catalog, authorization, tokens, management, metrics, blocking, &federation, &accounts};
     services.limits = options.limits;
     services.limits.enabled = !options.no_rate_limits;
@@ -180,15 +194,22 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     email::MailWorker mail_worker(*tenant.store, mail_options);
     mail_worker.start();
 
-    // Expired codes, sessions and interactions are dropped in the background, off the request path.
+    // Expired codes, sessions and interactions are dropped in the background, off the request path;
+    // so are tenant logs and finished mail past the retention.
     std::mutex purge_mutex;
     std::condition_variable purge_wake;
     bool stopping = false;
     std::thread purger([&] {
         std::unique_lock lock(purge_mutex);
         while (!purge_wake.wait_for(lock, std::chrono::seconds(60), [&] { return stopping; })) {
-            if (auto removed = tenant.store->purge_expired(util::unix_now()); removed && *removed > 0)
+            auto now = util::unix_now();
+            if (auto removed = tenant.store->purge_expired(now); removed && *removed > 0)
                 spdlog::debug("purged {} expired rows", *removed);
+            const std::int64_t retention = std::int64_t{options.log_retention_days} * 86400;
+            if (auto removed = tenant.store->purge_history((now - retention) * 1000, now - retention);
+                removed && *removed > 0)
+                spdlog::debug("purged {} log events and finished mails older than {} days", *removed,
+                              options.log_retention_days);
         }
     });
 
@@ -461,6 +482,16 @@ int run(int argc, char** argv) {
                    "Let connections reach identity providers on loopback, private, link-local and other non-public "
                    "addresses (tests, single-box setups); by default only public addresses are connected to")
         ->envname("GATEHOUSE_ALLOW_PRIVATE_UPSTREAMS");
+    serve_cmd
+        ->add_option("--log-retention-days", serve_options.log_retention_days,
+                     "Days tenant log events (GET /api/v2/logs) and sent or given-up mail are kept")
+        ->envname("GATEHOUSE_LOG_RETENTION_DAYS")
+        ->check(CLI::Range(1, 3650))
+        ->capture_default_str();
+    serve_cmd
+        ->add_flag("--no-tenant-logs", serve_options.no_tenant_logs,
+                   "Record no tenant log events (GET /api/v2/logs then shows only older ones)")
+        ->envname("GATEHOUSE_NO_TENANT_LOGS");
 
     InitOptions init_options;
     auto* init_cmd = app.add_subcommand(

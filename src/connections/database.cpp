@@ -85,15 +85,15 @@ bool valid_email(std::string_view email) {
 DatabaseConnection::DatabaseConnection(store::UserStore& users, std::string connection_name)
     : users_(users), name_(std::move(connection_name)) {}
 
-result<store::User> DatabaseConnection::login(std::string_view username_or_email, std::string_view password) {
-    auto found = username_or_email.find('@') != std::string_view::npos
-                     ? users_.find_user_by_email(name_, lower_ascii(username_or_email))
-                     : users_.find_user_by_username(name_, username_or_email);
+result<store::User> DatabaseConnection::login(std::string_view username_or_email, std::string_view password,
+                                              std::string* found_user_id) {
+    auto found = find(username_or_email);
     if (!found) {
         verify_dummy_password(password);
         if (found.error() == store::store_errc::not_found) return connection_errc::wrong_credentials;
         return connection_errc::backend;
     }
+    if (found_user_id) *found_user_id = found->user_id;
     if (!verify_password(found->password_hash, password)) return connection_errc::wrong_credentials;
     if (needs_rehash(found->password_hash)) {
         auto upgraded = hash_password(password);
@@ -105,6 +105,12 @@ result<store::User> DatabaseConnection::login(std::string_view username_or_email
     if (const auto* b = found->doc.if_contains("blocked"); b && b->is_bool() && b->get_bool())
         return connection_errc::user_blocked;
     return std::move(*found);
+}
+
+store::result<store::User> DatabaseConnection::find(std::string_view username_or_email) {
+    return username_or_email.find('@') != std::string_view::npos
+               ? users_.find_user_by_email(name_, lower_ascii(username_or_email))
+               : users_.find_user_by_username(name_, username_or_email);
 }
 
 result<store::User> DatabaseConnection::signup(std::string_view email, std::string_view password,

@@ -60,7 +60,14 @@ class DatabaseConnection {
     // strangers which accounts exist. An input with '@' is looked up as an email, else as a username.
     // A hash that is not today's argon2id (an imported bcrypt hash) is replaced by one after the
     // password matched, unless the password changed meanwhile.
-    result<store::User> login(std::string_view username_or_email, std::string_view password);
+    // `found_user_id` (optional) receives the id of the user the name belongs to, whatever the
+    // outcome: the tenant logs tell a wrong password (fp) from an unknown user (fu); the caller's
+    // answer to the browser must not.
+    result<store::User> login(std::string_view username_or_email, std::string_view password,
+                              std::string* found_user_id = nullptr);
+
+    // The user a login name belongs to (an email when it has '@', else a username); not_found.
+    store::result<store::User> find(std::string_view username_or_email);
 
     // Creates a user (user_id auth0|<24 hex>) after the email and password policy checks.
     // `profile` may carry username, name, nickname, picture, given_name, family_name,

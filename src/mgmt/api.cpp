@@ -13,7 +13,7 @@ namespace {
 using namespace detail;
 
 // Every resource family's table (one file each); Auth0 checks the scope before looking at ids or bodies.
-constexpr std::array<RouteTable, 11> route_tables = {
+constexpr std::array<RouteTable, 12> route_tables = {
     &connections_routes,
     &clients_routes,
     &resource_servers_routes,
@@ -25,6 +25,7 @@ constexpr std::array<RouteTable, 11> route_tables = {
     &roles_routes,
     &tickets_routes,
     &jobs_routes,
+    &logs_routes,
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -98,6 +99,21 @@ const std::vector<std::string>& management_scopes() {
 
 ManagementApi::ManagementApi(store::Store& store, Settings settings) : store_(store), settings_(std::move(settings)) {}
 
+// Auth0's sapi event for a successful write: who (client, address) did what (method and route).
+// Never the body or the query string, which may carry a password or a secret.
+void ManagementApi::record_api_write(const ApiRequest& request, std::string_view route, int status) {
+    if (!events_) return;
+    store::LogEvent event;
+    event.type = "sapi";
+    event.description = "Management API operation: " + request.method + " " + std::string(route);
+    event.client_id = request.client_id;
+    event.ip = request.ip;
+    event.details["request"] =
+        boost::json::object{{"method", request.method}, {"path", "/api/v2" + std::string(route)}};
+    event.details["response"] = boost::json::object{{"statusCode", status}};
+    events_->record(std::move(event));
+}
+
 ApiResponse ManagementApi::handle(const ApiRequest& request) {
     auto segments = split_path(request.path);
     std::vector<std::string_view> raw_params;
@@ -127,7 +143,7 @@ ApiResponse ManagementApi::handle(const ApiRequest& request) {
     if (end_user && (found->self_scopes.empty() || !has_any_scope(request.scopes, found->self_scopes)))
         return render_error(insufficient_scope(found->self_scopes.empty() ? found->scopes : found->self_scopes));
 
-    Context ctx{store_, settings_, request, {}};
+    Context ctx{store_, settings_, request, {}, events_};
     for (auto p : raw_params) {
         auto pct = boost::urls::make_pct_string_view(p);
         if (!pct || p.empty())
@@ -139,7 +155,10 @@ ApiResponse ManagementApi::handle(const ApiRequest& request) {
     if (end_user && request.method == "PATCH" && !only_user_metadata(request))
         return render_error(insufficient_scope(found->scopes));
     try {
-        return found->handler(ctx);
+        auto response = found->handler(ctx);
+        if (request.method != "GET" && response.status < 300)
+            record_api_write(request, found->pattern, response.status);
+        return response;
     } catch (const std::exception&) {
         // A bug or an exhausted resource, never bad input: answer like Auth0 and keep serving.
         return render_error(make_error(mgmt_errc::internal_error));

@@ -33,6 +33,7 @@ constexpr std::array errors = {
     ErrorInfo{E::inexistent_email_template, 404, "Not Found", "inexistent_email_template",
               "The template does not exist."},
     ErrorInfo{E::inexistent_job, 404, "Not Found", "inexistent_job", "The job does not exist."},
+    ErrorInfo{E::inexistent_log, 404, "Not Found", "inexistent_log", "The log event does not exist."},
     ErrorInfo{E::route_not_found, 404, "Not Found", "", "Not Found"},
     ErrorInfo{E::method_not_allowed, 405, "Method Not Allowed", "", "Method Not Allowed"},
     ErrorInfo{E::connection_conflict, 409, "Conflict", "connection_conflict",

@@ -27,6 +27,7 @@ enum class mgmt_errc {
     inexistent_email_provider,   // 404: no email provider configured
     inexistent_email_template,   // 404: unknown template name, or not created yet
     inexistent_job,              // 404: no job with this id
+    inexistent_log,              // 404: no log event with this id
     route_not_found,             // 404: no such endpoint
     method_not_allowed,          // 405: the endpoint exists, the method does not
     connection_conflict,         // 409: duplicate connection name

@@ -7,6 +7,7 @@
 
 #include "mgmt/bootstrap.hpp"
 #include "mgmt/error.hpp"
+#include "store/event_log.hpp"
 #include "store/store.hpp"
 
 #include <set>
@@ -27,6 +28,8 @@ struct ApiRequest {
     // Non-empty when the token is an end user's (not a client's): the routes then answer only for
     // this user and only to the current_user scopes.
     std::string self_user_id;
+    std::string client_id;  // of the token, and the caller's address: for the tenant logs (sapi)
+    std::string ip;
 };
 
 struct ApiResponse {
@@ -55,12 +58,19 @@ class ManagementApi {
   public:
     ManagementApi(store::Store& store, Settings settings);
 
+    // Where successful writes (sapi) and password changes (scp) are logged; null: not logged.
+    void set_event_log(store::EventLog* log) { events_ = log; }
+
     // Never throws on bad input: every failure is an Auth0-shaped error response.
     ApiResponse handle(const ApiRequest& request);
 
   private:
+    // `route` is the matched pattern ("/users/{}"), so no id or value of the request is logged.
+    void record_api_write(const ApiRequest& request, std::string_view route, int status);
+
     store::Store& store_;
     Settings settings_;
+    store::EventLog* events_ = nullptr;
 };
 
 // Every scope of the Management API: each scope some route accepts (derived from the resource

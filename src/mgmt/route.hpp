@@ -5,6 +5,7 @@
 #pragma once
 
 #include "mgmt/mgmt.hpp"
+#include "store/event_log.hpp"
 #include "store/store.hpp"
 
 #include <span>
@@ -18,7 +19,8 @@ struct Context {
     store::Store& store;
     const Settings& settings;
     const ApiRequest& req;
-    std::vector<std::string> params;  // decoded path parameters, in order
+    std::vector<std::string> params;    // decoded path parameters, in order
+    store::EventLog* events = nullptr;  // the tenant logs; null: not logged
 };
 
 using Handler = ApiResponse (*)(Context&);
@@ -46,5 +48,6 @@ std::span<const Route> email_templates_routes();
 std::span<const Route> roles_routes();
 std::span<const Route> tickets_routes();
 std::span<const Route> jobs_routes();
+std::span<const Route> logs_routes();
 
 }  // namespace gatehouse::mgmt::detail

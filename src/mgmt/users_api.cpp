@@ -273,7 +273,11 @@ ApiResponse update_user(Context& ctx) {
             return render_error(make_error(mgmt_errc::user_conflict));
         u->username = un->get_string();
     }
-    if (const auto* p = body->if_contains("password")) u->password_hash = connections::hash_password(p->get_string());
+    if (const auto* p = body->if_contains("password")) {
+        u->password_hash = connections::hash_password(p->get_string());
+        // As on Auth0, a new password unblocks the user (unless this request sets `blocked` itself).
+        if (u->doc.contains("blocked") && !body->contains("blocked")) u->doc["blocked"] = false;
+    }
     for (const auto& [k, v] : *body) {
         if (k == "user_metadata" || k == "app_metadata") {
             merge_metadata(u->doc, k, v);
@@ -296,6 +300,14 @@ ApiResponse update_user(Context& ctx) {
     if (body->contains("password") || (blocked && blocked->is_bool() && blocked->get_bool()))
         if (!connections::end_user_access(ctx.store, u->user_id, u->updated_at))
             return render_error(make_error(mgmt_errc::internal_error));
+    if (body->contains("password") && ctx.events)
+        ctx.events->record({.type = "scp",
+                            .description = "Password changed through the Management API",
+                            .client_id = ctx.req.client_id,
+                            .ip = ctx.req.ip,
+                            .user_id = u->user_id,
+                            .user_name = u->email,
+                            .connection = u->connection});
     return json_response(200, connections::user_to_json(*u));
 }
 

@@ -84,6 +84,19 @@ std::string ticket_result(const store::UserTicket& ticket) {
 
 AccountService::AccountService(Catalog& catalog, store::Store& store) : catalog_(catalog), store_(store) {}
 
+void AccountService::log(std::string_view type, std::string description, const store::User* user,
+                         std::string client_id) const {
+    if (!events_) return;
+    auto client = client_id.empty() ? nullptr : catalog_.client(client_id);
+    events_->record({.type = std::string(type),
+                     .description = std::move(description),
+                     .client_id = std::move(client_id),
+                     .client_name = client ? client->name : std::string(),
+                     .user_id = user ? user->user_id : std::string(),
+                     .user_name = user ? user->email : std::string(),
+                     .connection = user ? user->connection : std::string()});
+}
+
 oauth_result<json::object> AccountService::signup(const json::object& body, std::int64_t now) {
     std::string client_name;
     auto connection = database_for(catalog_, body, client_name);
@@ -116,10 +129,14 @@ oauth_result<json::object> AccountService::signup(const json::object& body, std:
     if (!user) {
         // Auth0's answer for an existing user (auth0-apps.md §3); the per-address limit of
         // /dbconnections bounds how fast anyone can ask (docs/security.md).
+        log("fs",
+            user.error() == connections::connection_errc::user_exists ? "The user already exists" : "Signup failed",
+            nullptr, util::json_string(body, "client_id"));
         if (user.error() == connections::connection_errc::user_exists)
             return make_error(oauth_errc::invalid_signup, "The user already exists");
         return make_error(oauth_errc::server_error, {}, user.error().message());
     }
+    log("ss", "Successful signup", &*user, util::json_string(body, "client_id"));
     send_verification_mail(catalog_, store_, *user, util::json_string(body, "client_id"), now);
 
     json::object answer{
@@ -150,6 +167,7 @@ void AccountService::send_password_reset(const PasswordResetRequest& request, st
     auto sent = email::send_ticket_mail(store_, catalog_.config().issuer, "reset_email", *user, request.client_id,
                                         request.client_name, now);
     if (!sent) spdlog::error("password reset: cannot queue the mail: {}", sent.error().message());
+    log("scpr", "Successful change password request", &*user, request.client_id);
 }
 
 void send_verification_mail(Catalog& catalog, store::Store& store, const store::User& user, std::string_view client_id,
@@ -192,6 +210,7 @@ ResetOutcome AccountService::submit_reset(const util::Params& form, std::string_
     auto password = form.get("password");
     if (auto why = connections::check_password_policy(password)) {
         again.error = *why + ".";
+        log("fcp", again.error, &*user, util::json_string(found->doc, "client_id"));
         return again;
     }
     if (form.get("password_confirmation") != password) {
@@ -217,6 +236,7 @@ ResetOutcome AccountService::submit_reset(const util::Params& form, std::string_
         spdlog::error("password reset: cannot end the user's sessions and tokens");
         return failed;
     }
+    log("scp", "Successful change password", &*user, util::json_string(redeemed->doc, "client_id"));
     if (auto url = ticket_result(*redeemed); !url.empty()) return AccountRedirect{url};
     return AccountDone{"Password changed", "Your password was changed. You can now log in with the new password."};
 }
@@ -235,6 +255,7 @@ VerificationOutcome AccountService::verify_email(std::string_view ticket, std::i
         spdlog::error("email verification: cannot update the user: {}", r.error().message());
         return ErrorPage{500, "Something went wrong", "Your email address could not be verified. Try again later."};
     }
+    log("sv", "Successful verification email", &*user, util::json_string(redeemed->doc, "client_id"));
     if (auto url = ticket_result(*redeemed); !url.empty()) return AccountRedirect{url};
     return AccountDone{"Email verified", "Your email address was verified. You can close this window."};
 }

@@ -77,11 +77,17 @@ class AccountService {
     // GET /u/email-verification?ticket=.
     VerificationOutcome verify_email(std::string_view ticket, std::int64_t now);
 
+    // Tenant log events (ss/fs, scpr, scp/fcp, sv/fv); null (the default) records none.
+    void set_event_log(store::EventLog* log) { events_ = log; }
+
   private:
     std::string csrf_token(std::string_view ticket_hash, std::string_view browser_id) const;
+    // Records an event of this service; user and client may be empty.
+    void log(std::string_view type, std::string description, const store::User* user, std::string client_id) const;
 
     Catalog& catalog_;
     store::Store& store_;
+    store::EventLog* events_ = nullptr;
 };
 
 }  // namespace gatehouse::oauth

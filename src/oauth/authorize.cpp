@@ -3,6 +3,7 @@
 #include "oauth/account.hpp"
 
 #include "connections/database.hpp"
+#include "oauth/events.hpp"
 #include "oauth/parameter_limits.hpp"
 #include "oauth/pkce.hpp"
 #include "oauth/response_types.hpp"
@@ -324,9 +325,11 @@ AuthorizationResponse AuthorizationService::error_response(const ResponseTarget&
     return authorization_error(target, error, catalog_.config().issuer);
 }
 
+OAuthError blocked_user_error() { return make_error(oauth_errc::unauthorized, "user is blocked"); }
+
 AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
                                                  const std::optional<store::Session>& session,
-                                                 std::string_view browser_id, std::int64_t now) {
+                                                 std::string_view browser_id, std::int64_t now, std::string_view ip) {
     AuthorizeCheck check{params, catalog_, nullptr, nullptr, {}, {}};
     for (const auto& [name, run] : kAuthorizeChecks) {
         auto failure = run(check);
@@ -343,7 +346,19 @@ AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
     auto prompted = [&](std::string_view p) { return std::find(prompts.begin(), prompts.end(), p) != prompts.end(); };
     if (session && session_satisfies(*session, pending, catalog_, prompted("login"), now)) {
         auto user = store_.get_user(session->user_id);
-        if (user && !util::json_bool(user->doc, "blocked", false)) return complete(pending, *user, *session, now);
+        if (user && util::json_bool(user->doc, "blocked", false)) {
+            auto client = catalog_.client(pending.client_id);
+            record_event(events_, {.type = "f",
+                                   .description = "user is blocked",
+                                   .client_id = pending.client_id,
+                                   .client_name = client ? client->name : std::string(),
+                                   .ip = std::string(ip),
+                                   .user_id = user->user_id,
+                                   .user_name = user->email,
+                                   .connection = session->connection});
+            return error_response(pending.target, blocked_user_error());
+        }
+        if (user) return complete(pending, *user, *session, now);
     }
     if (prompted("none")) return error_response(pending.target, make_error(oauth_errc::login_required));
 
@@ -409,7 +424,7 @@ std::variant<LoginForm, ErrorPage> AuthorizationService::login_form(std::string_
 }
 
 LoginResult AuthorizationService::submit_login(const util::Params& form, std::string_view browser_id, bool signup,
-                                               std::int64_t now) {
+                                               std::int64_t now, std::string_view ip) {
     const ErrorPage expired{400, "Login expired",
                             "This login page has expired or was already used. Go back to the application and sign "
                             "in again."};
@@ -434,23 +449,56 @@ LoginResult AuthorizationService::submit_login(const util::Params& form, std::st
         return {view, {}};
     }
     connections::DatabaseConnection database(store_, view.database_connection);
+    const bool signing_up = signup && view.signup_allowed;
     // A login is counted against the failed-login limit (spec §6).
-    auto login = signup && view.signup_allowed
-                     ? CountedLogin{0, database.signup(form.get("username"), form.get("password"), {})}
-                     : counted_login(password_attempts_, database, form.get("username"), form.get("password"));
-    if (login.retry_after > 0)
+    auto login = signing_up ? CountedLogin{0, database.signup(form.get("username"), form.get("password"), {})}
+                            : counted_login(password_attempts_, database, form.get("username"), form.get("password"));
+    // The tenant log line of this attempt: who tried which application from where, and the outcome.
+    auto log = [&](std::string_view type, std::string description, std::string user_id) {
+        auto pending_doc = util::json_object(interaction->doc, "pending");
+        record_event(events_, {.type = std::string(type),
+                               .description = std::move(description),
+                               .client_id = util::json_string(*pending_doc, "client_id"),
+                               .client_name = view.client_name,
+                               .ip = std::string(ip),
+                               .user_id = std::move(user_id),
+                               .user_name = form.get("username"),
+                               .connection = view.database_connection});
+    };
+    if (login.retry_after > 0) {
+        // No password was checked, so nobody looked the user up yet: the log names it all the same.
+        auto target = database.find(form.get("username"));
+        log("limit_wc", "Too many failed logins for this user.", target ? target->user_id : std::string());
         return {
             ErrorPage{429, "Too many attempts", "Too many failed logins for this user. Wait a minute and try again."},
             {},
             login.retry_after};
+    }
     auto& user = login.user;
+    if (!user && user.error() == connections::connection_errc::user_blocked) {
+        // As on Auth0, the application hears about it (error=unauthorized); only the right password
+        // gets here, so this tells nothing to someone guessing.
+        log("f", "user is blocked", login.found_user_id);
+        auto taken = store_.take_interaction(interaction->id, now);
+        if (!taken) return {expired, {}};
+        auto pending = PendingAuthorization::from_json(*util::json_object(taken->doc, "pending"));
+        return {error_response(pending.target, blocked_user_error()), {}};
+    }
     if (!user) {
         view.error = login_error_message(user.error(), signup);
+        if (signing_up)
+            log("fs", view.error, {});
+        else if (user.error() == connections::connection_errc::wrong_credentials)
+            log(login.found_user_id.empty() ? "fu" : "fp", view.error, login.found_user_id);
+        else
+            log("f", view.error, login.found_user_id);
         return {view, {}};
     }
 
     auto taken = store_.take_interaction(interaction->id, now);
     if (!taken) return {expired, {}};  // a concurrent submit won
+    if (signing_up) log("ss", "Successful signup", user->user_id);
+    log("s", "Successful login", user->user_id);
     auto pending = PendingAuthorization::from_json(*util::json_object(taken->doc, "pending"));
     if (signup && view.signup_allowed) send_verification_mail(catalog_, store_, *user, pending.client_id, now);
     std::string token;

@@ -3,6 +3,7 @@
 #include "oauth/catalog.hpp"
 #include "oauth/error.hpp"
 #include "oauth/password_login.hpp"
+#include "store/event_log.hpp"
 #include "store/store.hpp"
 #include "util/params.hpp"
 
@@ -111,15 +112,19 @@ class AuthorizationService {
     // GET /authorize. `session` is the browser's current session, if any; `browser_id` the value of
     // the browser-binding cookie (the caller creates one when absent), tying the login form and
     // the upstream state to this browser.
+    // `ip` is the client address, for the tenant logs.
     AuthorizeOutcome authorize(const util::Params& params, const std::optional<store::Session>& session,
-                               std::string_view browser_id, std::int64_t now);
+                               std::string_view browser_id, std::int64_t now, std::string_view ip = {});
 
     // GET /u/login?state=<interaction>.
     std::variant<LoginForm, ErrorPage> login_form(std::string_view interaction_id, bool signup, std::int64_t now);
 
     // POST /u/login (and /u/signup when `signup`): checks the CSRF token and the browser binding,
     // then the credentials; success finishes the pending authorization with a new session.
-    LoginResult submit_login(const util::Params& form, std::string_view browser_id, bool signup, std::int64_t now);
+    // A blocked user (right password) goes back to the application with error=unauthorized, as on
+    // Auth0. `ip` is the client address, for the tenant logs (s, fp, fu, f, ss, fs, limit_wc).
+    LoginResult submit_login(const util::Params& form, std::string_view browser_id, bool signup, std::int64_t now,
+                             std::string_view ip = {});
 
     // Finishes a pending authorization for an authenticated user (also used by federation).
     AuthorizationResponse complete(const PendingAuthorization& pending, const store::User& user,
@@ -135,6 +140,9 @@ class AuthorizationService {
     void set_upstream_starter(UpstreamStarter* starter) { upstream_starter_ = starter; }
     // The failed-login limit (composition root); without it, password guesses are not counted.
     void set_password_attempts(PasswordAttempts* attempts) { password_attempts_ = attempts; }
+    // Where logins are logged; null: not logged.
+    void set_event_log(store::EventLog* log) { events_ = log; }
+    store::EventLog* event_log() const { return events_; }
 
   private:
     AuthorizationResponse error_response(const ResponseTarget& target, const OAuthError& error) const;
@@ -144,7 +152,11 @@ class AuthorizationService {
     store::Store& store_;
     UpstreamStarter* upstream_starter_ = nullptr;
     PasswordAttempts* password_attempts_ = nullptr;
+    store::EventLog* events_ = nullptr;
 };
+
+// The answer to a blocked user at /authorize, the hosted login or a federation callback (Auth0's).
+OAuthError blocked_user_error();
 
 // The error form of an authorization response (RFC 6749 §4.1.2.1 + RFC 9207 iss), for `target`.
 AuthorizationResponse authorization_error(const ResponseTarget& target, const OAuthError& error,

@@ -1,6 +1,7 @@
 #include "oauth/federation.hpp"
 
 #include "connections/user_json.hpp"
+#include "oauth/events.hpp"
 #include "oauth/pkce.hpp"
 #include "util/json.hpp"
 #include "util/util.hpp"
@@ -570,7 +571,7 @@ net::awaitable<oauth_result<json::object>> FederationService::fetch_profile(cons
 
 oauth_result<store::User> FederationService::update_user(const Provider& p, store::User user,
                                                          const FederatedProfile& profile, std::int64_t now) {
-    if (util::json_bool(user.doc, "blocked", false)) return make_error(oauth_errc::access_denied, "user is blocked");
+    if (util::json_bool(user.doc, "blocked", false)) return blocked_user_error();
     // set_user_root_attributes (Auth0): on_each_login (default) re-syncs the profile.
     auto policy = util::json_string(options_of(p.connection), "set_user_root_attributes", "on_each_login");
     if (policy == "on_each_login") {
@@ -621,7 +622,8 @@ oauth_result<store::User> FederationService::upsert_user(const Provider& p, cons
 }
 
 net::awaitable<FederationCallback> FederationService::callback(util::Params query, std::string callback_path,
-                                                               std::string browser_id, std::int64_t now) {
+                                                               std::string browser_id, std::int64_t now,
+                                                               std::string ip) {
     auto state = query.get("state");
     if (state.empty())
         co_return FederationCallback{ErrorPage{400, "Invalid login response",
@@ -679,11 +681,23 @@ net::awaitable<FederationCallback> FederationService::callback(util::Params quer
     auto profile = map_profile(p->strategy, connection, *raw_profile);
     if (!profile) co_return fail(profile.error());
     auto user = upsert_user(*p, *profile, now);
+    // The tenant log line of this login: who came back through which connection, and the outcome.
+    auto log = [&](std::string_view type, std::string description, const std::string& user_id) {
+        auto client = catalog_.client(pending.client_id);
+        record_event(authorization_.event_log(), {.type = std::string(type),
+                                                  .description = std::move(description),
+                                                  .client_id = pending.client_id,
+                                                  .client_name = client ? client->name : std::string(),
+                                                  .ip = ip,
+                                                  .user_id = user_id,
+                                                  .user_name = profile->email,
+                                                  .connection = connection});
+    };
     if (!user) {
-        if (user.error().code == oauth_errc::access_denied)
-            co_return fail(make_error(oauth_errc::access_denied, "user is blocked"));
+        log("f", user.error().description, user.error().code == oauth_errc::unauthorized ? profile->user_id : "");
         co_return fail(user.error());
     }
+    log("s", "Successful login", user->user_id);
     FederationCallback out;
     auto session = authorization_.create_session(*user, connection, out.session_token, now);
     // The hosted page of this login must not be submitted again after the upstream leg finished it.

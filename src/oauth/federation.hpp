@@ -73,9 +73,10 @@ class FederationService final : public UpstreamStarter {
 
     // GET /login/callback and /login/callback/<connection name>: the provider's answer (code or
     // error) for one upstream state. `callback_path` is the path it arrived at, relative to the
-    // issuer ("login/callback/wp"): it must be the leg's redirect_uri.
+    // issuer ("login/callback/wp"): it must be the leg's redirect_uri. A blocked user goes back to
+    // the application with error=unauthorized. `ip` (the client address) is for the tenant logs.
     boost::asio::awaitable<FederationCallback> callback(util::Params query, std::string callback_path,
-                                                        std::string browser_id, std::int64_t now);
+                                                        std::string browser_id, std::int64_t now, std::string ip = {});
 
     // The upstream leg straight from /authorize when no I/O is needed first (presets, explicit or
     // cached endpoints); nullopt sends the browser through /u/connection instead.

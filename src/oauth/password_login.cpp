@@ -13,7 +13,7 @@ CountedLogin counted_login(PasswordAttempts* attempts, connections::DatabaseConn
     // Reserved first, so parallel guesses cannot all pass a check none of them was counted against yet.
     if (attempts)
         if (out.retry_after = attempts->reserve(key); out.retry_after > 0) return out;
-    out.user = database.login(username, password);
+    out.user = database.login(username, password, &out.found_user_id);
     if (attempts) {
         if (out.user)
             attempts->succeeded(key);

@@ -32,6 +32,7 @@ std::string password_attempt_key(std::string_view connection, std::string_view u
 struct CountedLogin {
     std::int64_t retry_after = 0;  // > 0: over the limit, no password was checked; seconds to wait
     connections::result<store::User> user = connections::connection_errc::wrong_credentials;
+    std::string found_user_id = {};  // the user the name belongs to, if any (for the tenant logs only)
 };
 
 // database.login(username, password) after reserving an attempt in `attempts` (not counted when null).

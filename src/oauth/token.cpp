@@ -1,5 +1,6 @@
 #include "oauth/token.hpp"
 
+#include "oauth/events.hpp"
 #include "oauth/grants/registry.hpp"
 #include "oauth/tokens.hpp"
 #include "util/json.hpp"
@@ -20,12 +21,34 @@ oauth_result<json::object> TokenService::exchange(const TokenRequest& request, s
     if (!grant || !grant->handler)
         return make_error(oauth_errc::unsupported_grant_type, "Unsupported grant type: " + request.grant_type);
     auto client = authenticate_client(catalog_, request.credentials);
-    if (!client) return client.error();
-    if (!(*client)->allows_grant(request.grant_type))
-        return make_error(oauth_errc::unauthorized_client,
-                          "Grant type '" + request.grant_type + "' not allowed for the client.");
     grants::GrantContext context{catalog_, store_, password_attempts_};
-    return grant->handler(context, request, **client, now);
+    auto result = [&]() -> oauth_result<json::object> {
+        if (!client) return client.error();
+        if (!(*client)->allows_grant(request.grant_type))
+            return make_error(oauth_errc::unauthorized_client,
+                              "Grant type '" + request.grant_type + "' not allowed for the client.");
+        return grant->handler(context, request, **client, now);
+    }();
+    if (events_) record_exchange(request, client ? client->get() : nullptr, context.user_id, result);
+    return result;
+}
+
+// Only this request's outcome goes in: the grant type, the client, the user, the error text. The
+// code, refresh token, password and client secret of the request never do.
+void TokenService::record_exchange(const TokenRequest& request, const ClientView* client, const std::string& user_id,
+                                   const oauth_result<json::object>& result) {
+    auto types = exchange_event_types(request.grant_type);
+    if (types.success.empty()) return;
+    store::LogEvent event;
+    event.type = std::string(result ? types.success : types.failure);
+    if (!result && result.error().code == oauth_errc::too_many_attempts) event.type = "limit_wc";
+    event.description = result ? std::string(types.description) : result.error().description;
+    event.client_id = client ? client->client_id : request.credentials.client_id;
+    if (client) event.client_name = client->name;
+    event.ip = request.ip;
+    event.user_id = user_id;
+    if (!result) event.details["error"] = json::object{{"message", result.error().description}};
+    record_event(events_, std::move(event));
 }
 
 oauth_result<void> TokenService::revoke(const ClientCredentials& credentials, const util::Params& params,

@@ -4,6 +4,7 @@
 #include "oauth/client_auth.hpp"
 #include "oauth/error.hpp"
 #include "oauth/password_login.hpp"
+#include "store/event_log.hpp"
 #include "store/store.hpp"
 #include "util/params.hpp"
 
@@ -21,6 +22,7 @@ struct TokenRequest {
     std::string grant_type;
     ClientCredentials credentials;
     util::Params params;
+    std::string ip;  // the client address, for the tenant logs
 };
 
 // Who calls the Management API, from a verified token for its audience.
@@ -49,6 +51,8 @@ class TokenService {
     // The failed-login limit the password grants count against (composition root); the hosted
     // login's, so a user's guesses count together. Without it, guesses are not counted.
     void set_password_attempts(PasswordAttempts* attempts) { password_attempts_ = attempts; }
+    // Where exchanges are logged (seacft, fertft, ...); null: not logged.
+    void set_event_log(store::EventLog* log) { events_ = log; }
 
     // The JSON success body, or the error to render.
     oauth_result<boost::json::object> exchange(const TokenRequest& request, std::int64_t now);
@@ -70,9 +74,13 @@ class TokenService {
     oauth_result<boost::json::object> userinfo(std::string_view bearer_token, std::int64_t now);
 
   private:
+    void record_exchange(const TokenRequest& request, const ClientView* client, const std::string& user_id,
+                         const oauth_result<boost::json::object>& result);
+
     Catalog& catalog_;
     store::Store& store_;
     PasswordAttempts* password_attempts_ = nullptr;
+    store::EventLog* events_ = nullptr;
 };
 
 }  // namespace gatehouse::oauth

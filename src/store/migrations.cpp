@@ -247,6 +247,30 @@ CREATE INDEX user_tickets_user_idx ON user_tickets (user_id, kind);
 CREATE INDEX user_tickets_expiry_idx ON user_tickets (expires_at);
 )sql";
 
+// Tenant log events (GET /api/v2/logs). log_id orders like the date (it starts with it), so
+// "newest first" and checkpoint paging walk log_id; each filterable column has an index ending in
+// log_id so a filtered page is an index range, and date_ms has its own for ranges and retention.
+constexpr std::string_view kTenantLogs = R"sql(
+CREATE TABLE logs (
+    log_id TEXT PRIMARY KEY,
+    date_ms BIGINT NOT NULL,
+    type TEXT NOT NULL,
+    description TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    client_name TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    connection_name TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE INDEX logs_date_idx ON logs (date_ms);
+CREATE INDEX logs_type_idx ON logs (type, log_id);
+CREATE INDEX logs_user_idx ON logs (user_id, log_id);
+CREATE INDEX logs_client_idx ON logs (client_id, log_id);
+CREATE INDEX mail_queue_created_idx ON mail_queue (created_at);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
@@ -255,6 +279,7 @@ constexpr std::array kMigrations = {
     migration{5, "outgoing mail queue", kMailQueue},
     migration{6, "roles and permissions", kRoles},
     migration{7, "password-change and email-verification tickets", kUserTickets},
+    migration{8, "tenant logs", kTenantLogs},
 };
 
 constexpr bool versions_are_sequential() {

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -188,6 +189,46 @@ struct UserTicket {
     std::int64_t created_at = 0;
     std::int64_t expires_at = 0;
     std::int64_t used_at = 0;  // 0 until redeemed
+};
+
+// One tenant log event (Auth0's /api/v2/logs shape). Written in batches by store::EventLog; never
+// holds a secret (no password, code, token, client secret or ticket): callers put only ids, names
+// and outcomes in it.
+struct LogEvent {
+    std::string log_id = {};  // fixed-width digits: the date in ms, then a sequence and random digits, so
+                              // string order is time order (checkpoint paging walks it)
+    std::int64_t date_ms = 0;
+    std::string type = {};  // Auth0's code: s, f, fp, fu, ss, fs, seacft, feacft, sertft, fertft, scp, sapi, ...
+    std::string description = {};
+    std::string client_id = {};
+    std::string client_name = {};
+    std::string ip = {};
+    std::string user_id = {};
+    std::string user_name = {};
+    std::string connection = {};
+    json::object details = {};
+};
+
+// A filter over log events, as a tree the SQL store turns into a WHERE clause with bound parameters.
+struct LogFilter {
+    enum class kind { all, type, user_id, client_id, date, both, either };
+    kind op = kind::all;
+    std::string value;                 // type, user_id, client_id
+    std::int64_t from_ms = INT64_MIN;  // date: inclusive range
+    std::int64_t to_ms = INT64_MAX;
+    std::vector<LogFilter> operands;  // both (AND), either (OR)
+};
+
+struct LogQuery {
+    LogFilter filter;
+    // Checkpoint paging: events with log_id > after_log_id, oldest first. Otherwise newest first,
+    // `offset` skipped.
+    bool checkpoint = false;
+    std::string after_log_id;
+    bool oldest_first = false;  // offset paging in date order (Auth0's sort=date:1)
+    std::size_t offset = 0;
+    std::size_t limit = 50;
+    bool with_total = false;  // count the matches (include_totals)
 };
 
 // Paging as the Management API asks for it: offset (page/per_page) or checkpoint (from/take).

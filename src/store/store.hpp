@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -263,6 +264,20 @@ class TicketStore {
     virtual result<void> retire_user_tickets(std::string_view user_id, std::string_view kind, std::int64_t now) = 0;
 };
 
+// Tenant log events (GET /api/v2/logs). Filtering, ordering and paging happen in SQL.
+class LogStore {
+  public:
+    virtual ~LogStore() = default;
+    // Writes the events in one transaction (already_exists if a log_id is taken: nothing written).
+    virtual result<void> append_logs(std::span<const LogEvent> events) = 0;
+    virtual result<LogEvent> get_log(std::string_view log_id) = 0;  // not_found
+    // total is counted only when query.with_total.
+    virtual result<PageResult<LogEvent>> list_logs(const LogQuery& query) = 0;
+    // Retention: drops events dated before `before_ms`, and mail that is done with (sent or given
+    // up) and was queued before `mail_before` (seconds); returns rows removed.
+    virtual result<std::size_t> purge_history(std::int64_t before_ms, std::int64_t mail_before) = 0;
+};
+
 class Store : public MetaStore,
               public TenantSettingsStore,
               public KeyStore,
@@ -277,7 +292,8 @@ class Store : public MetaStore,
               public SessionStore,
               public InteractionStore,
               public MailStore,
-              public TicketStore {
+              public TicketStore,
+              public LogStore {
   public:
     // Applies pending schema migrations; idempotent. Returns the schema version now in force.
     virtual result<int> migrate() = 0;

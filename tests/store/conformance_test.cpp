@@ -1,6 +1,7 @@
 // One suite, every backend: the contract written on store.hpp, checked the same way for SQLite
 // (a file, and :memory:) and PostgreSQL (when GATEHOUSE_TEST_PG_URL is set).
 #include "store/backends.hpp"
+#include "store/event_log.hpp"
 #include "store/migrations.hpp"
 #include "store/store.hpp"
 #include "util/json.hpp"
@@ -1382,6 +1383,145 @@ TEST_P(StoreConformance, ConcurrentTicketRedeemHasExactlyOneWinner) {
         return pick(s(), other.get(), t).redeem_ticket("t-" + std::to_string(r), 10).has_value();
     });
     expect_one_winner_each_round(wins);
+}
+
+LogEvent make_log(std::int64_t date_ms, std::string type, std::string user_id, std::string client_id) {
+    LogEvent e;
+    e.date_ms = date_ms;
+    e.log_id = new_log_id(date_ms);
+    e.type = std::move(type);
+    e.description = "Wrong email or password.";
+    e.user_id = std::move(user_id);
+    e.client_id = std::move(client_id);
+    e.client_name = "App \xc3\xa9";
+    e.ip = "127.0.0.1";
+    e.connection = "Username-Password-Authentication";
+    e.details = json::object{{"error", {{"message", "x"}}}};
+    return e;
+}
+
+std::vector<std::string> types_of(const PageResult<LogEvent>& page) {
+    std::vector<std::string> out;
+    for (const auto& e : page.items) out.push_back(e.type);
+    return out;
+}
+
+LogFilter log_equals(LogFilter::kind k, std::string value) {
+    LogFilter f;
+    f.op = k;
+    f.value = std::move(value);
+    return f;
+}
+
+TEST_P(StoreConformance, LogsAreListedNewestFirstAndReadBackWhole) {
+    std::vector<LogEvent> batch{make_log(1000, "s", "auth0|a", "c1"), make_log(2000, "fp", "auth0|a", "c1"),
+                                make_log(3000, "seacft", "auth0|b", "c2")};
+    ASSERT_TRUE(s().append_logs(batch));
+    LogQuery q;
+    q.with_total = true;
+    auto page = s().list_logs(q);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->total, 3u);
+    EXPECT_EQ(types_of(*page), (std::vector<std::string>{"seacft", "fp", "s"}));
+    auto one = s().get_log(batch[1].log_id);
+    ASSERT_TRUE(one);
+    EXPECT_EQ(one->date_ms, 2000);
+    EXPECT_EQ(one->client_name, "App \xc3\xa9");
+    EXPECT_EQ(one->details, batch[1].details);
+    expect_error(s().get_log("00000000000000"), store_errc::not_found);
+    // A batch with a taken id writes nothing.
+    std::vector<LogEvent> clash{make_log(4000, "f", "", ""), batch[0]};
+    EXPECT_FALSE(s().append_logs(clash));
+    EXPECT_EQ(s().list_logs(q)->total, 3u);
+}
+
+TEST_P(StoreConformance, LogFiltersCombineWithAndOrAndDateRangesAndPageInSql) {
+    std::vector<LogEvent> batch;
+    for (int i = 0; i < 10; ++i)
+        batch.push_back(
+            make_log(1000 * (i + 1), i % 2 ? "s" : "f", i < 5 ? "auth0|a" : "auth0|b", "c" + std::to_string(i % 3)));
+    ASSERT_TRUE(s().append_logs(batch));
+    LogQuery q;
+    q.with_total = true;
+    q.filter.op = LogFilter::kind::both;
+    q.filter.operands = {log_equals(LogFilter::kind::type, "s"), log_equals(LogFilter::kind::user_id, "auth0|a")};
+    auto page = s().list_logs(q);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->total, 2u);  // i = 1, 3
+    ASSERT_EQ(page->items.size(), 2u);
+    EXPECT_EQ(page->items[0].date_ms, 4000);
+
+    LogFilter range;
+    range.op = LogFilter::kind::date;
+    range.from_ms = 3000;
+    range.to_ms = 6000;
+    q.filter.op = LogFilter::kind::either;
+    q.filter.operands = {range, log_equals(LogFilter::kind::client_id, "c2")};  // 3..6 s, or i = 2, 5, 8
+    auto either = s().list_logs(q);
+    ASSERT_TRUE(either);
+    EXPECT_EQ(either->total, 5u);  // dates 3000, 4000, 5000, 6000 and 9000
+
+    // A value that looks like SQL is only ever a value.
+    q.filter = log_equals(LogFilter::kind::type, "s' OR '1'='1");
+    EXPECT_EQ(s().list_logs(q)->total, 0u);
+
+    // Offset paging, newest first.
+    q.filter = LogFilter{};
+    q.offset = 2;
+    q.limit = 3;
+    auto window = s().list_logs(q);
+    ASSERT_EQ(window->items.size(), 3u);
+    EXPECT_EQ(window->items[0].date_ms, 8000);
+    EXPECT_EQ(window->total, 10u);
+
+    // Checkpoint paging: after a log_id, oldest first.
+    LogQuery cp;
+    cp.checkpoint = true;
+    cp.after_log_id = batch[6].log_id;
+    cp.limit = 2;
+    auto next = s().list_logs(cp);
+    ASSERT_EQ(next->items.size(), 2u);
+    EXPECT_EQ(next->items[0].log_id, batch[7].log_id);
+    EXPECT_EQ(next->items[1].log_id, batch[8].log_id);
+}
+
+TEST_P(StoreConformance, RetentionPurgesOldLogsAndFinishedMailButNeverPendingMail) {
+    ASSERT_TRUE(s().append_logs(std::vector<LogEvent>{make_log(1000, "s", "", ""), make_log(5000, "s", "", "")}));
+    auto sent = make_mail("sent", 0);
+    sent.created_at = 10;
+    sent.status = "sent";
+    auto pending = make_mail("pending", 0);
+    pending.created_at = 10;
+    ASSERT_TRUE(s().enqueue_mail(sent));
+    ASSERT_TRUE(s().enqueue_mail(pending));
+    auto removed = s().purge_history(2000, 20);
+    ASSERT_TRUE(removed);
+    EXPECT_EQ(*removed, 2u);
+    LogQuery q;
+    q.with_total = true;
+    EXPECT_EQ(s().list_logs(q)->total, 1u);
+    expect_error(s().get_mail("sent"), store_errc::not_found);
+    EXPECT_TRUE(s().get_mail("pending"));
+}
+
+TEST_P(StoreConformance, BatchedEventLogWritesEverythingQueuedAndDropsBeyondCapacity) {
+    {
+        // No batch fills and the interval is long: nothing is written before flush(), so exactly the
+        // events beyond the capacity are dropped.
+        BatchedEventLog log(s(), {.capacity = 5, .batch_size = 100, .flush_interval = std::chrono::seconds(60)});
+        for (int i = 0; i < 8; ++i) {
+            auto e = make_log(0, "s", "auth0|a", "c");
+            e.log_id.clear();
+            log.record(std::move(e));
+        }
+        log.flush();
+        EXPECT_EQ(log.dropped(), 3u);
+    }
+    LogQuery q;
+    q.with_total = true;
+    auto page = s().list_logs(q);
+    EXPECT_EQ(page->total, 5u);
+    EXPECT_GT(page->items.front().date_ms, 0);  // dated by record()
 }
 
 std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }

@@ -154,7 +154,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         auto browser = browser_id(ctx.req, config_);
         auto session_token = find_cookie(ctx.req, session_cookie(config_)).value_or("");
         auto session = s_.authorization.current_session(session_token, now);
-        auto outcome = s_.authorization.authorize(*params, session, browser.value, now);
+        auto outcome = s_.authorization.authorize(*params, session, browser.value, now, ctx.remote_ip);
         auto res = std::visit([&](auto& o) { return render(o); }, outcome);
         remember_browser(res, browser, config_);
         return res;
@@ -188,7 +188,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         if (!form) return render_error_page({400, "Invalid request", form.error().description});
         auto browser = find_cookie(ctx.req, browser_cookie(config_)).value_or("");
         auto now = util::unix_now();
-        auto result = s_.authorization.submit_login(*form, browser, signup, now);
+        auto result = s_.authorization.submit_login(*form, browser, signup, now, ctx.remote_ip);
         auto res = std::visit([&](auto& o) { return render(o); }, result.outcome);
         if (result.retry_after > 0) res.set(bhttp::field::retry_after, std::to_string(result.retry_after));
         if (!result.session_token.empty())
@@ -325,7 +325,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         } else if (!creds) {
             res = render_oauth_error(creds.error(), true);
         } else {
-            oauth::TokenRequest request{body.get("grant_type"), *creds, std::move(body)};
+            oauth::TokenRequest request{body.get("grant_type"), *creds, std::move(body), ctx.remote_ip};
             auto result = s_.tokens.exchange(request, util::unix_now());
             res = result ? json_response(bhttp::status::ok, *result)
                          : render_oauth_error(result.error(), creds->via_basic);
@@ -436,6 +436,8 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         request.body = ctx.req.body();
         request.scopes = std::move(caller->scopes);
         request.self_user_id = std::move(caller->user_id);
+        request.client_id = caller->client_id;
+        request.ip = ctx.remote_ip;
         auto reply = s_.management.handle(request);
         // This instance sees its own writes at once; others within the catalog's poll interval.
         if (request.method != "GET" && reply.status < 300) s_.catalog.invalidate();

@@ -48,9 +48,10 @@ void register_federation_endpoints(Router& router, Services& services) {
         auto params = parse_query(ctx.query);
         if (!params) co_return render_error_page({400, "Invalid request", params.error().description});
         auto browser = find_cookie(ctx.req, browser_cookie(config)).value_or("");
-        auto result = co_await net::co_spawn(
-            blocking, federation.callback(std::move(*params), ctx.path.substr(1), std::move(browser), util::unix_now()),
-            net::use_awaitable);
+        auto result = co_await net::co_spawn(blocking,
+                                             federation.callback(std::move(*params), ctx.path.substr(1),
+                                                                 std::move(browser), util::unix_now(), ctx.remote_ip),
+                                             net::use_awaitable);
         auto res = std::visit([](auto& o) { return render(o); }, result.outcome);
         if (!result.session_token.empty())
             set_cookie(res, session_cookie(config), result.session_token, cookie_options(config, config.session_ttl));

@@ -24,6 +24,7 @@ struct GrantContext {
     Catalog& catalog;
     store::Store& store;
     PasswordAttempts* password_attempts = nullptr;
+    std::string user_id = {};  // set by the grant once it knows whose tokens these are (tenant logs)
 };
 
 // A grant's step: the request's client is authenticated and allowed this grant type.

@@ -45,6 +45,7 @@ std::string new_refresh_token(GrantContext&, const UserGrant& grant, const Clien
 
 oauth_result<json::object> issue_user_tokens(GrantContext& ctx, const UserGrant& grant, const ClientView& client,
                                              std::optional<std::string> refresh_token, std::int64_t now) {
+    ctx.user_id = grant.user_id;
     auto user = ctx.store.get_user(grant.user_id);
     if (!user) {
         (void)ctx.store.revoke_grant(grant.grant_id, now);

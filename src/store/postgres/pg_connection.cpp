@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <span>
 #include <stdexcept>
 
 namespace gatehouse::store::postgres {
@@ -77,10 +78,10 @@ bool pg_connection::prepare(sql::query id) {
     return true;
 }
 
-result<sql::exec_result> pg_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
-    if (!ensure_open() || !prepare(id)) return make_error_code(store_errc::backend);
+namespace {
 
-    // Text-format parameters must be NUL-terminated, so each one is copied once.
+// Text-format parameters must be NUL-terminated, so each one is copied once.
+std::vector<std::string> text_values(std::span<const sql::param> params) {
     std::vector<std::string> values;
     values.reserve(params.size());
     for (const auto& p : params) {
@@ -89,10 +90,44 @@ result<sql::exec_result> pg_connection::exec(sql::query id, std::initializer_lis
         else
             values.emplace_back(std::get<std::string_view>(p));
     }
+    return values;
+}
+
+std::vector<const char*> value_pointers(const std::vector<std::string>& values) {
     std::vector<const char*> ptrs;
     ptrs.reserve(values.size());
     for (const auto& v : values) ptrs.push_back(v.c_str());
+    return ptrs;
+}
 
+sql::exec_result rows_of(PGresult* res) {
+    sql::exec_result out;
+    int rows = PQntuples(res);
+    int cols = PQnfields(res);
+    out.rows.reserve(static_cast<std::size_t>(rows));
+    for (int r = 0; r < rows; ++r) {
+        sql::row row;
+        row.cells.reserve(static_cast<std::size_t>(cols));
+        for (int c = 0; c < cols; ++c) {
+            if (PQgetisnull(res, r, c))
+                row.cells.emplace_back(std::monostate{});
+            else
+                row.cells.emplace_back(
+                    std::string(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c))));
+        }
+        out.rows.push_back(std::move(row));
+    }
+    const char* affected = PQcmdTuples(res);
+    if (affected && *affected) std::from_chars(affected, affected + std::strlen(affected), out.affected);
+    return out;
+}
+
+}  // namespace
+
+result<sql::exec_result> pg_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
+    if (!ensure_open() || !prepare(id)) return make_error_code(store_errc::backend);
+    auto values = text_values(std::span<const sql::param>(params.begin(), params.size()));
+    auto ptrs = value_pointers(values);
     auto name = "gh" + std::to_string(static_cast<std::size_t>(id));
     pg_result res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(ptrs.size()), ptrs.data(), nullptr, nullptr, 0));
     auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
@@ -101,26 +136,23 @@ result<sql::exec_result> pg_connection::exec(sql::query id, std::initializer_lis
         if (PQstatus(conn_) != CONNECTION_OK) prepared_.fill(false);
         return ec;
     }
+    return rows_of(res.get());
+}
 
-    sql::exec_result out;
-    int rows = PQntuples(res.get());
-    int cols = PQnfields(res.get());
-    out.rows.reserve(static_cast<std::size_t>(rows));
-    for (int r = 0; r < rows; ++r) {
-        sql::row row;
-        row.cells.reserve(static_cast<std::size_t>(cols));
-        for (int c = 0; c < cols; ++c) {
-            if (PQgetisnull(res.get(), r, c))
-                row.cells.emplace_back(std::monostate{});
-            else
-                row.cells.emplace_back(
-                    std::string(PQgetvalue(res.get(), r, c), static_cast<std::size_t>(PQgetlength(res.get(), r, c))));
-        }
-        out.rows.push_back(std::move(row));
+result<sql::exec_result> pg_connection::exec_dynamic(std::string_view sql, std::span<const sql::param> params) {
+    if (!ensure_open()) return make_error_code(store_errc::backend);
+    auto values = text_values(params);
+    auto ptrs = value_pointers(values);
+    std::string text(sql);
+    pg_result res(
+        PQexecParams(conn_, text.c_str(), static_cast<int>(ptrs.size()), nullptr, ptrs.data(), nullptr, nullptr, 0));
+    auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        auto ec = classify(conn_, res.get(), "composed statement");
+        if (PQstatus(conn_) != CONNECTION_OK) prepared_.fill(false);
+        return ec;
     }
-    const char* affected = PQcmdTuples(res.get());
-    if (affected && *affected) std::from_chars(affected, affected + std::strlen(affected), out.affected);
-    return out;
+    return rows_of(res.get());
 }
 
 result<void> pg_connection::exec_script(std::string_view sql) {

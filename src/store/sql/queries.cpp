@@ -38,6 +38,9 @@ struct query_def {
     "id, recipient, sender, subject, html_body, status, attempts, created_at, next_attempt_at, lease_until, " \
     "last_error"
 #define GH_TICKET_COLS "id_hash, kind, user_id, doc, created_at, expires_at, used_at"
+#define GH_LOG_COLS                                                                                         \
+    "log_id, date_ms, type, description, client_id, client_name, ip, user_id, user_name, connection_name, " \
+    "details"
 // Optional filters are passed as '' for "any"; CAST gives PostgreSQL a type for the parameter.
 #define GH_EMPTY(n) "CAST($" #n " AS TEXT) = ''"
 
@@ -325,6 +328,9 @@ constexpr std::array kQueries = {
               "RETURNING " GH_TICKET_COLS},
     query_def{query::ticket_retire_user,
               "UPDATE user_tickets SET used_at = $3 WHERE user_id = $1 AND kind = $2 AND used_at = 0"},
+    query_def{query::log_insert,
+              "INSERT INTO logs (" GH_LOG_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"},
+    query_def{query::log_get, "SELECT " GH_LOG_COLS " FROM logs WHERE log_id = $1"},
 
     query_def{query::purge_codes, "DELETE FROM authorization_codes WHERE expires_at <= $1"},
     // expires_at = 0 is a refresh token without an absolute lifetime; it is never purged.
@@ -339,6 +345,9 @@ constexpr std::array kQueries = {
     query_def{query::purge_sessions, "DELETE FROM sessions WHERE expires_at <= $1"},
     query_def{query::purge_interactions, "DELETE FROM interactions WHERE expires_at <= $1"},
     query_def{query::purge_tickets, "DELETE FROM user_tickets WHERE expires_at <= $1"},
+    query_def{query::purge_logs, "DELETE FROM logs WHERE date_ms < $1"},
+    // Pending mail is never dropped here: only what was sent or given up.
+    query_def{query::purge_finished_mail, "DELETE FROM mail_queue WHERE status <> 'pending' AND created_at < $1"},
 };
 
 #undef GH_KEY_COLS
@@ -366,6 +375,9 @@ constexpr bool table_in_order() {
 static_assert(table_in_order(), "kQueries must list every sql::query enumerator, in declaration order");
 
 }  // namespace
+
+std::string_view log_columns() noexcept { return GH_LOG_COLS; }
+#undef GH_LOG_COLS
 
 std::string_view query_text(query q, dialect d) noexcept {
     const auto& def = kQueries[static_cast<std::size_t>(q)];

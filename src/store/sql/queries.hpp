@@ -148,6 +148,8 @@ enum class query : std::size_t {
     ticket_get,
     ticket_redeem,
     ticket_retire_user,
+    log_insert,
+    log_get,
 
     purge_codes,
     purge_refresh_tokens,
@@ -156,6 +158,8 @@ enum class query : std::size_t {
     purge_sessions,
     purge_interactions,
     purge_tickets,
+    purge_logs,
+    purge_finished_mail,
 
     count_
 };
@@ -163,5 +167,8 @@ enum class query : std::size_t {
 inline constexpr std::size_t query_count = static_cast<std::size_t>(query::count_);
 
 std::string_view query_text(query q, dialect d) noexcept;
+
+// The column list of a log event row, for the statements sql_store composes at run time (filters).
+std::string_view log_columns() noexcept;
 
 }  // namespace gatehouse::store::sql

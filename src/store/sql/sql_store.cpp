@@ -250,6 +250,85 @@ result<Mail> mail_from(const row& r) {
     return m;
 }
 
+result<LogEvent> log_from(const row& r) {
+    LogEvent e;
+    e.log_id = r.text(0);
+    e.date_ms = r.int64(1);
+    e.type = r.text(2);
+    e.description = r.text(3);
+    e.client_id = r.text(4);
+    e.client_name = r.text(5);
+    e.ip = r.text(6);
+    e.user_id = r.text(7);
+    e.user_name = r.text(8);
+    e.connection = r.text(9);
+    auto details = parse_object(r.text(10));
+    if (!details) return details.error();
+    e.details = std::move(*details);
+    return e;
+}
+
+// The WHERE clause of a log filter: column names come from this function only, every value is a
+// bound parameter ($n), so nothing a caller sends becomes SQL text.
+class LogWhere {
+  public:
+    explicit LogWhere(const LogFilter& filter) { add(filter); }
+    LogWhere& and_log_id_after(std::string_view log_id) {
+        sql_ += " AND log_id > $" + std::to_string(bind(log_id));
+        return *this;
+    }
+    const std::string& sql() const { return sql_; }
+    std::vector<param>& params() { return params_; }
+    std::size_t bind(param p) {
+        params_.push_back(p);
+        return params_.size();
+    }
+
+  private:
+    void add(const LogFilter& f) {
+        using kind = LogFilter::kind;
+        switch (f.op) {
+            case kind::all:
+                sql_ += "1 = 1";
+                return;
+            case kind::type:
+                return equals("type", f.value);
+            case kind::user_id:
+                return equals("user_id", f.value);
+            case kind::client_id:
+                return equals("client_id", f.value);
+            case kind::date:
+                sql_ += "(1 = 1";
+                if (f.from_ms != INT64_MIN)
+                    sql_ += " AND date_ms >= CAST($" + std::to_string(bind(f.from_ms)) + " AS BIGINT)";
+                if (f.to_ms != INT64_MAX)
+                    sql_ += " AND date_ms <= CAST($" + std::to_string(bind(f.to_ms)) + " AS BIGINT)";
+                sql_ += ")";
+                return;
+            case kind::both:
+            case kind::either: {
+                if (f.operands.empty()) {
+                    sql_ += f.op == kind::both ? "1 = 1" : "1 = 0";
+                    return;
+                }
+                sql_ += "(";
+                for (std::size_t i = 0; i < f.operands.size(); ++i) {
+                    if (i) sql_ += f.op == kind::both ? " AND " : " OR ";
+                    add(f.operands[i]);
+                }
+                sql_ += ")";
+                return;
+            }
+        }
+    }
+    void equals(std::string_view column, const std::string& value) {
+        sql_ += std::string(column) + " = CAST($" + std::to_string(bind(std::string_view(value))) + " AS TEXT)";
+    }
+
+    std::string sql_;
+    std::vector<param> params_;
+};
+
 template <class T>
 result<T> first_row(result<exec_result> r, result<T> (*map)(const row&)) {
     if (!r) return r.error();
@@ -1017,6 +1096,61 @@ result<void> sql_store::retire_user_tickets(std::string_view user_id, std::strin
     auto r = run(query::ticket_retire_user, {user_id, kind, marker(now)});
     if (!r) return r.error();
     return {};
+}
+
+// ---- tenant logs ----------------------------------------------------------------------------
+
+result<void> sql_store::append_logs(std::span<const LogEvent> events) {
+    if (events.empty()) return {};
+    return transact([&](connection& c) -> result<void> {
+        for (const auto& e : events) {
+            auto details = json::serialize(e.details);
+            auto r = c.exec(query::log_insert, {e.log_id, e.date_ms, e.type, e.description, e.client_id, e.client_name,
+                                                e.ip, e.user_id, e.user_name, e.connection, details});
+            if (!r) return r.error();
+        }
+        return {};
+    });
+}
+
+result<LogEvent> sql_store::get_log(std::string_view log_id) {
+    return first_row(run(query::log_get, {log_id}), &log_from);
+}
+
+result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
+    auto c = pool_->acquire();
+    PageResult<LogEvent> out;
+    if (q.with_total) {
+        LogWhere where(q.filter);
+        auto counted = c->exec_dynamic("SELECT COUNT(*) FROM logs WHERE " + where.sql(), where.params());
+        if (!counted) return counted.error();
+        out.total = static_cast<std::size_t>(counted->rows.at(0).int64(0));
+    }
+    LogWhere where(q.filter);
+    if (q.checkpoint && !q.after_log_id.empty()) where.and_log_id_after(q.after_log_id);
+    auto text = "SELECT " + std::string(log_columns()) + " FROM logs WHERE " + where.sql() +
+                (q.checkpoint || q.oldest_first ? " ORDER BY log_id ASC" : " ORDER BY log_id DESC");
+    text += " LIMIT CAST($" + std::to_string(where.bind(clamp(q.limit))) + " AS BIGINT)";
+    text += " OFFSET CAST($" + std::to_string(where.bind(clamp(q.checkpoint ? 0 : q.offset))) + " AS BIGINT)";
+    auto r = c->exec_dynamic(text, where.params());
+    if (!r) return r.error();
+    for (const auto& row : r->rows) {
+        auto e = log_from(row);
+        if (!e) return e.error();
+        out.items.push_back(std::move(*e));
+    }
+    if (!q.with_total) out.total = out.items.size();
+    return out;
+}
+
+result<std::size_t> sql_store::purge_history(std::int64_t before_ms, std::int64_t mail_before) {
+    return transact([&](connection& c) -> result<std::size_t> {
+        auto logs = c.exec(query::purge_logs, {before_ms});
+        if (!logs) return logs.error();
+        auto mail = c.exec(query::purge_finished_mail, {mail_before});
+        if (!mail) return mail.error();
+        return static_cast<std::size_t>(logs->affected + mail->affected);
+    });
 }
 
 }  // namespace gatehouse::store::sql

@@ -119,6 +119,10 @@ class sql_store final : public Store {
     result<UserTicket> get_ticket(std::string_view id_hash, std::int64_t now) override;
     result<UserTicket> redeem_ticket(std::string_view id_hash, std::int64_t now) override;
     result<void> retire_user_tickets(std::string_view user_id, std::string_view kind, std::int64_t now) override;
+    result<void> append_logs(std::span<const LogEvent> events) override;
+    result<LogEvent> get_log(std::string_view log_id) override;
+    result<PageResult<LogEvent>> list_logs(const LogQuery& query) override;
+    result<std::size_t> purge_history(std::int64_t before_ms, std::int64_t mail_before) override;
 
   private:
     // Runs `f(connection&)` inside BEGIN/COMMIT on one pooled connection; rolls back on any error.

@@ -84,6 +84,25 @@ sqlite3_stmt* sqlite_connection::statement(sql::query id) {
 result<sql::exec_result> sqlite_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
     sqlite3_stmt* st = statement(id);
     if (!st) return make_error_code(store_errc::backend);
+    return run(st, std::span<const sql::param>(params.begin(), params.size()));
+}
+
+result<sql::exec_result> sqlite_connection::exec_dynamic(std::string_view sql, std::span<const sql::param> params) {
+    auto text = to_sqlite_placeholders(sql);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, text.c_str(), static_cast<int>(text.size()), &st, nullptr) != SQLITE_OK) {
+        spdlog::error("store: sqlite prepare of a composed statement failed: {}", sqlite3_errmsg(db_));
+        sqlite3_finalize(st);
+        return make_error_code(store_errc::backend);
+    }
+    struct finalizer {
+        sqlite3_stmt* st;
+        ~finalizer() { sqlite3_finalize(st); }
+    } owned{st};
+    return run(st, params);
+}
+
+result<sql::exec_result> sqlite_connection::run(sqlite3_stmt* st, std::span<const sql::param> params) {
     // Reset on every exit, so a statement never holds a read transaction open between calls.
     struct reset_guard {
         sqlite3_stmt* st;

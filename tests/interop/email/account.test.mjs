@@ -316,3 +316,25 @@ test('hosted signup (/u/signup) sends one verification mail', async () => {
   const mail = await nextMailTo(email);
   assert.ok(linkIn(mail).startsWith(`${gh.issuer}u/email-verification?ticket=`));
 });
+
+// Runs last: the flows above leave their Auth0 events in the tenant logs (written in batches, so
+// waited for), naming the user and never holding the ticket, the password or the link.
+test('signup, reset request, refused and accepted reset, and verification leave ss, scpr, fcp, scp and sv events', { skip: skipBrowser }, async () => {
+  const wanted = ['ss', 'scpr', 'fcp', 'scp', 'sv'];
+  let logs = [];
+  for (let i = 0; i < 50 && !wanted.every((t) => logs.some((e) => e.type === t)); i += 1) {
+    if (i) await new Promise((r) => setTimeout(r, 100));
+    const r = await api('GET', `/logs?per_page=100&q=${encodeURIComponent(wanted.map((t) => `type:${t}`).join(' OR '))}`);
+    assert.equal(r.status, 200, r.text);
+    logs = r.body;
+  }
+  for (const type of wanted) {
+    const e = logs.find((l) => l.type === type);
+    assert.ok(e, `a ${type} event: ${JSON.stringify(logs).slice(0, 1000)}`);
+    assert.match(e.user_id, /^auth0\|/, type);
+    assert.match(e.user_name, /@example\.com$/, type);
+    assert.equal(e.connection, DB, type);
+  }
+  const text = JSON.stringify(logs);
+  assert.doesNotMatch(text, /ticket=|brand new passphrase|correct horse/, 'no link, ticket or password in any event');
+});

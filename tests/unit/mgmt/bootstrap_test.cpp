@@ -41,7 +41,7 @@ TEST(Bootstrap, CreatesApiClientGrantAndDefaultConnection) {
     EXPECT_EQ(std::set<std::string>(grant->scope.begin(), grant->scope.end()).size(), grant->scope.size());
     for (const auto* scope : {"read:connections", "delete:clients", "update:resource_servers", "create:client_grants",
                               "delete:users", "read:tenant_settings", "update:tenant_settings", "create:email_provider",
-                              "update:email_templates", "update:client_keys", "create:user_tickets"})
+                              "update:email_templates", "update:client_keys", "create:user_tickets", "read:logs"})
         EXPECT_NE(std::find(grant->scope.begin(), grant->scope.end(), scope), grant->scope.end()) << scope;
 
     auto spa = store->get_client(r->demo_client_id);

@@ -1,0 +1,93 @@
+#include "store/event_log.hpp"
+
+#include "util/util.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+namespace gatehouse::store {
+
+std::string new_log_id(std::int64_t date_ms) {
+    static std::atomic<std::uint64_t> sequence{0};
+    auto seq = sequence.fetch_add(1, std::memory_order_relaxed) % 100000000;
+    std::string random;
+    for (unsigned char b : util::random_bytes(10)) random.push_back(static_cast<char>('0' + b % 10));
+    return fmt::format("{:014}{:08}{}", date_ms < 0 ? 0 : date_ms, seq, random);
+}
+
+BatchedEventLog::BatchedEventLog(LogStore& store, Options options)
+    : store_(store), options_(options), thread_([this] { run(); }) {}
+
+BatchedEventLog::~BatchedEventLog() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+void BatchedEventLog::record(LogEvent event) {
+    if (event.date_ms == 0)
+        event.date_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+    if (event.log_id.empty()) event.log_id = new_log_id(event.date_ms);
+    bool full_batch = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (queue_.size() >= options_.capacity) {
+            dropped_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        queue_.push_back(std::move(event));
+        ++queued_total_;
+        full_batch = queue_.size() == options_.batch_size;
+    }
+    if (full_batch) wake_.notify_one();
+}
+
+void BatchedEventLog::flush() {
+    std::unique_lock lock(mutex_);
+    auto target = queued_total_;
+    flush_requested_ = true;
+    wake_.notify_one();
+    drained_.wait(lock, [&] { return written_total_ >= target || stopping_; });
+}
+
+void BatchedEventLog::run() {
+    std::vector<LogEvent> batch;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait_for(lock, options_.flush_interval,
+                       [&] { return stopping_ || flush_requested_ || queue_.size() >= options_.batch_size; });
+        if (queue_.empty()) {
+            flush_requested_ = false;
+            if (stopping_) return;
+            continue;
+        }
+        batch.swap(queue_);
+        lock.unlock();
+        write(batch);
+        lock.lock();
+        written_total_ += batch.size();
+        batch.clear();
+        drained_.notify_all();
+    }
+}
+
+void BatchedEventLog::write(std::vector<LogEvent>& batch) {
+    for (std::size_t start = 0; start < batch.size(); start += options_.batch_size) {
+        auto n = std::min(options_.batch_size, batch.size() - start);
+        if (auto r = store_.append_logs(std::span<const LogEvent>(batch.data() + start, n)); !r)
+            spdlog::error("tenant logs: {} events could not be written: {}", n, r.error().message());
+    }
+    auto dropped = dropped_.load(std::memory_order_relaxed);
+    if (dropped != dropped_reported_) {
+        spdlog::warn("tenant logs: {} events dropped so far because the queue was full", dropped);
+        dropped_reported_ = dropped;
+    }
+}
+
+}  // namespace gatehouse::store

@@ -1,0 +1,69 @@
+// Tenant log events (GET /api/v2/logs) written off the request path. record() only appends to a
+// bounded in-memory queue and returns; a background thread writes whatever has queued up in one
+// transaction every flush interval, or sooner once a batch is full. When the queue is full (the
+// store is down, or slower than the traffic) new events are counted and dropped rather than make
+// a request wait: a login must never fail or stall because its log line could not be written.
+#pragma once
+
+#include "store/store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace gatehouse::store {
+
+// Where events go. One call per event; never blocks on the store, never throws.
+class EventLog {
+  public:
+    virtual ~EventLog() = default;
+    // Fills log_id and date_ms when empty. The event must hold no secret (see LogEvent).
+    virtual void record(LogEvent event) = 0;
+};
+
+// A new log_id for an event dated `date_ms`: 14 digits of date, 8 of a per-process sequence,
+// 10 random digits. Fixed width, so text order is date order.
+std::string new_log_id(std::int64_t date_ms);
+
+class BatchedEventLog final : public EventLog {
+  public:
+    struct Options {
+        std::size_t capacity = 20000;  // queued events at most; beyond, new ones are dropped
+        std::size_t batch_size = 500;  // events per transaction
+        std::chrono::milliseconds flush_interval{200};
+    };
+
+    BatchedEventLog(LogStore& store, Options options);
+    ~BatchedEventLog() override;  // writes what is queued, then stops the thread
+    BatchedEventLog(const BatchedEventLog&) = delete;
+    BatchedEventLog& operator=(const BatchedEventLog&) = delete;
+
+    void record(LogEvent event) override;
+    // Writes everything queued so far before returning (shutdown, tests).
+    void flush();
+    std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
+
+  private:
+    void run();
+    void write(std::vector<LogEvent>& batch);
+
+    LogStore& store_;
+    Options options_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::condition_variable drained_;
+    std::vector<LogEvent> queue_;
+    std::uint64_t queued_total_ = 0;   // events ever queued
+    std::uint64_t written_total_ = 0;  // events ever taken by the writer (written or failed)
+    bool stopping_ = false;
+    bool flush_requested_ = false;
+    std::atomic<std::uint64_t> dropped_{0};
+    std::uint64_t dropped_reported_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace gatehouse::store
