@@ -247,6 +247,27 @@ CREATE INDEX user_tickets_user_idx ON user_tickets (user_id, kind);
 CREATE INDEX user_tickets_expiry_idx ON user_tickets (expires_at);
 )sql";
 
+// Organizations and their members; members go with their user or organization, deleted by the
+// store in the same transaction (as the RBAC rows above).
+constexpr std::string_view kOrganizations = R"sql(
+CREATE TABLE organizations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX organizations_name_idx ON organizations (name);
+
+CREATE TABLE organization_members (
+    org_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX organization_members_user_idx ON organization_members (user_id, org_id);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
@@ -255,6 +276,7 @@ constexpr std::array kMigrations = {
     migration{5, "outgoing mail queue", kMailQueue},
     migration{6, "roles and permissions", kRoles},
     migration{7, "password-change and email-verification tickets", kUserTickets},
+    migration{8, "organizations and members", kOrganizations},
 };
 
 constexpr bool versions_are_sequential() {

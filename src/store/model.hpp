@@ -164,6 +164,16 @@ struct Role {
     std::int64_t updated_at = 0;
 };
 
+// An organization (Auth0 B2B). `name` is unique and is what /authorize?organization= may name.
+struct Organization {
+    std::string id;  // org_ + 16 alphanumerics
+    std::string name;
+    std::string display_name;
+    json::object doc;  // branding, metadata
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
 // One permission: a scope that an API (resource server, by its identifier) defines.
 struct Permission {
     std::string resource_server_identifier;

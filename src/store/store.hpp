@@ -163,6 +163,28 @@ class RoleStore {
                                                                   const std::vector<std::string>& extra_role_ids) = 0;
 };
 
+class OrganizationStore {
+  public:
+    virtual ~OrganizationStore() = default;
+    virtual result<void> create_organization(const Organization&) = 0;  // already_exists (id or name)
+    virtual result<Organization> get_organization(std::string_view id) = 0;
+    virtual result<Organization> get_organization_by_name(std::string_view name) = 0;
+    virtual result<PageResult<Organization>> list_organizations(Page) = 0;  // by name, then id
+    // name, display_name, doc, updated_at; not_found; already_exists (name taken)
+    virtual result<void> update_organization(const Organization&) = 0;
+    virtual result<void> delete_organization(std::string_view id) = 0;  // not_found; also its members
+
+    // All or nothing: not_found (nothing written) when the organization or any user does not exist.
+    // Idempotent (a member added twice stays once).
+    virtual result<void> add_organization_members(std::string_view org_id,
+                                                  const std::vector<std::string>& user_ids) = 0;
+    virtual result<void> remove_organization_members(std::string_view org_id,
+                                                     const std::vector<std::string>& user_ids) = 0;
+    // The members by user id (offset paging).
+    virtual result<PageResult<User>> list_organization_members(std::string_view org_id, Page) = 0;
+    virtual result<bool> is_organization_member(std::string_view org_id, std::string_view user_id) = 0;
+};
+
 class CodeStore {
   public:
     virtual ~CodeStore() = default;
@@ -272,6 +294,7 @@ class Store : public MetaStore,
               public ClientGrantStore,
               public UserStore,
               public RoleStore,
+              public OrganizationStore,
               public CodeStore,
               public RefreshTokenStore,
               public SessionStore,

@@ -1194,6 +1194,80 @@ TEST_P(StoreConformance, ConcurrentMailClaimHasExactlyOneWinner) {
     expect_one_winner_each_round(wins);
 }
 
+// ---- organizations ----------------------------------------------------------------------------
+
+Organization make_organization(std::string id, std::string name) {
+    Organization o;
+    o.id = std::move(id);
+    o.name = std::move(name);
+    o.display_name = "Org " + o.name;
+    o.doc = {{"metadata", {{"tier", "gold"}}}};
+    o.created_at = 100;
+    o.updated_at = 100;
+    return o;
+}
+
+TEST_P(StoreConformance, OrganizationCrudByIdAndNameListsByName) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_b", "beta")));
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    ASSERT_TRUE(s().create_organization(make_organization("org_c", "Zeta")));
+    expect_error(s().create_organization(make_organization("org_a", "other")), store_errc::already_exists);
+    expect_error(s().create_organization(make_organization("org_x", "acme")), store_errc::already_exists);
+    auto acme = s().get_organization_by_name("acme").value();
+    EXPECT_EQ(acme.id, "org_a");
+    EXPECT_EQ(acme.display_name, "Org acme");
+    EXPECT_EQ(json::serialize(acme.doc), R"({"metadata":{"tier":"gold"}})");
+    expect_error(s().get_organization_by_name("ACME"), store_errc::not_found);
+    expect_error(s().get_organization("org_missing"), store_errc::not_found);
+
+    auto page = s().list_organizations({.offset = 1, .limit = 2}).value();
+    EXPECT_EQ(page.total, 3u);
+    ASSERT_EQ(page.items.size(), 2u);  // bytewise: Zeta < acme < beta
+    EXPECT_EQ(page.items[0].id, "org_a");
+    EXPECT_EQ(page.items[1].id, "org_b");
+
+    auto b = make_organization("org_b", "bravo");
+    b.display_name = "Bravo Inc";
+    ASSERT_TRUE(s().update_organization(b));
+    EXPECT_EQ(s().get_organization("org_b").value().display_name, "Bravo Inc");
+    expect_error(s().get_organization_by_name("beta"), store_errc::not_found);
+    expect_error(s().update_organization(make_organization("org_b", "acme")), store_errc::already_exists);
+    expect_error(s().update_organization(make_organization("org_missing", "x")), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, OrganizationMembersAreAllOrNothingAndGoWithUserOrOrganization) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    ASSERT_TRUE(s().create_organization(make_organization("org_b", "beta")));
+    ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "one@example.com")));
+    ASSERT_TRUE(s().create_user(make_user("auth0|2", "db", "two@example.com")));
+
+    expect_error(s().add_organization_members("org_a", {"auth0|1", "auth0|missing"}), store_errc::not_found);
+    EXPECT_FALSE(s().is_organization_member("org_a", "auth0|1").value()) << "nothing written";
+    expect_error(s().add_organization_members("org_missing", {"auth0|1"}), store_errc::not_found);
+
+    ASSERT_TRUE(s().add_organization_members("org_a", {"auth0|2", "auth0|1", "auth0|1"}));
+    ASSERT_TRUE(s().add_organization_members("org_b", {"auth0|1"}));
+    auto members = s().list_organization_members("org_a", {.offset = 0, .limit = 1}).value();
+    EXPECT_EQ(members.total, 2u);
+    ASSERT_EQ(members.items.size(), 1u);
+    EXPECT_EQ(members.items[0].user_id, "auth0|1");
+    EXPECT_FALSE(s().is_organization_member("org_b", "auth0|2").value());
+
+    ASSERT_TRUE(s().remove_organization_members("org_a", {"auth0|2", "auth0|never"}));
+    EXPECT_FALSE(s().is_organization_member("org_a", "auth0|2").value());
+
+    ASSERT_TRUE(s().delete_user("auth0|1"));
+    EXPECT_FALSE(s().is_organization_member("org_b", "auth0|1").value()) << "membership goes with the user";
+    ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "one@example.com")));
+    EXPECT_FALSE(s().is_organization_member("org_a", "auth0|1").value()) << "a new user with the id is no member";
+
+    ASSERT_TRUE(s().add_organization_members("org_a", {"auth0|1"}));
+    ASSERT_TRUE(s().delete_organization("org_a"));
+    expect_error(s().delete_organization("org_a"), store_errc::not_found);
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    EXPECT_EQ(s().list_organization_members("org_a", {}).value().total, 0u) << "members go with the organization";
+}
+
 // ---- roles and permissions ------------------------------------------------------------------
 
 Role make_role(std::string id, std::string name) {

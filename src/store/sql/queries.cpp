@@ -32,6 +32,7 @@ struct query_def {
     "COALESCE(NULLIF(revoked_at, 0), "                                                               \
     "(SELECT g.revoked_at FROM revoked_grants g WHERE g.grant_id = refresh_tokens.grant_id), 0)"
 #define GH_ROLE_COLS "id, name, description, created_at, updated_at"
+#define GH_ORGANIZATION_COLS "id, name, display_name, doc, created_at, updated_at"
 #define GH_SESSION_COLS "id_hash, user_id, connection_name, auth_time, created_at, expires_at"
 #define GH_INTERACTION_COLS "id, kind, doc, expires_at"
 #define GH_MAIL_COLS                                                                                          \
@@ -325,6 +326,32 @@ constexpr std::array kQueries = {
               "RETURNING " GH_TICKET_COLS},
     query_def{query::ticket_retire_user,
               "UPDATE user_tickets SET used_at = $3 WHERE user_id = $1 AND kind = $2 AND used_at = 0"},
+
+    query_def{query::organization_insert,
+              "INSERT INTO organizations (" GH_ORGANIZATION_COLS ") VALUES ($1, $2, $3, $4, $5, $6)"},
+    query_def{query::organization_get, "SELECT " GH_ORGANIZATION_COLS " FROM organizations WHERE id = $1"},
+    query_def{query::organization_get_by_name, "SELECT " GH_ORGANIZATION_COLS " FROM organizations WHERE name = $1"},
+    // Names sort bytewise on both backends (SQLite's BINARY, PostgreSQL's "C").
+    query_def{query::organization_list,
+              "SELECT " GH_ORGANIZATION_COLS " FROM organizations ORDER BY name, id LIMIT $1 OFFSET $2",
+              "SELECT " GH_ORGANIZATION_COLS " FROM organizations ORDER BY name COLLATE \"C\", id LIMIT $1 OFFSET $2"},
+    query_def{query::organization_count, "SELECT COUNT(*) FROM organizations"},
+    query_def{query::organization_update,
+              "UPDATE organizations SET name = $2, display_name = $3, doc = $4, updated_at = $5 WHERE id = $1"},
+    query_def{query::organization_delete, "DELETE FROM organizations WHERE id = $1"},
+    query_def{query::organization_member_insert,
+              "INSERT INTO organization_members (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"},
+    query_def{query::organization_member_delete, "DELETE FROM organization_members WHERE org_id = $1 AND user_id = $2"},
+    query_def{query::organization_member_list,
+              "SELECT " GH_USER_COLS
+              " FROM users WHERE user_id IN (SELECT user_id FROM organization_members WHERE org_id = $3) "
+              "ORDER BY user_id LIMIT $1 OFFSET $2"},
+    query_def{
+        query::organization_member_count,
+        "SELECT COUNT(*) FROM users WHERE user_id IN (SELECT user_id FROM organization_members WHERE org_id = $1)"},
+    query_def{query::organization_member_get, "SELECT 1 FROM organization_members WHERE org_id = $1 AND user_id = $2"},
+    query_def{query::organization_members_delete_by_org, "DELETE FROM organization_members WHERE org_id = $1"},
+    query_def{query::organization_members_delete_by_user, "DELETE FROM organization_members WHERE user_id = $1"},
 
     query_def{query::purge_codes, "DELETE FROM authorization_codes WHERE expires_at <= $1"},
     // expires_at = 0 is a refresh token without an absolute lifetime; it is never purged.

@@ -158,6 +158,19 @@ result<Role> role_from(const row& r) {
     return role;
 }
 
+result<Organization> organization_from(const row& r) {
+    Organization o;
+    o.id = r.text(0);
+    o.name = r.text(1);
+    o.display_name = r.text(2);
+    auto doc = parse_object(r.text(3));
+    if (!doc) return doc.error();
+    o.doc = std::move(*doc);
+    o.created_at = r.int64(4);
+    o.updated_at = r.int64(5);
+    return o;
+}
+
 result<Permission> permission_from(const row& r) { return Permission{r.text(0), r.text(1)}; }
 
 result<AuthorizationCode> code_from(const row& r) {
@@ -275,6 +288,14 @@ result<PageResult<T>> page_of(result<exec_result> rows, result<exec_result> coun
 result<void> affected_or_not_found(result<exec_result> r) {
     if (!r) return r.error();
     if (r->affected == 0) return fail(store_errc::not_found);
+    return {};
+}
+
+// not_found unless `q` (keyed by `key`) finds a row.
+result<void> row_exists(connection& c, query q, std::string_view key) {
+    auto r = c.exec(q, {key});
+    if (!r) return r.error();
+    if (r->rows.empty()) return fail(store_errc::not_found);
     return {};
 }
 
@@ -679,10 +700,78 @@ result<void> sql_store::replace_password_hash(std::string_view user_id, std::str
 result<void> sql_store::delete_user(std::string_view user_id) {
     return transact([&](connection& c) -> result<void> {
         if (auto r = affected_or_not_found(c.exec(query::user_delete, {user_id})); !r) return r;
-        for (auto q : {query::user_roles_delete_by_user, query::user_permissions_delete_by_user})
+        for (auto q : {query::user_roles_delete_by_user, query::user_permissions_delete_by_user,
+                       query::organization_members_delete_by_user})
             if (auto d = c.exec(q, {user_id}); !d) return d.error();
         return {};
     });
+}
+
+// ---- organizations ----------------------------------------------------------------------------
+
+result<void> sql_store::create_organization(const Organization& o) {
+    return ok_or_error(run(query::organization_insert,
+                           {o.id, o.name, o.display_name, json::serialize(o.doc), o.created_at, o.updated_at}));
+}
+
+result<Organization> sql_store::get_organization(std::string_view id) {
+    return first_row(run(query::organization_get, {id}), &organization_from);
+}
+
+result<Organization> sql_store::get_organization_by_name(std::string_view name) {
+    return first_row(run(query::organization_get_by_name, {name}), &organization_from);
+}
+
+result<PageResult<Organization>> sql_store::list_organizations(Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::organization_list, {clamp(p.limit), clamp(p.offset)});
+    auto count = c->exec(query::organization_count, {});
+    return page_of(std::move(rows), std::move(count), &organization_from);
+}
+
+result<void> sql_store::update_organization(const Organization& o) {
+    return affected_or_not_found(
+        run(query::organization_update, {o.id, o.name, o.display_name, json::serialize(o.doc), o.updated_at}));
+}
+
+result<void> sql_store::delete_organization(std::string_view id) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto r = affected_or_not_found(c.exec(query::organization_delete, {id})); !r) return r;
+        if (auto d = c.exec(query::organization_members_delete_by_org, {id}); !d) return d.error();
+        return {};
+    });
+}
+
+result<void> sql_store::add_organization_members(std::string_view org_id, const std::vector<std::string>& user_ids) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto org = row_exists(c, query::organization_get, org_id); !org) return org;
+        for (const auto& user_id : user_ids) {
+            if (auto user = row_exists(c, query::user_get, user_id); !user) return user;
+            if (auto r = c.exec(query::organization_member_insert, {org_id, user_id}); !r) return r.error();
+        }
+        return {};
+    });
+}
+
+result<void> sql_store::remove_organization_members(std::string_view org_id, const std::vector<std::string>& user_ids) {
+    return transact([&](connection& c) -> result<void> {
+        for (const auto& user_id : user_ids)
+            if (auto r = c.exec(query::organization_member_delete, {org_id, user_id}); !r) return r.error();
+        return {};
+    });
+}
+
+result<PageResult<User>> sql_store::list_organization_members(std::string_view org_id, Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::organization_member_list, {clamp(p.limit), clamp(p.offset), org_id});
+    auto count = c->exec(query::organization_member_count, {org_id});
+    return page_of(std::move(rows), std::move(count), &user_from);
+}
+
+result<bool> sql_store::is_organization_member(std::string_view org_id, std::string_view user_id) {
+    auto r = run(query::organization_member_get, {org_id, user_id});
+    if (!r) return {boost::system::in_place_error, r.error()};
+    return !r->rows.empty();
 }
 
 // ---- roles and permissions ------------------------------------------------------------------

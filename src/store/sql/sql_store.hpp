@@ -69,6 +69,18 @@ class sql_store final : public Store {
                                        std::string_view new_hash) override;
     result<void> delete_user(std::string_view user_id) override;
 
+    result<void> create_organization(const Organization&) override;
+    result<Organization> get_organization(std::string_view id) override;
+    result<Organization> get_organization_by_name(std::string_view name) override;
+    result<PageResult<Organization>> list_organizations(Page) override;
+    result<void> update_organization(const Organization&) override;
+    result<void> delete_organization(std::string_view id) override;
+    result<void> add_organization_members(std::string_view org_id, const std::vector<std::string>& user_ids) override;
+    result<void> remove_organization_members(std::string_view org_id,
+                                             const std::vector<std::string>& user_ids) override;
+    result<PageResult<User>> list_organization_members(std::string_view org_id, Page) override;
+    result<bool> is_organization_member(std::string_view org_id, std::string_view user_id) override;
+
     result<void> create_role(const Role&) override;
     result<Role> get_role(std::string_view id) override;
     result<PageResult<Role>> list_roles(Page, std::string_view name_filter) override;
