@@ -1268,6 +1268,89 @@ TEST_P(StoreConformance, OrganizationMembersAreAllOrNothingAndGoWithUserOrOrgani
     EXPECT_EQ(s().list_organization_members("org_a", {}).value().total, 0u) << "members go with the organization";
 }
 
+TEST_P(StoreConformance, OrganizationMemberRolesNeedMembershipAndGoWithMemberRoleOrOrganization) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    ASSERT_TRUE(s().create_organization(make_organization("org_b", "beta")));
+    ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "one@example.com")));
+    ASSERT_TRUE(s().create_role(Role{"rol_1", "admin", "", 1, 1}));
+    ASSERT_TRUE(s().create_role(Role{"rol_2", "viewer", "", 1, 1}));
+    expect_error(s().assign_organization_member_roles("org_a", "auth0|1", {"rol_1"}), store_errc::not_found);
+    ASSERT_TRUE(s().add_organization_members("org_a", {"auth0|1"}));
+    ASSERT_TRUE(s().add_organization_members("org_b", {"auth0|1"}));
+    expect_error(s().assign_organization_member_roles("org_a", "auth0|1", {"rol_1", "rol_missing"}),
+                 store_errc::not_found);
+    EXPECT_TRUE(s().organization_member_role_ids("org_a", "auth0|1").value().empty()) << "nothing written";
+    ASSERT_TRUE(s().assign_organization_member_roles("org_a", "auth0|1", {"rol_2", "rol_1", "rol_1"}));
+    EXPECT_EQ(s().organization_member_role_ids("org_a", "auth0|1").value(),
+              (std::vector<std::string>{"rol_1", "rol_2"}));
+    EXPECT_TRUE(s().organization_member_role_ids("org_b", "auth0|1").value().empty()) << "roles are per organization";
+    auto page = s().list_organization_member_roles("org_a", "auth0|1", {.offset = 1, .limit = 5}).value();
+    EXPECT_EQ(page.total, 2u);
+    ASSERT_EQ(page.items.size(), 1u);
+    EXPECT_EQ(page.items[0].name, "viewer");
+
+    ASSERT_TRUE(s().delete_role("rol_2"));
+    EXPECT_EQ(s().organization_member_role_ids("org_a", "auth0|1").value(), (std::vector<std::string>{"rol_1"}));
+    ASSERT_TRUE(s().remove_organization_members("org_a", {"auth0|1"}));
+    ASSERT_TRUE(s().add_organization_members("org_a", {"auth0|1"}));
+    EXPECT_TRUE(s().organization_member_role_ids("org_a", "auth0|1").value().empty()) << "roles go with membership";
+    ASSERT_TRUE(s().assign_organization_member_roles("org_b", "auth0|1", {"rol_1"}));
+    ASSERT_TRUE(s().delete_user("auth0|1"));
+    EXPECT_TRUE(s().organization_member_role_ids("org_b", "auth0|1").value().empty()) << "roles go with the user";
+}
+
+TEST_P(StoreConformance, OrganizationConnectionsNeedBothSidesAndGoWithEither) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    ASSERT_TRUE(s().create_connection(make_connection("con_1", "db", "auth0")));
+    ASSERT_TRUE(s().create_connection(make_connection("con_2", "another", "auth0")));
+    expect_error(s().enable_organization_connection("org_a", {"con_missing", false, true, false, "", ""}),
+                 store_errc::not_found);
+    expect_error(s().enable_organization_connection("org_missing", {"con_1", false, true, false, "", ""}),
+                 store_errc::not_found);
+    ASSERT_TRUE(s().enable_organization_connection("org_a", {"con_1", true, true, false, "", ""}));
+    ASSERT_TRUE(s().enable_organization_connection("org_a", {"con_2", false, true, false, "", ""}));
+    expect_error(s().enable_organization_connection("org_a", {"con_1", false, true, false, "", ""}),
+                 store_errc::already_exists);
+    auto one = s().get_organization_connection("org_a", "con_1").value();
+    EXPECT_TRUE(one.assign_membership_on_login);
+    EXPECT_EQ(one.name, "db");
+    EXPECT_EQ(one.strategy, "auth0");
+    auto page = s().list_organization_connections("org_a", {.offset = 0, .limit = 1}).value();
+    EXPECT_EQ(page.total, 2u);
+    ASSERT_EQ(page.items.size(), 1u);
+    EXPECT_EQ(page.items[0].name, "another");
+    ASSERT_TRUE(s().update_organization_connection("org_a", {"con_1", false, true, false, "", ""}));
+    EXPECT_FALSE(s().get_organization_connection("org_a", "con_1").value().assign_membership_on_login);
+    expect_error(s().update_organization_connection("org_a", {"con_missing", false, true, false, "", ""}),
+                 store_errc::not_found);
+    ASSERT_TRUE(s().delete_connection("con_1"));
+    expect_error(s().get_organization_connection("org_a", "con_1"), store_errc::not_found);
+    ASSERT_TRUE(s().disable_organization_connection("org_a", "con_2"));
+    expect_error(s().disable_organization_connection("org_a", "con_2"), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, OrganizationInvitationIsRedeemedOnceAndNotAfterExpiry) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    OrganizationInvitation inv{"uinv_1", "org_a", "hash1", {{"invitee", {{"email", "a@example.com"}}}}, 100, 1000};
+    expect_error(s().create_organization_invitation(OrganizationInvitation{"uinv_0", "org_missing", "h0", {}, 1, 1000}),
+                 store_errc::not_found);
+    ASSERT_TRUE(s().create_organization_invitation(inv));
+    ASSERT_TRUE(s().create_organization_invitation(OrganizationInvitation{"uinv_2", "org_a", "hash2", {}, 200, 150}));
+    auto page = s().list_organization_invitations("org_a", {}).value();
+    EXPECT_EQ(page.total, 2u);
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0].id, "uinv_2") << "newest first";
+    EXPECT_EQ(s().get_organization_invitation("org_a", "uinv_1").value().doc.at("invitee").at("email"),
+              "a@example.com");
+    expect_error(s().get_organization_invitation("org_b", "uinv_1"), store_errc::not_found);
+    expect_error(s().find_organization_invitation("hash2", 150), store_errc::not_found);  // expired
+    EXPECT_EQ(s().find_organization_invitation("hash1", 150).value().id, "uinv_1");
+    EXPECT_EQ(s().redeem_organization_invitation("hash1", 150).value().id, "uinv_1");
+    expect_error(s().redeem_organization_invitation("hash1", 150), store_errc::not_found);  // single use
+    ASSERT_TRUE(s().delete_organization("org_a"));
+    EXPECT_EQ(s().list_organization_invitations("org_a", {}).value().total, 0u);
+}
+
 // ---- roles and permissions ------------------------------------------------------------------
 
 Role make_role(std::string id, std::string name) {
@@ -1420,7 +1503,7 @@ TEST_P(StoreConformance, TicketIsReadableUntilRedeemedOrExpiredAndRedeemedOnce) 
     auto redeemed = s().redeem_ticket("h1", 600);
     ASSERT_TRUE(redeemed);
     EXPECT_EQ(redeemed->user_id, "auth0|u1");
-    EXPECT_EQ(s().redeem_ticket("h1", 601).error(), store_errc::not_found) << "single use";
+    EXPECT_EQ(s().redeem_ticket("h1", 601).error(), store_errc::not_found);  // single use
     EXPECT_EQ(s().get_ticket("h1", 601).error(), store_errc::not_found);
     EXPECT_EQ(s().get_ticket("unknown", 1).error(), store_errc::not_found);
     EXPECT_EQ(s().create_ticket(make_ticket("h1", "auth0|u1", "password_change", 1000)).error(),
