@@ -1329,6 +1329,21 @@ TEST_P(StoreConformance, OrganizationConnectionsNeedBothSidesAndGoWithEither) {
     expect_error(s().disable_organization_connection("org_a", "con_2"), store_errc::not_found);
 }
 
+TEST_P(StoreConformance, GrantOrganizationIsWrittenOnceAndPurgedOnlyWithItsGrant) {
+    ASSERT_TRUE(s().create_code(make_code("c1")));  // grant-c1, expires at 1060
+    ASSERT_TRUE(s().record_grant_organization("grant-c1", "org_a", 1000));
+    ASSERT_TRUE(s().record_grant_organization("grant-gone", "org_b", 1000));
+    expect_error(s().record_grant_organization("grant-c1", "org_b", 1000), store_errc::already_exists);
+    EXPECT_EQ(s().grant_organization("grant-c1").value(), "org_a");
+    expect_error(s().grant_organization("grant-none"), store_errc::not_found);
+    ASSERT_TRUE(s().purge_expired(1000 + 3600));  // the code is gone too (expired)
+    expect_error(s().grant_organization("grant-gone"), store_errc::not_found);
+    ASSERT_TRUE(s().create_refresh_token(make_refresh("r1", "grant-kept")));
+    ASSERT_TRUE(s().record_grant_organization("grant-kept", "org_a", 1000));
+    ASSERT_TRUE(s().purge_expired(1000 + 3600));
+    EXPECT_EQ(s().grant_organization("grant-kept").value(), "org_a") << "a refresh token of the grant keeps it";
+}
+
 TEST_P(StoreConformance, OrganizationInvitationIsRedeemedOnceAndNotAfterExpiry) {
     ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
     OrganizationInvitation inv{"uinv_1", "org_a", "hash1", {{"invitee", {{"email", "a@example.com"}}}}, 100, 1000};
