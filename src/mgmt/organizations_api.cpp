@@ -5,6 +5,7 @@
 #include "mgmt/paging.hpp"
 #include "mgmt/request.hpp"
 #include "mgmt/route.hpp"
+#include "mgmt/user_lookup.hpp"
 #include "mgmt/validation.hpp"
 #include "util/json.hpp"
 #include "util/url.hpp"
@@ -163,30 +164,6 @@ expected<store::OrganizationConnection> parse_enabled_connection(const json::obj
     return c;
 }
 
-// A store write answered with `status` and no body; not_found is `missing`.
-ApiResponse write_result(const store::result<void>& r, ApiError missing, int status) {
-    if (!r) {
-        if (r.error() == store::store_errc::not_found) return render_error(missing);
-        return render_error(store_error(r.error(), missing.code, mgmt_errc::invalid_body));
-    }
-    return no_content(status);
-}
-
-// {"<key>": ["id", ...]}: 1 to kMaxItems strings.
-expected<std::vector<std::string>> parse_ids(Context& ctx, std::string_view key) {
-    auto body = parse_body(ctx.req);
-    if (!body) return body.error();
-    BodyCheck check(*body);
-    check.allowed({key}).required(key).string_array(key, kMaxItems);
-    if (check.error()) return *check.error();
-    std::vector<std::string> out;
-    for (const auto& id : body->at(key).get_array()) out.emplace_back(id.get_string());
-    if (out.empty())
-        return make_error(mgmt_errc::invalid_body,
-                          payload_error("Array is too short (0), minimum 1", std::string(key)));
-    return out;
-}
-
 // Every role id must exist: an unknown one is Auth0's 404 and nothing is written.
 std::optional<ApiError> check_roles_exist(Context& ctx, const std::vector<std::string>& roles) {
     for (const auto& id : roles) {
@@ -325,10 +302,7 @@ ApiResponse list_members(Context& ctx) {
     if (!page) return render_error(make_error(mgmt_errc::internal_error));
     json::array items;
     for (const auto& u : page->items) {
-        json::object o{{"user_id", u.user_id}};
-        if (!u.email.empty()) o["email"] = u.email;
-        for (std::string_view key : {"name", "picture"})
-            if (const auto* v = u.doc.if_contains(key); v && v->is_string()) o[key] = *v;
+        auto o = user_summary(u);
         fields->apply(o);
         items.push_back(std::move(o));
     }
@@ -338,7 +312,7 @@ ApiResponse list_members(Context& ctx) {
 ApiResponse add_members(Context& ctx) {
     auto org = load_organization(ctx);
     if (!org) return render_error(org.error());
-    auto members = parse_ids(ctx, "members");
+    auto members = parse_id_list(ctx.req, "members", kMaxItems);
     if (!members) return render_error(members.error());
     // All or nothing in the store: an unknown user (404) adds nobody.
     return write_result(ctx.store.add_organization_members(org->id, *members), make_error(mgmt_errc::inexistent_user),
@@ -348,7 +322,7 @@ ApiResponse add_members(Context& ctx) {
 ApiResponse remove_members(Context& ctx) {
     auto org = load_organization(ctx);
     if (!org) return render_error(org.error());
-    auto members = parse_ids(ctx, "members");
+    auto members = parse_id_list(ctx.req, "members", kMaxItems);
     if (!members) return render_error(members.error());
     return write_result(ctx.store.remove_organization_members(org->id, *members), organization_not_found(), 204);
 }
@@ -382,7 +356,7 @@ ApiResponse assign_member_roles(Context& ctx) {
     if (!org) return render_error(org.error());
     auto member = load_member(ctx, *org);
     if (!member) return render_error(member.error());
-    auto roles = parse_ids(ctx, "roles");
+    auto roles = parse_id_list(ctx.req, "roles", kMaxItems);
     if (!roles) return render_error(roles.error());
     if (auto problem = check_roles_exist(ctx, *roles)) return render_error(*problem);
     return write_result(ctx.store.assign_organization_member_roles(org->id, *member, *roles),
@@ -394,7 +368,7 @@ ApiResponse remove_member_roles(Context& ctx) {
     if (!org) return render_error(org.error());
     auto member = load_member(ctx, *org);
     if (!member) return render_error(member.error());
-    auto roles = parse_ids(ctx, "roles");
+    auto roles = parse_id_list(ctx.req, "roles", kMaxItems);
     if (!roles) return render_error(roles.error());
     return write_result(ctx.store.remove_organization_member_roles(org->id, *member, *roles),
                         make_error(mgmt_errc::inexistent_user), 204);
