@@ -164,6 +164,16 @@ expected<store::OrganizationConnection> parse_enabled_connection(const json::obj
     return c;
 }
 
+// One page of a list, each item rendered by `render` (a JSON object), in the paging style asked.
+template <class T, class Render>
+ApiResponse page_response(const store::result<store::PageResult<T>>& page, const Paging& paging, std::string_view key,
+                          Render render) {
+    if (!page) return render_error(make_error(mgmt_errc::internal_error));
+    json::array items;
+    for (const auto& item : page->items) items.push_back(render(item));
+    return list_response(paging, key, std::move(items), page->total, false);
+}
+
 // Every role id must exist: an unknown one is Auth0's 404 and nothing is written.
 std::optional<ApiError> check_roles_exist(Context& ctx, const std::vector<std::string>& roles) {
     for (const auto& id : roles) {
@@ -181,11 +191,8 @@ std::optional<ApiError> check_roles_exist(Context& ctx, const std::vector<std::s
 ApiResponse list_organizations(Context& ctx) {
     auto paging = parse_paging(ctx.req, true);
     if (!paging) return render_error(paging.error());
-    auto page = ctx.store.list_organizations(store_page(*paging));
-    if (!page) return render_error(make_error(mgmt_errc::internal_error));
-    json::array items;
-    for (const auto& o : page->items) items.push_back(organization_to_json(o));
-    return list_response(*paging, "organizations", std::move(items), page->total, false);
+    return page_response(ctx.store.list_organizations(store_page(*paging)), *paging, "organizations",
+                         &organization_to_json);
 }
 
 ApiResponse create_organization(Context& ctx) {
@@ -298,15 +305,12 @@ ApiResponse list_members(Context& ctx) {
     if (!paging) return render_error(paging.error());
     auto fields = parse_fields(ctx.req);
     if (!fields) return render_error(fields.error());
-    auto page = ctx.store.list_organization_members(org->id, store_page(*paging));
-    if (!page) return render_error(make_error(mgmt_errc::internal_error));
-    json::array items;
-    for (const auto& u : page->items) {
-        auto o = user_summary(u);
-        fields->apply(o);
-        items.push_back(std::move(o));
-    }
-    return list_response(*paging, "members", std::move(items), page->total, false);
+    return page_response(ctx.store.list_organization_members(org->id, store_page(*paging)), *paging, "members",
+                         [&](const store::User& u) {
+                             auto o = user_summary(u);
+                             fields->apply(o);
+                             return o;
+                         });
 }
 
 ApiResponse add_members(Context& ctx) {
@@ -343,12 +347,10 @@ ApiResponse list_member_roles(Context& ctx) {
     if (!member) return render_error(member.error());
     auto paging = parse_paging(ctx.req, false);
     if (!paging) return render_error(paging.error());
-    auto page = ctx.store.list_organization_member_roles(org->id, *member, store_page(*paging));
-    if (!page) return render_error(make_error(mgmt_errc::internal_error));
-    json::array items;
-    for (const auto& r : page->items)
-        items.push_back(json::object{{"id", r.id}, {"name", r.name}, {"description", r.description}});
-    return list_response(*paging, "roles", std::move(items), page->total, false);
+    return page_response(ctx.store.list_organization_member_roles(org->id, *member, store_page(*paging)), *paging,
+                         "roles", [](const store::Role& r) {
+                             return json::object{{"id", r.id}, {"name", r.name}, {"description", r.description}};
+                         });
 }
 
 ApiResponse assign_member_roles(Context& ctx) {
@@ -381,11 +383,8 @@ ApiResponse list_enabled_connections(Context& ctx) {
     if (!org) return render_error(org.error());
     auto paging = parse_paging(ctx.req, false);
     if (!paging) return render_error(paging.error());
-    auto page = ctx.store.list_organization_connections(org->id, store_page(*paging));
-    if (!page) return render_error(make_error(mgmt_errc::internal_error));
-    json::array items;
-    for (const auto& c : page->items) items.push_back(enabled_connection_to_json(c));
-    return list_response(*paging, "enabled_connections", std::move(items), page->total, false);
+    return page_response(ctx.store.list_organization_connections(org->id, store_page(*paging)), *paging,
+                         "enabled_connections", &enabled_connection_to_json);
 }
 
 ApiError connection_not_enabled() {
@@ -487,15 +486,12 @@ ApiResponse list_invitations(Context& ctx) {
     if (auto sort = query_one(ctx.req, "sort"); sort && *sort != "created_at:-1")
         return render_error(
             make_error(mgmt_errc::invalid_query_string, query_error("Only created_at:-1 is supported", "sort")));
-    auto page = ctx.store.list_organization_invitations(org->id, store_page(*paging));
-    if (!page) return render_error(make_error(mgmt_errc::internal_error));
-    json::array items;
-    for (const auto& i : page->items) {
-        auto o = invitation_to_json(i);
-        fields->apply(o);
-        items.push_back(std::move(o));
-    }
-    return list_response(*paging, "invitations", std::move(items), page->total, false);
+    return page_response(ctx.store.list_organization_invitations(org->id, store_page(*paging)), *paging, "invitations",
+                         [&](const store::OrganizationInvitation& i) {
+                             auto o = invitation_to_json(i);
+                             fields->apply(o);
+                             return o;
+                         });
 }
 
 ApiResponse create_invitation(Context& ctx) {
