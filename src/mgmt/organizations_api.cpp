@@ -1,6 +1,7 @@
 // /api/v2/organizations (auth0-apps.md §6): organizations, their members and members' roles, the
 // connections enabled for them and invitations. Lists run in the store, one page at a time. A login
 // through an organization reads what is written here (oauth/organizations.cpp).
+#include "email/email.hpp"
 #include "email/tickets.hpp"
 #include "mgmt/paging.hpp"
 #include "mgmt/request.hpp"
@@ -563,6 +564,21 @@ ApiResponse create_invitation(Context& ctx) {
         return render_error(store_error(r.error(), mgmt_errc::inexistent_organization, mgmt_errc::invalid_body));
     auto url = util::append_params(
         login_uri, {{"invitation", ticket}, {"organization", org->id}, {"organization_name", org->name}});
+    // Auth0 mails the link unless told not to (the user_invitation template).
+    if (util::json_bool(*body, "send_invitation_email", true)) {
+        email::MailRequest mail{
+            "user_invitation", email,
+            json::object{{"url", url},
+                         {"user", json::object{{"email", email}}},
+                         {"inviter", inv.doc["inviter"]},
+                         {"organization",
+                          json::object{{"id", org->id},
+                                       {"name", org->name},
+                                       {"display_name", org->display_name.empty() ? org->name : org->display_name}}},
+                         {"application", json::object{{"name", util::json_string(client->doc, "name", client_id)}}}}};
+        if (auto queued = email::queue_mail(ctx.store, mail); !queued)
+            return render_error(make_error(mgmt_errc::internal_error));
+    }
     return json_response(201, invitation_to_json(inv, url, ticket));
 }
 

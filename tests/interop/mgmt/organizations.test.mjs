@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGatehouse } from '../lib/gatehouse.mjs';
 import { sdk, apiCaller, mgmtToken, allPages, unique, rejectionOf, assertAuth0Error } from './helpers.mjs';
+import { startSmtp, smtpProvider, parseMail } from '../email/smtp.mjs';
 
 const DB = 'Username-Password-Authentication';
 
@@ -13,8 +14,10 @@ let mgmt;
 let api;
 let dbConnectionId;
 let appClientId;
+let smtp;
 before(async () => {
-  gh = await startGatehouse({ quiet: true });
+  smtp = await startSmtp();
+  gh = await startGatehouse({ quiet: true, args: ['--allow-private-upstreams'] });
   mgmt = sdk(gh);
   api = apiCaller(gh, await mgmtToken(gh));
   const connections = await allPages(await mgmt.connections.list());
@@ -25,7 +28,10 @@ before(async () => {
   });
   appClientId = app.client_id;
 });
-after(async () => gh?.stop());
+after(async () => {
+  await gh?.stop();
+  await smtp?.close();
+});
 
 const newUser = async (name) =>
   mgmt.users.create({ connection: DB, email: `${unique("member")}@example.com`, password: 'member password 1', name });
@@ -194,9 +200,18 @@ test('invitations: create (invitation_url to initiate_login_uri) / list / get / 
   const lifetime = Date.parse(invitation.expires_at) - Date.parse(invitation.created_at);
   assert.ok(Math.abs(lifetime - 3600 * 1000) < 2000, `ttl_sec: ${lifetime}`);
 
+  // Without send_invitation_email: false, the user_invitation mail carries the link.
+  assert.equal((await api('POST', '/emails/provider', { body: smtpProvider(smtp) })).status, 201);
+  const mailsBefore = smtp.received.length;
   const second = await mgmt.organizations.invitations.create(org.id, {
     inviter: { name: 'Alice' }, invitee: { email: 'carol@example.com' }, client_id: appClientId,
   });
+  const mails = await smtp.waitFor(mailsBefore + 1);
+  const mail = parseMail(mails[mailsBefore].raw);
+  assert.equal(mails.length, mailsBefore + 1, 'the first invitation (send_invitation_email: false) sent nothing');
+  assert.match(mail.headers.to[0], /carol@example\.com/);
+  assert.match(mail.html, /Alice invited you to join Invites Ltd on Org App/);
+  assert.ok(mail.html.includes(second.invitation_url.replaceAll('&', '&amp;')), 'the mail carries the link');
   const days = (Date.parse(second.expires_at) - Date.parse(second.created_at)) / 86400000;
   assert.ok(Math.abs(days - 7) < 0.01, 'default lifetime: 7 days');
   const list = await mgmt.organizations.invitations.list(org.id);
