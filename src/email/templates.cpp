@@ -71,7 +71,8 @@ constexpr std::array<Default, 7> kDefaults = {{
      "unblock it.",
      "Unblock account"},
     {"user_invitation", "You are invited", "You are invited",
-     "Hello {{ user.email }}, you were invited to {{ application.name | default: \"Gatehouse\" }}.",
+     "Hello {{ user.email }}, {{ inviter.name | default: \"someone\" }} invited you to join {{ "
+     "organization.display_name }} on {{ application.name | default: \"Gatehouse\" }}.",
      "Accept invitation"},
 }};
 

@@ -13,7 +13,7 @@ namespace {
 using namespace detail;
 
 // Every resource family's table (one file each); Auth0 checks the scope before looking at ids or bodies.
-constexpr std::array<RouteTable, 12> route_tables = {
+constexpr std::array<RouteTable, 13> route_tables = {
     &connections_routes,
     &clients_routes,
     &resource_servers_routes,
@@ -26,6 +26,7 @@ constexpr std::array<RouteTable, 12> route_tables = {
     &tickets_routes,
     &jobs_routes,
     &logs_routes,
+    &organizations_routes,
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {

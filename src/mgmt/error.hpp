@@ -28,6 +28,8 @@ enum class mgmt_errc {
     inexistent_email_template,   // 404: unknown template name, or not created yet
     inexistent_job,              // 404: no job with this id
     inexistent_log,              // 404: no log event with this id
+    inexistent_organization,     // 404: no organization with this id or name
+    inexistent_invitation,       // 404: no invitation with this id in the organization
     route_not_found,             // 404: no such endpoint
     method_not_allowed,          // 405: the endpoint exists, the method does not
     connection_conflict,         // 409: duplicate connection name
@@ -37,10 +39,12 @@ enum class mgmt_errc {
     user_conflict,               // 409: email or username taken in the connection
     email_provider_conflict,     // 409: a provider is already configured
     email_template_conflict,     // 409: "Template X already exists."
-    precondition_failed,         // 412: If-Match does not match the current ETag
-    payload_too_large,           // 413: a body over the Management API's limit (1 MiB)
-    unsupported_media_type,      // 415: a body that is neither JSON nor merge-patch JSON
-    internal_error,              // 500: the store failed
+    organization_conflict,       // 409: duplicate organization name
+    organization_connection_conflict,  // 409: the connection is already enabled for the organization
+    precondition_failed,               // 412: If-Match does not match the current ETag
+    payload_too_large,                 // 413: a body over the Management API's limit (1 MiB)
+    unsupported_media_type,            // 415: a body that is neither JSON nor merge-patch JSON
+    internal_error,                    // 500: the store failed
 };
 
 struct ErrorInfo {

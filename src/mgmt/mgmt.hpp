@@ -1,5 +1,5 @@
 // mgmt: the Auth0-compatible Management API v2 (/api/v2/...): connections, clients, resource
-// servers, client grants, users, roles and permissions, with Auth0's shapes, ids, pagination,
+// servers, client grants, users, roles and permissions, organizations, with Auth0's shapes, ids, pagination,
 // status codes and error bodies, so Auth0's own Management SDK works unmodified; plus the tenant
 // bootstrap of `gatehouse init`. It knows no HTTP server and no tokens: the caller has verified the bearer token and
 // hands over its scopes. Depends on connections, store and util only.
@@ -46,7 +46,8 @@ struct Settings {
 
 // Routes: /connections[/{id}[/clients|/authorize-preview]], /clients[/{id}[/rotate-secret]],
 // /resource-servers[/{id}], /client-grants[/{id}], /users[/{id}[/roles|/permissions]], /users-by-email,
-// /roles[/{id}[/permissions|/users]], /tenants/settings.
+// /roles[/{id}[/permissions|/users]], /organizations[/{id}[/members[/{user}/roles]|/enabled_connections[/{id}]|
+// /invitations[/{id}]]|/name/{name}], /tenants/settings.
 // GET /connections/{id}/authorize-preview answers {"url": ...} built exactly as a login would build
 // it, with the per-login values replaced by fixed placeholders: state=STATE_PLACEHOLDER,
 // nonce=NONCE_PLACEHOLDER (oidc), code_challenge=CODE_CHALLENGE_PLACEHOLDER (when PKCE applies),

@@ -136,5 +136,25 @@ ApiError store_error(boost::system::error_code ec, mgmt_errc not_found, mgmt_err
     return make_error(mgmt_errc::internal_error);
 }
 
+ApiResponse write_result(const store::result<void>& r, const ApiError& missing, int status) {
+    if (r) return no_content(status);
+    if (r.error() == store::store_errc::not_found) return render_error(missing);
+    return render_error(store_error(r.error(), missing.code, mgmt_errc::invalid_body));
+}
+
+expected<std::vector<std::string>> parse_id_list(const ApiRequest& req, std::string_view key, std::size_t max_items) {
+    auto body = parse_body(req);
+    if (!body) return body.error();
+    BodyCheck check(*body);
+    check.allowed({key}).required(key).string_array(key, max_items);
+    if (check.error()) return *check.error();
+    std::vector<std::string> out;
+    for (const auto& id : body->at(key).get_array()) out.emplace_back(id.get_string());
+    if (out.empty())
+        return make_error(mgmt_errc::invalid_body,
+                          payload_error("Array is too short (0), minimum 1", std::string(key)));
+    return out;
+}
+
 }  // namespace detail
 }  // namespace gatehouse::mgmt

@@ -56,5 +56,11 @@ expected<FieldFilter> parse_fields(const ApiRequest&);
 // anything else -> 500.
 ApiError store_error(boost::system::error_code ec, mgmt_errc not_found, mgmt_errc conflict);
 
+// A store write answered with `status` and no body; not_found is `missing`.
+ApiResponse write_result(const store::result<void>& r, const ApiError& missing, int status);
+
+// A body {"<key>": ["id", ...]} of 1 to `max_items` strings (members, roles, users of a write).
+expected<std::vector<std::string>> parse_id_list(const ApiRequest&, std::string_view key, std::size_t max_items);
+
 }  // namespace detail
 }  // namespace gatehouse::mgmt

@@ -132,21 +132,6 @@ expected<std::vector<store::Permission>> parse_permissions(Context& ctx) {
     return out;
 }
 
-// {"<key>": ["id", ...]}: 1 to kMaxItems strings.
-expected<std::vector<std::string>> parse_ids(Context& ctx, std::string_view key) {
-    auto body = parse_body(ctx.req);
-    if (!body) return body.error();
-    BodyCheck check(*body);
-    check.allowed({key}).required(key).string_array(key, kMaxItems);
-    if (check.error()) return *check.error();
-    std::vector<std::string> out;
-    for (const auto& id : body->at(key).get_array()) out.emplace_back(id.get_string());
-    if (out.empty())
-        return make_error(mgmt_errc::invalid_body,
-                          payload_error("Array is too short (0), minimum 1", std::string(key)));
-    return out;
-}
-
 ApiResponse permission_list(Context& ctx, const store::result<store::PageResult<store::Permission>>& page,
                             const Paging& paging) {
     if (!page) return render_error(make_error(mgmt_errc::internal_error));
@@ -161,12 +146,6 @@ ApiResponse role_list(const store::result<store::PageResult<store::Role>>& page,
     json::array items;
     for (const auto& r : page->items) items.push_back(role_to_json(r));
     return list_response(paging, "roles", std::move(items), page->total, false);
-}
-
-// A store write answered with `status` and no body; not_found names `missing`.
-ApiResponse write_result(const store::result<void>& r, mgmt_errc missing, int status) {
-    if (!r) return render_error(store_error(r.error(), missing, mgmt_errc::invalid_body));
-    return no_content(status);
 }
 
 store::Role role_from_body(const json::object& body, store::Role role) {
@@ -226,7 +205,7 @@ ApiResponse update_role(Context& ctx) {
 ApiResponse delete_role(Context& ctx) {
     auto role = load_role(ctx);
     if (!role) return render_error(role.error());
-    return write_result(ctx.store.delete_role(role->id), mgmt_errc::inexistent_role, 200);
+    return write_result(ctx.store.delete_role(role->id), make_error(mgmt_errc::inexistent_role), 200);
 }
 
 ApiResponse list_role_permissions(Context& ctx) {
@@ -242,7 +221,8 @@ ApiResponse add_role_permissions(Context& ctx) {
     if (!role) return render_error(role.error());
     auto permissions = parse_permissions(ctx);
     if (!permissions) return render_error(permissions.error());
-    return write_result(ctx.store.add_role_permissions(role->id, *permissions), mgmt_errc::inexistent_role, 201);
+    return write_result(ctx.store.add_role_permissions(role->id, *permissions), make_error(mgmt_errc::inexistent_role),
+                        201);
 }
 
 ApiResponse remove_role_permissions(Context& ctx) {
@@ -250,7 +230,8 @@ ApiResponse remove_role_permissions(Context& ctx) {
     if (!role) return render_error(role.error());
     auto permissions = parse_permissions(ctx);
     if (!permissions) return render_error(permissions.error());
-    return write_result(ctx.store.remove_role_permissions(role->id, *permissions), mgmt_errc::inexistent_role, 204);
+    return write_result(ctx.store.remove_role_permissions(role->id, *permissions),
+                        make_error(mgmt_errc::inexistent_role), 204);
 }
 
 ApiResponse list_role_users(Context& ctx) {
@@ -261,20 +242,14 @@ ApiResponse list_role_users(Context& ctx) {
     auto page = ctx.store.list_role_users(role->id, store_page(*paging));
     if (!page) return render_error(make_error(mgmt_errc::internal_error));
     json::array items;
-    for (const auto& u : page->items) {
-        json::object o{{"user_id", u.user_id}};
-        if (!u.email.empty()) o["email"] = u.email;
-        for (std::string_view key : {"name", "picture"})
-            if (const auto* v = u.doc.if_contains(key); v && v->is_string()) o[key] = *v;
-        items.push_back(std::move(o));
-    }
+    for (const auto& u : page->items) items.push_back(user_summary(u));
     return list_response(*paging, "users", std::move(items), page->total, false);
 }
 
 ApiResponse assign_role_users(Context& ctx) {
     auto role = load_role(ctx);
     if (!role) return render_error(role.error());
-    auto users = parse_ids(ctx, "users");
+    auto users = parse_id_list(ctx.req, "users", kMaxItems);
     if (!users) return render_error(users.error());
     // Checked first, so that a request naming an unknown user writes nothing.
     for (const auto& id : *users)
@@ -297,7 +272,7 @@ ApiResponse list_user_roles(Context& ctx) {
 ApiResponse assign_user_roles(Context& ctx) {
     auto user = load_user(ctx);
     if (!user) return render_error(user.error());
-    auto roles = parse_ids(ctx, "roles");
+    auto roles = parse_id_list(ctx.req, "roles", kMaxItems);
     if (!roles) return render_error(roles.error());
     for (const auto& id : *roles)
         if (!is_role_id(id))
@@ -305,15 +280,17 @@ ApiResponse assign_user_roles(Context& ctx) {
                 make_error(mgmt_errc::invalid_body,
                            payload_error("Object didn't pass validation for format role-id: " + id, "roles")));
     // All or nothing in the store: an unknown role (404) writes nothing.
-    return write_result(ctx.store.assign_user_roles(user->user_id, *roles), mgmt_errc::inexistent_role, 204);
+    return write_result(ctx.store.assign_user_roles(user->user_id, *roles), make_error(mgmt_errc::inexistent_role),
+                        204);
 }
 
 ApiResponse remove_user_roles(Context& ctx) {
     auto user = load_user(ctx);
     if (!user) return render_error(user.error());
-    auto roles = parse_ids(ctx, "roles");
+    auto roles = parse_id_list(ctx.req, "roles", kMaxItems);
     if (!roles) return render_error(roles.error());
-    return write_result(ctx.store.remove_user_roles(user->user_id, *roles), mgmt_errc::inexistent_user, 204);
+    return write_result(ctx.store.remove_user_roles(user->user_id, *roles), make_error(mgmt_errc::inexistent_user),
+                        204);
 }
 
 ApiResponse list_user_permissions(Context& ctx) {
@@ -346,7 +323,8 @@ ApiResponse add_user_permissions(Context& ctx) {
     if (!user) return render_error(user.error());
     auto permissions = parse_permissions(ctx);
     if (!permissions) return render_error(permissions.error());
-    return write_result(ctx.store.add_user_permissions(user->user_id, *permissions), mgmt_errc::inexistent_user, 204);
+    return write_result(ctx.store.add_user_permissions(user->user_id, *permissions),
+                        make_error(mgmt_errc::inexistent_user), 204);
 }
 
 ApiResponse remove_user_permissions(Context& ctx) {
@@ -354,8 +332,8 @@ ApiResponse remove_user_permissions(Context& ctx) {
     if (!user) return render_error(user.error());
     auto permissions = parse_permissions(ctx);
     if (!permissions) return render_error(permissions.error());
-    return write_result(ctx.store.remove_user_permissions(user->user_id, *permissions), mgmt_errc::inexistent_user,
-                        204);
+    return write_result(ctx.store.remove_user_permissions(user->user_id, *permissions),
+                        make_error(mgmt_errc::inexistent_user), 204);
 }
 
 }  // namespace

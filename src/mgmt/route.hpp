@@ -49,5 +49,6 @@ std::span<const Route> roles_routes();
 std::span<const Route> tickets_routes();
 std::span<const Route> jobs_routes();
 std::span<const Route> logs_routes();
+std::span<const Route> organizations_routes();
 
 }  // namespace gatehouse::mgmt::detail

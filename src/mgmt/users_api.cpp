@@ -29,6 +29,14 @@ expected<store::User> load_user(Context& ctx) {
     return std::move(*u);
 }
 
+json::object user_summary(const store::User& u) {
+    json::object o{{"user_id", u.user_id}};
+    if (!u.email.empty()) o["email"] = u.email;
+    for (std::string_view key : {"name", "picture"})
+        if (const auto* v = u.doc.if_contains(key); v && v->is_string()) o[key] = *v;
+    return o;
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 5> profile_strings = {"name", "nickname", "picture", "given_name",

@@ -200,9 +200,23 @@ std::optional<CheckFailure> check_connection(AuthorizeCheck& c) {
     return std::nullopt;
 }
 
+// The client's organization_usage, the organization named (and an invitation into it), and a
+// `connection` parameter that the organization does not enable (auth0-apps.md §6).
+std::optional<CheckFailure> check_organization(AuthorizeCheck& c) {
+    auto request = resolve_organization_request(c.catalog, *c.client, c.params, util::unix_now());
+    if (!request) return request.error();
+    c.pending.organization = std::move(*request);
+    if (c.pending.organization.id.empty() || c.pending.connection.empty()) return std::nullopt;
+    auto connection = c.catalog.connection(c.pending.connection);
+    if (!connection || !c.catalog.store().get_organization_connection(c.pending.organization.id, connection->record.id))
+        return make_error(oauth_errc::access_denied,
+                          "the connection \"" + c.pending.connection + "\" is not enabled for the organization");
+    return std::nullopt;
+}
+
 // The order is the contract: nothing may redirect before check_redirect_uri has passed
 // (node-oidc-provider's `allow_redirect`); the rest follow RFC 6749 §4.1.2.1's order of concerns.
-constexpr std::array<std::pair<const char*, Check>, 10> kAuthorizeChecks = {{
+constexpr std::array<std::pair<const char*, Check>, 11> kAuthorizeChecks = {{
     {"parameter_sizes", &check_parameter_sizes},
     {"client", &check_client},
     {"redirect_uri", &check_redirect_uri},
@@ -213,7 +227,12 @@ constexpr std::array<std::pair<const char*, Check>, 10> kAuthorizeChecks = {{
     {"pkce", &check_pkce},
     {"prompt", &check_prompt_and_max_age},
     {"connection", &check_connection},
+    {"organization", &check_organization},
 }};
+
+const ErrorPage kLoginExpired{400, "Login expired",
+                              "This login page has expired or was already used. Go back to the application and sign "
+                              "in again."};
 
 // The hosted page's wording; unknown user and wrong password share one message (and one cost).
 std::string login_error_message(const boost::system::error_code& ec, bool signup) {
@@ -236,8 +255,13 @@ bool session_satisfies(const store::Session& session, const PendingAuthorization
     // one, so 0 is prompt=login rather than "older than 0 seconds".
     if (pending.max_age && (*pending.max_age == 0 || now - session.auth_time > *pending.max_age)) return false;
     if (!pending.connection.empty() && pending.connection != session.connection) return false;
+    // A login through an organization that still has to choose one, or to redeem an invitation, is
+    // the user's to make on the page.
+    if (pending.organization.prompt || !pending.organization.invitation_hash.empty()) return false;
     auto connection = catalog.connection(session.connection);
-    return connection && connection->enabled_for(pending.client_id);
+    if (!connection || !connection->enabled_for(pending.client_id)) return false;
+    return pending.organization.id.empty() ||
+           catalog.store().get_organization_connection(pending.organization.id, connection->record.id).has_value();
 }
 
 }  // namespace
@@ -281,6 +305,11 @@ json::object PendingAuthorization::to_json() const {
     o["connection"] = connection;
     o["login_hint"] = login_hint;
     if (max_age) o["max_age"] = *max_age;
+    if (!organization.id.empty() || organization.prompt)
+        o["organization"] = json::object{{"id", organization.id},
+                                         {"name", organization.name},
+                                         {"invitation", organization.invitation_hash},
+                                         {"prompt", organization.prompt}};
     json::object source;
     for (const auto& [k, v] : upstream_source.items()) source[k] = v;
     o["upstream_source"] = std::move(source);
@@ -302,6 +331,12 @@ PendingAuthorization PendingAuthorization::from_json(const json::object& o) {
     p.connection = util::json_string(o, "connection");
     p.login_hint = util::json_string(o, "login_hint");
     if (o.contains("max_age")) p.max_age = util::json_int(o, "max_age", 0);
+    if (auto* org = util::json_object(o, "organization")) {
+        p.organization.id = util::json_string(*org, "id");
+        p.organization.name = util::json_string(*org, "name");
+        p.organization.invitation_hash = util::json_string(*org, "invitation");
+        p.organization.prompt = util::json_bool(*org, "prompt", false);
+    }
     if (auto* source = util::json_object(o, "upstream_source"))
         for (const auto& [k, v] : *source)
             if (v.is_string()) p.upstream_source.set(std::string(k), std::string(v.get_string()));
@@ -339,6 +374,7 @@ AuthorizeOutcome AuthorizationService::authorize(const util::Params& params,
     }
     auto& pending = check.pending;
     pending.login_hint = params.get("login_hint");
+    if (pending.login_hint.empty()) pending.login_hint = pending.organization.invitee;
     for (auto name : kAliasSources)
         if (auto v = params.find(name)) pending.upstream_source.set(name, std::string(*v));
 
@@ -396,13 +432,36 @@ LoginForm AuthorizationService::make_form(const std::string& interaction_id, con
     form.signup = signup;
     auto client = catalog_.client(pending.client_id);
     form.client_name = client ? client->name : pending.client_id;
+    if (pending.organization.prompt && pending.organization.id.empty()) {
+        form.organization_prompt = true;  // nothing to log in with before the organization is known
+        return form;
+    }
+    // Through an organization: only its connections, and sign-up only where it allows it (or for
+    // an invited email).
+    std::vector<store::OrganizationConnection> org_connections;
+    if (!pending.organization.id.empty()) {
+        if (auto org = store_.get_organization(pending.organization.id))
+            form.organization_name = org->display_name.empty() ? org->name : org->display_name;
+        if (auto list = organization_connections(store_, pending.organization.id)) org_connections = std::move(*list);
+    }
+    auto in_organization = [&](const ConnectionView& c) -> const store::OrganizationConnection* {
+        for (const auto& oc : org_connections)
+            if (oc.connection_id == c.record.id) return &oc;
+        return nullptr;
+    };
     for (const auto& c : catalog_.connections()) {
         if (!c->enabled_for(pending.client_id)) continue;
         if (!pending.connection.empty() && c->name() != pending.connection) continue;
+        const store::OrganizationConnection* org_connection = nullptr;
+        if (!pending.organization.id.empty()) {
+            org_connection = in_organization(*c);
+            if (!org_connection) continue;
+        }
         if (c->strategy() == "auth0") {
             if (form.database_connection.empty()) {
                 form.database_connection = c->name();
-                form.signup_allowed = c->signup_allowed;
+                form.signup_allowed = c->signup_allowed && (!org_connection || org_connection->is_signup_enabled ||
+                                                            !pending.organization.invitation_hash.empty());
             }
         } else {
             form.buttons.push_back({c->name(), c->display_name, c->strategy()});
@@ -415,34 +474,67 @@ std::variant<LoginForm, ErrorPage> AuthorizationService::login_form(std::string_
                                                                     std::int64_t now) {
     auto interaction = store_.get_interaction(interaction_id, now);
     if (!interaction || interaction->kind != "login" || !util::json_object(interaction->doc, "pending"))
-        return ErrorPage{400, "Login expired",
-                         "This login page has expired or was already used. Go back to the application and sign in "
-                         "again."};
+        return kLoginExpired;
     auto form = make_form(interaction->id, interaction->doc, signup);
     if (signup && !form.signup_allowed) form.signup = false;
     return form;
 }
 
-LoginResult AuthorizationService::submit_login(const util::Params& form, std::string_view browser_id, bool signup,
-                                               std::int64_t now, std::string_view ip) {
-    const ErrorPage expired{400, "Login expired",
-                            "This login page has expired or was already used. Go back to the application and sign "
-                            "in again."};
+std::variant<store::Interaction, ErrorPage> AuthorizationService::posted_interaction(const util::Params& form,
+                                                                                     std::string_view browser_id,
+                                                                                     std::int64_t now) {
     auto interaction = store_.get_interaction(form.get("state"), now);
     if (!interaction || interaction->kind != "login" || !util::json_object(interaction->doc, "pending"))
-        return {expired, {}};
+        return kLoginExpired;
     // Login CSRF (RFC 6749 §10.12): the form must carry this interaction's token, and be posted by
     // the browser that started it.
     auto csrf = util::json_string(interaction->doc, "csrf");
     auto browser = util::json_string(interaction->doc, "browser");
     if (!util::constant_time_equal(form.get("csrf"), csrf) ||
         !util::constant_time_equal(util::sha256_b64url(browser_id), browser))
-        return {ErrorPage{403, "Invalid login form",
-                          "The login form could not be verified (it was submitted from another browser or page). "
-                          "Go back to the application and sign in again."},
-                {}};
+        return ErrorPage{403, "Invalid login form",
+                         "The login form could not be verified (it was submitted from another browser or page). "
+                         "Go back to the application and sign in again."};
+    return std::move(*interaction);
+}
 
-    auto view = make_form(interaction->id, interaction->doc, signup);
+std::variant<LoginForm, ErrorPage> AuthorizationService::choose_organization(const util::Params& form,
+                                                                             std::string_view browser_id,
+                                                                             std::int64_t now) {
+    auto posted = posted_interaction(form, browser_id, now);
+    if (auto* page = std::get_if<ErrorPage>(&posted)) return *page;
+    auto interaction = std::get<store::Interaction>(std::move(posted));
+    auto pending = PendingAuthorization::from_json(*util::json_object(interaction.doc, "pending"));
+    if (!pending.organization.prompt || !pending.organization.id.empty()) return kLoginExpired;
+    auto name = form.get("organization");
+    auto org = name.empty() ? oauth_result<store::Organization>(make_error(oauth_errc::invalid_request))
+                            : find_organization(catalog_, name, true);
+    if (!org) {
+        auto view = make_form(interaction.id, interaction.doc, false);
+        view.error = org.error().code == oauth_errc::temporarily_unavailable
+                         ? "The organization could not be looked up. Try again."
+                         : "No organization has this name.";
+        view.username = name;
+        return view;
+    }
+    pending.organization.id = org->id;
+    pending.organization.name = org->name;
+    // The interaction is replaced under its id: taken, so a concurrent post of the page loses.
+    auto taken = store_.take_interaction(interaction.id, now);
+    if (!taken) return kLoginExpired;
+    taken->doc["pending"] = pending.to_json();
+    if (auto r = store_.create_interaction(*taken); !r) return kLoginExpired;
+    return make_form(taken->id, taken->doc, false);
+}
+
+LoginResult AuthorizationService::submit_login(const util::Params& form, std::string_view browser_id, bool signup,
+                                               std::int64_t now, std::string_view ip) {
+    const ErrorPage expired = kLoginExpired;
+    auto posted = posted_interaction(form, browser_id, now);
+    if (auto* page = std::get_if<ErrorPage>(&posted)) return {*page, {}};
+    auto interaction = std::get<store::Interaction>(std::move(posted));
+
+    auto view = make_form(interaction.id, interaction.doc, signup);
     view.username = form.get("username");
     if (view.database_connection.empty()) {
         view.error = "Password login is not enabled for this application.";
@@ -455,7 +547,7 @@ LoginResult AuthorizationService::submit_login(const util::Params& form, std::st
                             : counted_login(password_attempts_, database, form.get("username"), form.get("password"));
     // The tenant log line of this attempt: who tried which application from where, and the outcome.
     auto log = [&](std::string_view type, std::string description, std::string user_id) {
-        auto pending_doc = util::json_object(interaction->doc, "pending");
+        auto pending_doc = util::json_object(interaction.doc, "pending");
         record_event(events_, {.type = std::string(type),
                                .description = std::move(description),
                                .client_id = util::json_string(*pending_doc, "client_id"),
@@ -479,7 +571,7 @@ LoginResult AuthorizationService::submit_login(const util::Params& form, std::st
         // As on Auth0, the application hears about it (error=unauthorized); only the right password
         // gets here, so this tells nothing to someone guessing.
         log("f", "user is blocked", login.found_user_id);
-        auto taken = store_.take_interaction(interaction->id, now);
+        auto taken = store_.take_interaction(interaction.id, now);
         if (!taken) return {expired, {}};
         auto pending = PendingAuthorization::from_json(*util::json_object(taken->doc, "pending"));
         return {error_response(pending.target, blocked_user_error()), {}};
@@ -495,7 +587,7 @@ LoginResult AuthorizationService::submit_login(const util::Params& form, std::st
         return {view, {}};
     }
 
-    auto taken = store_.take_interaction(interaction->id, now);
+    auto taken = store_.take_interaction(interaction.id, now);
     if (!taken) return {expired, {}};  // a concurrent submit won
     if (signing_up) log("ss", "Successful signup", user->user_id);
     log("s", "Successful login", user->user_id);
@@ -535,6 +627,19 @@ AuthorizationResponse AuthorizationService::complete(const PendingAuthorization&
     code.auth_time = session.auth_time;
     code.expires_at = now + catalog_.config().code_ttl;
 
+    // Through an organization: the user must belong to it (or be invited, or be assigned on login)
+    // through one of its connections; the grant records it for every token to come.
+    std::optional<OrganizationClaims> organization;
+    if (pending.organization.prompt && pending.organization.id.empty())
+        return error_response(pending.target, make_error(oauth_errc::invalid_request,
+                                                         "parameter organization is required for this client"));
+    if (!pending.organization.id.empty()) {
+        auto joined = join_organization(catalog_, pending.organization, pending.client_id, user, session.connection,
+                                        code.grant_id, now);
+        if (!joined) return error_response(pending.target, joined.error());
+        organization = std::move(*joined);
+    }
+
     AuthorizationEndpointTokens tokens;
     if (type->front_channel_tokens()) {
         const AuthorizationEndpointGrant grant{.user = &user,
@@ -547,7 +652,8 @@ AuthorizationResponse AuthorizationService::complete(const PendingAuthorization&
                                                .auth_time = session.auth_time,
                                                .code = type->code ? code_value : std::string(),
                                                .access_token = type->token,
-                                               .id_token = type->id_token};
+                                               .id_token = type->id_token,
+                                               .organization = organization ? &*organization : nullptr};
         auto issued = issue_authorization_endpoint_tokens(catalog_, grant, now);
         if (!issued) return error_response(pending.target, issued.error());
         tokens = std::move(*issued);

@@ -2,6 +2,7 @@
 
 #include "oauth/catalog.hpp"
 #include "oauth/error.hpp"
+#include "oauth/organizations.hpp"
 #include "oauth/password_login.hpp"
 #include "store/event_log.hpp"
 #include "store/store.hpp"
@@ -61,7 +62,9 @@ struct LoginForm {
     std::string interaction_id;
     std::string csrf_token;
     std::string client_name;
-    std::string username;  // pre-filled: login_hint, or what was typed before an error
+    std::string organization_name;     // the organization's display name (or name) when logging in through one
+    bool organization_prompt = false;  // render the page asking for the organization instead
+    std::string username;              // pre-filled: login_hint, or what was typed before an error
     std::string error;
     std::string database_connection;  // empty when the client has no database connection
     bool signup_allowed = false;
@@ -88,7 +91,8 @@ struct PendingAuthorization {
     std::string connection;
     std::string login_hint;
     std::optional<std::int64_t> max_age;
-    util::Params upstream_source;  // the /authorize parameters upstream_params aliases may copy
+    OrganizationRequest organization;  // a login through an organization
+    util::Params upstream_source;      // the /authorize parameters upstream_params aliases may copy
 
     boost::json::object to_json() const;
     static PendingAuthorization from_json(const boost::json::object&);
@@ -126,6 +130,11 @@ class AuthorizationService {
     LoginResult submit_login(const util::Params& form, std::string_view browser_id, bool signup, std::int64_t now,
                              std::string_view ip = {});
 
+    // POST /u/organization: the organization the user names on the page of a client that requires
+    // one (organization_require_behavior pre_login_prompt); then the login page of that organization.
+    std::variant<LoginForm, ErrorPage> choose_organization(const util::Params& form, std::string_view browser_id,
+                                                           std::int64_t now);
+
     // Finishes a pending authorization for an authenticated user (also used by federation).
     AuthorizationResponse complete(const PendingAuthorization& pending, const store::User& user,
                                    const store::Session& session, std::int64_t now);
@@ -145,6 +154,9 @@ class AuthorizationService {
     store::EventLog* event_log() const { return events_; }
 
   private:
+    // The login interaction a hosted form posts to, once its CSRF token and browser binding match.
+    std::variant<store::Interaction, ErrorPage> posted_interaction(const util::Params& form,
+                                                                   std::string_view browser_id, std::int64_t now);
     AuthorizationResponse error_response(const ResponseTarget& target, const OAuthError& error) const;
     LoginForm make_form(const std::string& interaction_id, const boost::json::object& doc, bool signup);
 

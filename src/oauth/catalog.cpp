@@ -85,6 +85,8 @@ ClientView client_view(const store::Client& c) {
     v.web_origins = usable_urls(d, "web_origins", util::RegisteredUrl::web_origin, native, v.ignored_urls);
     v.allowed_origins = usable_urls(d, "allowed_origins", util::RegisteredUrl::web_origin, native, v.ignored_urls);
     v.grant_types = util::json_strings(d, "grant_types");
+    v.organization_usage = util::json_string(d, "organization_usage", "deny");
+    v.organization_require_behavior = util::json_string(d, "organization_require_behavior", "no_prompt");
     if (auto* jwt = util::json_object(d, "jwt_configuration"))
         v.id_token_ttl = util::json_int(*jwt, "lifetime_in_seconds", v.id_token_ttl);
     if (auto* rt = util::json_object(d, "refresh_token")) {
@@ -149,6 +151,8 @@ TenantSettingsView tenant_settings_view(const boost::json::object& doc) {
     };
     v.session_lifetime = seconds("session_lifetime");
     v.idle_session_lifetime = seconds("idle_session_lifetime");
+    v.allow_organization_name_in_authentication_api =
+        util::json_bool(doc, "allow_organization_name_in_authentication_api", false);
     return v;
 }
 

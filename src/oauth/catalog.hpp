@@ -50,6 +50,8 @@ struct ClientView {
     std::vector<std::string> grant_types;
     std::int64_t id_token_ttl = 36000;
     RefreshTokenSettings refresh_token;
+    std::string organization_usage = "deny";                  // deny | allow | require
+    std::string organization_require_behavior = "no_prompt";  // no_prompt | pre_login_prompt | post_login_prompt
     // Stored URLs that break today's rules (util::registered_url_problem), left out of the lists
     // above so they never match: "callbacks[2]: <why>", for the log.
     std::vector<std::string> ignored_urls;
@@ -103,6 +105,8 @@ struct TenantSettingsView {
     std::string default_directory;           // the database connection of the `password` grant
     std::int64_t session_lifetime = 0;       // seconds; 0 = not set
     std::int64_t idle_session_lifetime = 0;  // seconds; 0 = not set
+    // /authorize?organization= may name an organization, and tokens carry org_name.
+    bool allow_organization_name_in_authentication_api = false;
 };
 
 // The tenant's keys, decrypted once: one signer per algorithm and every published public key.

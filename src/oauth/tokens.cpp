@@ -132,6 +132,8 @@ oauth_result<std::string> issue_access_token(Catalog& catalog, const AccessToken
         if (!spec.gty.empty()) claims["gty"] = spec.gty;
     }
     claims["jti"] = spec.grant_id.empty() ? util::random_token(12) : spec.grant_id + "." + util::random_token(9);
+    if (!spec.org_id.empty()) claims["org_id"] = spec.org_id;
+    if (!spec.org_name.empty()) claims["org_name"] = spec.org_name;
     if (adds_permissions(spec.dialect)) {
         json::array permissions;
         for (const auto& p : spec.permissions) permissions.emplace_back(p);
@@ -148,11 +150,12 @@ oauth_result<std::string> issue_access_token(Catalog& catalog, const AccessToken
 }
 
 oauth_result<UserApiAccess> user_api_access(store::RoleStore& roles, const ApiView* api, std::string_view user_id,
-                                            std::string_view granted_scope) {
+                                            std::string_view granted_scope,
+                                            const std::vector<std::string>& extra_role_ids) {
     UserApiAccess out{std::string(granted_scope), {}};
     // The Management API's end-user scopes are decided by grant_scope; no role reaches them.
     if (!api || api->is_system || (!api->enforce_policies && !adds_permissions(api->token_dialect))) return out;
-    auto held = roles.user_api_permissions(user_id, api->identifier, {});
+    auto held = roles.user_api_permissions(user_id, api->identifier, extra_role_ids);
     if (!held) return make_error(oauth_errc::temporarily_unavailable, {}, "store: " + held.error().message());
     if (api->enforce_policies) {
         out.scope.clear();
@@ -187,6 +190,8 @@ oauth_result<std::string> sign_id_token(Catalog& catalog, const IdTokenSpec& spe
     if (!spec.session_id.empty()) claims["sid"] = spec.session_id;
     if (!spec.code.empty()) claims["c_hash"] = left_half_hash(spec.code);
     if (!spec.access_token.empty()) claims["at_hash"] = left_half_hash(spec.access_token);
+    if (!spec.org_id.empty()) claims["org_id"] = spec.org_id;
+    if (!spec.org_name.empty()) claims["org_name"] = spec.org_name;
     return jose::sign_jwt(*signer, claims);
 }
 
@@ -213,8 +218,14 @@ oauth_result<AuthorizationEndpointTokens> issue_authorization_endpoint_tokens(Ca
         at.subject = grant.user->user_id;
         at.client_id = grant.client->client_id;
         at.audience = grant.audience;
-        auto access = user_api_access(catalog.store(), api.get(), grant.user->user_id, grant.scope);
+        static const std::vector<std::string> no_roles;
+        auto access = user_api_access(catalog.store(), api.get(), grant.user->user_id, grant.scope,
+                                      grant.organization ? grant.organization->role_ids : no_roles);
         if (!access) return access.error();
+        if (grant.organization) {
+            at.org_id = grant.organization->id;
+            at.org_name = grant.organization->name;
+        }
         at.scope = std::move(access->scope);
         at.permissions = std::move(access->permissions);
         at.dialect = api ? api->token_dialect : TokenDialect::access_token;
@@ -238,6 +249,10 @@ oauth_result<AuthorizationEndpointTokens> issue_authorization_endpoint_tokens(Ca
         id.lifetime = grant.client->id_token_ttl;
         id.code = grant.code;
         id.access_token = out.access_token;
+        if (grant.organization) {
+            id.org_id = grant.organization->id;
+            id.org_name = grant.organization->name;
+        }
         auto token = sign_id_token(catalog, id, now);
         if (!token) return token.error();
         out.id_token = std::move(*token);

@@ -2,6 +2,7 @@
 
 #include "oauth/catalog.hpp"
 #include "oauth/error.hpp"
+#include "oauth/organizations.hpp"
 #include "store/model.hpp"
 #include "store/store.hpp"
 
@@ -24,6 +25,8 @@ struct AccessTokenSpec {
     jose::Alg alg = jose::Alg::RS256;
     TokenDialect dialect = TokenDialect::access_token;  // the API's token_dialect
     std::vector<std::string> permissions;               // the `permissions` claim of the *_authz dialects
+    std::string org_id;                                 // a login through an organization (org_id claim)
+    std::string org_name;                               // and its name, when the tenant releases names
 };
 
 // A user's access to one API under the API's RBAC policy (auth0-apps.md §6), the one place that
@@ -36,8 +39,10 @@ struct UserApiAccess {
     std::string scope;
     std::vector<std::string> permissions;  // filled only when the dialect carries them
 };
+// `extra_role_ids`: roles the login adds, the member's roles in the organization it went through.
 oauth_result<UserApiAccess> user_api_access(store::RoleStore& roles, const ApiView* api, std::string_view user_id,
-                                            std::string_view granted_scope);
+                                            std::string_view granted_scope,
+                                            const std::vector<std::string>& extra_role_ids = {});
 
 struct IdTokenSpec {
     const store::User* user = nullptr;
@@ -50,6 +55,8 @@ struct IdTokenSpec {
     // Issued next to the ID token by /authorize: bound by c_hash / at_hash (OIDC Core §3.3.2.11).
     std::string code;
     std::string access_token;
+    std::string org_id;
+    std::string org_name;
 };
 
 // A JWT signed with spec.alg for an API audience; without one, Auth0's opaque form: a JWE
@@ -74,6 +81,7 @@ struct AuthorizationEndpointGrant {
     std::string code;  // non-empty: the ID token carries its c_hash
     bool access_token = false;
     bool id_token = false;
+    const OrganizationClaims* organization = nullptr;  // a login through an organization
 };
 struct AuthorizationEndpointTokens {
     std::string access_token;

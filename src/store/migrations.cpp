@@ -271,6 +271,68 @@ CREATE INDEX logs_client_idx ON logs (client_id, log_id);
 CREATE INDEX mail_queue_created_idx ON mail_queue (created_at);
 )sql";
 
+// Organizations and their members; members go with their user or organization, deleted by the
+// store in the same transaction (as the RBAC rows above).
+constexpr std::string_view kOrganizations = R"sql(
+CREATE TABLE organizations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX organizations_name_idx ON organizations (name);
+
+CREATE TABLE organization_members (
+    org_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX organization_members_user_idx ON organization_members (user_id, org_id);
+
+CREATE TABLE organization_member_roles (
+    org_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    role_id TEXT NOT NULL,
+    PRIMARY KEY (org_id, user_id, role_id)
+);
+CREATE INDEX organization_member_roles_user_idx ON organization_member_roles (user_id);
+CREATE INDEX organization_member_roles_role_idx ON organization_member_roles (role_id);
+
+CREATE TABLE organization_connections (
+    org_id TEXT NOT NULL,
+    connection_id TEXT NOT NULL,
+    assign_membership_on_login INTEGER NOT NULL,
+    show_as_button INTEGER NOT NULL,
+    is_signup_enabled INTEGER NOT NULL,
+    PRIMARY KEY (org_id, connection_id)
+);
+CREATE INDEX organization_connections_connection_idx ON organization_connections (connection_id);
+
+-- An invitation's link is a random ticket of which only the SHA-256 is stored; redeeming it deletes
+-- the row (single use).
+CREATE TABLE organization_invitations (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    ticket_hash TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX organization_invitations_ticket_idx ON organization_invitations (ticket_hash);
+CREATE INDEX organization_invitations_org_idx ON organization_invitations (org_id, created_at);
+CREATE INDEX organization_invitations_expiry_idx ON organization_invitations (expires_at);
+
+-- The organization a login went through, by its grant: every token of the grant (refreshed ones
+-- too) carries it, and nothing a client sends can change it.
+CREATE TABLE grant_organizations (
+    grant_id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
@@ -280,6 +342,7 @@ constexpr std::array kMigrations = {
     migration{6, "roles and permissions", kRoles},
     migration{7, "password-change and email-verification tickets", kUserTickets},
     migration{8, "tenant logs", kTenantLogs},
+    migration{9, "organizations, members, member roles, enabled connections, invitations", kOrganizations},
 };
 
 constexpr bool versions_are_sequential() {

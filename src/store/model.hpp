@@ -165,6 +165,38 @@ struct Role {
     std::int64_t updated_at = 0;
 };
 
+// An organization (Auth0 B2B). `name` is unique and is what /authorize?organization= may name.
+struct Organization {
+    std::string id;  // org_ + 16 alphanumerics
+    std::string name;
+    std::string display_name;
+    json::object doc;  // branding, metadata
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+// A connection enabled for an organization: only these are offered and accepted when logging in
+// through it; `assign_membership_on_login` makes a non-member who logs in through it a member.
+struct OrganizationConnection {
+    std::string connection_id;
+    bool assign_membership_on_login = false;
+    bool show_as_button = true;
+    bool is_signup_enabled = false;  // database connections: signing up through the organization
+    std::string name;                // the connection's, read with it (not stored with the link)
+    std::string strategy;            // idem
+};
+
+// An invitation to join an organization. Its link carries a random ticket of which only
+// `ticket_hash` (SHA-256) is stored; redeeming deletes the row.
+struct OrganizationInvitation {
+    std::string id;  // uinv_ + 16 alphanumerics
+    std::string org_id;
+    std::string ticket_hash;
+    json::object doc;  // inviter, invitee, client_id, connection_id, roles, app_metadata, user_metadata
+    std::int64_t created_at = 0;
+    std::int64_t expires_at = 0;
+};
+
 // One permission: a scope that an API (resource server, by its identifier) defines.
 struct Permission {
     std::string resource_server_identifier;

@@ -164,6 +164,68 @@ class RoleStore {
                                                                   const std::vector<std::string>& extra_role_ids) = 0;
 };
 
+class OrganizationStore {
+  public:
+    virtual ~OrganizationStore() = default;
+    virtual result<void> create_organization(const Organization&) = 0;  // already_exists (id or name)
+    virtual result<Organization> get_organization(std::string_view id) = 0;
+    virtual result<Organization> get_organization_by_name(std::string_view name) = 0;
+    virtual result<PageResult<Organization>> list_organizations(Page) = 0;  // by name, then id
+    // name, display_name, doc, updated_at; not_found; already_exists (name taken)
+    virtual result<void> update_organization(const Organization&) = 0;
+    virtual result<void> delete_organization(std::string_view id) = 0;  // not_found; also its members
+
+    // All or nothing: not_found (nothing written) when the organization or any user does not exist.
+    // Idempotent (a member added twice stays once).
+    virtual result<void> add_organization_members(std::string_view org_id,
+                                                  const std::vector<std::string>& user_ids) = 0;
+    virtual result<void> remove_organization_members(std::string_view org_id,
+                                                     const std::vector<std::string>& user_ids) = 0;
+    // The members by user id (offset paging).
+    virtual result<PageResult<User>> list_organization_members(std::string_view org_id, Page) = 0;
+    virtual result<bool> is_organization_member(std::string_view org_id, std::string_view user_id) = 0;
+
+    // A member's roles in the organization. Assigning is all or nothing: not_found when the user is
+    // not a member or a role does not exist. Removing a member removes its roles there.
+    virtual result<void> assign_organization_member_roles(std::string_view org_id, std::string_view user_id,
+                                                          const std::vector<std::string>& role_ids) = 0;
+    virtual result<void> remove_organization_member_roles(std::string_view org_id, std::string_view user_id,
+                                                          const std::vector<std::string>& role_ids) = 0;
+    virtual result<PageResult<Role>> list_organization_member_roles(std::string_view org_id, std::string_view user_id,
+                                                                    Page) = 0;
+    // Every role id of the member in the organization (what a login through it adds to RBAC).
+    virtual result<std::vector<std::string>> organization_member_role_ids(std::string_view org_id,
+                                                                          std::string_view user_id) = 0;
+
+    // Enabled connections. enable: not_found (organization or connection), already_exists.
+    // update: not_found when not enabled. Deleting a connection disables it everywhere.
+    virtual result<void> enable_organization_connection(std::string_view org_id, const OrganizationConnection&) = 0;
+    virtual result<void> update_organization_connection(std::string_view org_id, const OrganizationConnection&) = 0;
+    virtual result<void> disable_organization_connection(std::string_view org_id, std::string_view connection_id) = 0;
+    virtual result<OrganizationConnection> get_organization_connection(std::string_view org_id,
+                                                                       std::string_view connection_id) = 0;
+    virtual result<PageResult<OrganizationConnection>> list_organization_connections(std::string_view org_id,
+                                                                                     Page) = 0;  // by name
+
+    // Invitations: not_found when the organization does not exist. Newest first.
+    virtual result<void> create_organization_invitation(const OrganizationInvitation&) = 0;
+    virtual result<OrganizationInvitation> get_organization_invitation(std::string_view org_id,
+                                                                       std::string_view id) = 0;
+    virtual result<PageResult<OrganizationInvitation>> list_organization_invitations(std::string_view org_id, Page) = 0;
+    virtual result<void> delete_organization_invitation(std::string_view org_id, std::string_view id) = 0;
+    // Finds the unexpired invitation of `ticket_hash` without using it.
+    virtual result<OrganizationInvitation> find_organization_invitation(std::string_view ticket_hash,
+                                                                        std::int64_t now) = 0;
+    // The organization of a login's grant (written once, when the login completes); not_found for a
+    // grant made without one. Purged once no code or refresh token of the grant is left.
+    virtual result<void> record_grant_organization(std::string_view grant_id, std::string_view org_id,
+                                                   std::int64_t now) = 0;
+    virtual result<std::string> grant_organization(std::string_view grant_id) = 0;
+    // Uses it: one DELETE ... RETURNING, so of concurrent redeemers exactly one gets it.
+    virtual result<OrganizationInvitation> redeem_organization_invitation(std::string_view ticket_hash,
+                                                                          std::int64_t now) = 0;
+};
+
 class CodeStore {
   public:
     virtual ~CodeStore() = default;
@@ -287,6 +349,7 @@ class Store : public MetaStore,
               public ClientGrantStore,
               public UserStore,
               public RoleStore,
+              public OrganizationStore,
               public CodeStore,
               public RefreshTokenStore,
               public SessionStore,

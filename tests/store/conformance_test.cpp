@@ -1195,6 +1195,178 @@ TEST_P(StoreConformance, ConcurrentMailClaimHasExactlyOneWinner) {
     expect_one_winner_each_round(wins);
 }
 
+// ---- organizations ----------------------------------------------------------------------------
+
+Organization make_organization(std::string id, std::string name) {
+    Organization o;
+    o.id = std::move(id);
+    o.name = std::move(name);
+    o.display_name = "Org " + o.name;
+    o.doc = {{"metadata", {{"tier", "gold"}}}};
+    o.created_at = 100;
+    o.updated_at = 100;
+    return o;
+}
+
+TEST_P(StoreConformance, OrganizationCrudByIdAndNameListsByName) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_b", "beta")));
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    ASSERT_TRUE(s().create_organization(make_organization("org_c", "Zeta")));
+    expect_error(s().create_organization(make_organization("org_a", "other")), store_errc::already_exists);
+    expect_error(s().create_organization(make_organization("org_x", "acme")), store_errc::already_exists);
+    auto acme = s().get_organization_by_name("acme").value();
+    EXPECT_EQ(acme.id, "org_a");
+    EXPECT_EQ(acme.display_name, "Org acme");
+    EXPECT_EQ(json::serialize(acme.doc), R"({"metadata":{"tier":"gold"}})");
+    expect_error(s().get_organization_by_name("ACME"), store_errc::not_found);
+    expect_error(s().get_organization("org_missing"), store_errc::not_found);
+
+    auto page = s().list_organizations({.offset = 1, .limit = 2}).value();
+    EXPECT_EQ(page.total, 3u);
+    ASSERT_EQ(page.items.size(), 2u);  // bytewise: Zeta < acme < beta
+    EXPECT_EQ(page.items[0].id, "org_a");
+    EXPECT_EQ(page.items[1].id, "org_b");
+
+    auto b = make_organization("org_b", "bravo");
+    b.display_name = "Bravo Inc";
+    ASSERT_TRUE(s().update_organization(b));
+    EXPECT_EQ(s().get_organization("org_b").value().display_name, "Bravo Inc");
+    expect_error(s().get_organization_by_name("beta"), store_errc::not_found);
+    expect_error(s().update_organization(make_organization("org_b", "acme")), store_errc::already_exists);
+    expect_error(s().update_organization(make_organization("org_missing", "x")), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, OrganizationMembersAreAllOrNothingAndGoWithUserOrOrganization) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    ASSERT_TRUE(s().create_organization(make_organization("org_b", "beta")));
+    ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "one@example.com")));
+    ASSERT_TRUE(s().create_user(make_user("auth0|2", "db", "two@example.com")));
+
+    expect_error(s().add_organization_members("org_a", {"auth0|1", "auth0|missing"}), store_errc::not_found);
+    EXPECT_FALSE(s().is_organization_member("org_a", "auth0|1").value()) << "nothing written";
+    expect_error(s().add_organization_members("org_missing", {"auth0|1"}), store_errc::not_found);
+
+    ASSERT_TRUE(s().add_organization_members("org_a", {"auth0|2", "auth0|1", "auth0|1"}));
+    ASSERT_TRUE(s().add_organization_members("org_b", {"auth0|1"}));
+    auto members = s().list_organization_members("org_a", {.offset = 0, .limit = 1}).value();
+    EXPECT_EQ(members.total, 2u);
+    ASSERT_EQ(members.items.size(), 1u);
+    EXPECT_EQ(members.items[0].user_id, "auth0|1");
+    EXPECT_FALSE(s().is_organization_member("org_b", "auth0|2").value());
+
+    ASSERT_TRUE(s().remove_organization_members("org_a", {"auth0|2", "auth0|never"}));
+    EXPECT_FALSE(s().is_organization_member("org_a", "auth0|2").value());
+
+    ASSERT_TRUE(s().delete_user("auth0|1"));
+    EXPECT_FALSE(s().is_organization_member("org_b", "auth0|1").value()) << "membership goes with the user";
+    ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "one@example.com")));
+    EXPECT_FALSE(s().is_organization_member("org_a", "auth0|1").value()) << "a new user with the id is no member";
+
+    ASSERT_TRUE(s().add_organization_members("org_a", {"auth0|1"}));
+    ASSERT_TRUE(s().delete_organization("org_a"));
+    expect_error(s().delete_organization("org_a"), store_errc::not_found);
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    EXPECT_EQ(s().list_organization_members("org_a", {}).value().total, 0u) << "members go with the organization";
+}
+
+TEST_P(StoreConformance, OrganizationMemberRolesNeedMembershipAndGoWithMemberRoleOrOrganization) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    ASSERT_TRUE(s().create_organization(make_organization("org_b", "beta")));
+    ASSERT_TRUE(s().create_user(make_user("auth0|1", "db", "one@example.com")));
+    ASSERT_TRUE(s().create_role(Role{"rol_1", "admin", "", 1, 1}));
+    ASSERT_TRUE(s().create_role(Role{"rol_2", "viewer", "", 1, 1}));
+    expect_error(s().assign_organization_member_roles("org_a", "auth0|1", {"rol_1"}), store_errc::not_found);
+    ASSERT_TRUE(s().add_organization_members("org_a", {"auth0|1"}));
+    ASSERT_TRUE(s().add_organization_members("org_b", {"auth0|1"}));
+    expect_error(s().assign_organization_member_roles("org_a", "auth0|1", {"rol_1", "rol_missing"}),
+                 store_errc::not_found);
+    EXPECT_TRUE(s().organization_member_role_ids("org_a", "auth0|1").value().empty()) << "nothing written";
+    ASSERT_TRUE(s().assign_organization_member_roles("org_a", "auth0|1", {"rol_2", "rol_1", "rol_1"}));
+    EXPECT_EQ(s().organization_member_role_ids("org_a", "auth0|1").value(),
+              (std::vector<std::string>{"rol_1", "rol_2"}));
+    EXPECT_TRUE(s().organization_member_role_ids("org_b", "auth0|1").value().empty()) << "roles are per organization";
+    auto page = s().list_organization_member_roles("org_a", "auth0|1", {.offset = 1, .limit = 5}).value();
+    EXPECT_EQ(page.total, 2u);
+    ASSERT_EQ(page.items.size(), 1u);
+    EXPECT_EQ(page.items[0].name, "viewer");
+
+    ASSERT_TRUE(s().delete_role("rol_2"));
+    EXPECT_EQ(s().organization_member_role_ids("org_a", "auth0|1").value(), (std::vector<std::string>{"rol_1"}));
+    ASSERT_TRUE(s().remove_organization_members("org_a", {"auth0|1"}));
+    ASSERT_TRUE(s().add_organization_members("org_a", {"auth0|1"}));
+    EXPECT_TRUE(s().organization_member_role_ids("org_a", "auth0|1").value().empty()) << "roles go with membership";
+    ASSERT_TRUE(s().assign_organization_member_roles("org_b", "auth0|1", {"rol_1"}));
+    ASSERT_TRUE(s().delete_user("auth0|1"));
+    EXPECT_TRUE(s().organization_member_role_ids("org_b", "auth0|1").value().empty()) << "roles go with the user";
+}
+
+TEST_P(StoreConformance, OrganizationConnectionsNeedBothSidesAndGoWithEither) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    ASSERT_TRUE(s().create_connection(make_connection("con_1", "db", "auth0")));
+    ASSERT_TRUE(s().create_connection(make_connection("con_2", "another", "auth0")));
+    expect_error(s().enable_organization_connection("org_a", {"con_missing", false, true, false, "", ""}),
+                 store_errc::not_found);
+    expect_error(s().enable_organization_connection("org_missing", {"con_1", false, true, false, "", ""}),
+                 store_errc::not_found);
+    ASSERT_TRUE(s().enable_organization_connection("org_a", {"con_1", true, true, false, "", ""}));
+    ASSERT_TRUE(s().enable_organization_connection("org_a", {"con_2", false, true, false, "", ""}));
+    expect_error(s().enable_organization_connection("org_a", {"con_1", false, true, false, "", ""}),
+                 store_errc::already_exists);
+    auto one = s().get_organization_connection("org_a", "con_1").value();
+    EXPECT_TRUE(one.assign_membership_on_login);
+    EXPECT_EQ(one.name, "db");
+    EXPECT_EQ(one.strategy, "auth0");
+    auto page = s().list_organization_connections("org_a", {.offset = 0, .limit = 1}).value();
+    EXPECT_EQ(page.total, 2u);
+    ASSERT_EQ(page.items.size(), 1u);
+    EXPECT_EQ(page.items[0].name, "another");
+    ASSERT_TRUE(s().update_organization_connection("org_a", {"con_1", false, true, false, "", ""}));
+    EXPECT_FALSE(s().get_organization_connection("org_a", "con_1").value().assign_membership_on_login);
+    expect_error(s().update_organization_connection("org_a", {"con_missing", false, true, false, "", ""}),
+                 store_errc::not_found);
+    ASSERT_TRUE(s().delete_connection("con_1"));
+    expect_error(s().get_organization_connection("org_a", "con_1"), store_errc::not_found);
+    ASSERT_TRUE(s().disable_organization_connection("org_a", "con_2"));
+    expect_error(s().disable_organization_connection("org_a", "con_2"), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, GrantOrganizationIsWrittenOnceAndPurgedOnlyWithItsGrant) {
+    ASSERT_TRUE(s().create_code(make_code("c1")));  // grant-c1, expires at 1060
+    ASSERT_TRUE(s().record_grant_organization("grant-c1", "org_a", 1000));
+    ASSERT_TRUE(s().record_grant_organization("grant-gone", "org_b", 1000));
+    expect_error(s().record_grant_organization("grant-c1", "org_b", 1000), store_errc::already_exists);
+    EXPECT_EQ(s().grant_organization("grant-c1").value(), "org_a");
+    expect_error(s().grant_organization("grant-none"), store_errc::not_found);
+    ASSERT_TRUE(s().purge_expired(1000 + 3600));  // the code is gone too (expired)
+    expect_error(s().grant_organization("grant-gone"), store_errc::not_found);
+    ASSERT_TRUE(s().create_refresh_token(make_refresh("r1", "grant-kept")));
+    ASSERT_TRUE(s().record_grant_organization("grant-kept", "org_a", 1000));
+    ASSERT_TRUE(s().purge_expired(1000 + 3600));
+    EXPECT_EQ(s().grant_organization("grant-kept").value(), "org_a") << "a refresh token of the grant keeps it";
+}
+
+TEST_P(StoreConformance, OrganizationInvitationIsRedeemedOnceAndNotAfterExpiry) {
+    ASSERT_TRUE(s().create_organization(make_organization("org_a", "acme")));
+    OrganizationInvitation inv{"uinv_1", "org_a", "hash1", {{"invitee", {{"email", "a@example.com"}}}}, 100, 1000};
+    expect_error(s().create_organization_invitation(OrganizationInvitation{"uinv_0", "org_missing", "h0", {}, 1, 1000}),
+                 store_errc::not_found);
+    ASSERT_TRUE(s().create_organization_invitation(inv));
+    ASSERT_TRUE(s().create_organization_invitation(OrganizationInvitation{"uinv_2", "org_a", "hash2", {}, 200, 150}));
+    auto page = s().list_organization_invitations("org_a", {}).value();
+    EXPECT_EQ(page.total, 2u);
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0].id, "uinv_2") << "newest first";
+    EXPECT_EQ(s().get_organization_invitation("org_a", "uinv_1").value().doc.at("invitee").at("email"),
+              "a@example.com");
+    expect_error(s().get_organization_invitation("org_b", "uinv_1"), store_errc::not_found);
+    expect_error(s().find_organization_invitation("hash2", 150), store_errc::not_found);  // expired
+    EXPECT_EQ(s().find_organization_invitation("hash1", 150).value().id, "uinv_1");
+    EXPECT_EQ(s().redeem_organization_invitation("hash1", 150).value().id, "uinv_1");
+    expect_error(s().redeem_organization_invitation("hash1", 150), store_errc::not_found);  // single use
+    ASSERT_TRUE(s().delete_organization("org_a"));
+    EXPECT_EQ(s().list_organization_invitations("org_a", {}).value().total, 0u);
+}
+
 // ---- roles and permissions ------------------------------------------------------------------
 
 Role make_role(std::string id, std::string name) {
@@ -1347,7 +1519,7 @@ TEST_P(StoreConformance, TicketIsReadableUntilRedeemedOrExpiredAndRedeemedOnce) 
     auto redeemed = s().redeem_ticket("h1", 600);
     ASSERT_TRUE(redeemed);
     EXPECT_EQ(redeemed->user_id, "auth0|u1");
-    EXPECT_EQ(s().redeem_ticket("h1", 601).error(), store_errc::not_found) << "single use";
+    EXPECT_EQ(s().redeem_ticket("h1", 601).error(), store_errc::not_found);  // single use
     EXPECT_EQ(s().get_ticket("h1", 601).error(), store_errc::not_found);
     EXPECT_EQ(s().get_ticket("unknown", 1).error(), store_errc::not_found);
     EXPECT_EQ(s().create_ticket(make_ticket("h1", "auth0|u1", "password_change", 1000)).error(),

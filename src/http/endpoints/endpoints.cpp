@@ -60,6 +60,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         r.add(verb::post, "/u/login", bind(&Endpoints::login_submit));
         r.add(verb::get, "/u/signup", bind(&Endpoints::signup_page));
         r.add(verb::post, "/u/signup", bind(&Endpoints::signup_submit));
+        r.add(verb::post, "/u/organization", bind(&Endpoints::organization_submit));
         if (s_.accounts) {
             r.add(verb::post, "/dbconnections/signup", bind(&Endpoints::dbconnections_signup));
             r.add(verb::options, "/dbconnections/signup", bind(&Endpoints::client_preflight));
@@ -195,6 +196,14 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
             set_cookie(res, session_cookie(config_), result.session_token,
                        cookie_options(config_, config_.session_ttl));
         return res;
+    }
+
+    Response organization_submit(RequestContext& ctx) {
+        auto form = parse_form(ctx.req.body());
+        if (!form) return render_error_page({400, "Invalid request", form.error().description});
+        auto browser = find_cookie(ctx.req, browser_cookie(config_)).value_or("");
+        auto outcome = s_.authorization.choose_organization(*form, browser, util::unix_now());
+        return std::visit([&](auto& o) { return render(o); }, outcome);
     }
 
     Response login_page(RequestContext& ctx) { return show_form(ctx, false); }

@@ -49,14 +49,38 @@ std::string script_json(const boost::json::value& v) {
 
 }  // namespace
 
+namespace {
+
+// An application that requires an organization asks for its name before anything else.
+std::string organization_prompt(const oauth::LoginForm& form) {
+    std::string b = "<h1>Enter your organization</h1>\n<p class=\"lead\">Continue to <strong>" +
+                    html_escape(form.client_name) + "</strong> with your organization.</p>\n";
+    if (!form.error.empty()) b += "<div class=\"alert\" role=\"alert\">" + html_escape(form.error) + "</div>\n";
+    b += "<form method=\"post\" action=\"/u/organization\" class=\"stack\">\n";
+    b += "<input type=\"hidden\" name=\"state\" value=\"" + html_escape(form.interaction_id) + "\">\n";
+    b += "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(form.csrf_token) + "\">\n";
+    b += "<label for=\"organization\">Organization name</label>\n";
+    b += "<input id=\"organization\" name=\"organization\" type=\"text\" autocapitalize=\"none\" "
+         "spellcheck=\"false\" required autofocus value=\"" +
+         html_escape(form.username) + "\">\n";
+    b += "<button type=\"submit\" class=\"primary\">Continue</button>\n</form>\n";
+    return layout("Organization", b);
+}
+
+}  // namespace
+
 std::string login_page(const oauth::LoginForm& form) {
+    if (form.organization_prompt) return organization_prompt(form);
     const bool signup = form.signup;
     std::string b;
     b += "<h1>";
     b += signup ? "Create your account" : "Welcome";
     b += "</h1>\n<p class=\"lead\">";
     b += signup ? "Sign up to continue to " : "Log in to continue to ";
-    b += "<strong>" + html_escape(form.client_name) + "</strong>.</p>\n";
+    b += "<strong>" + html_escape(form.client_name) + "</strong>";
+    if (!form.organization_name.empty())
+        b += " as a member of <strong class=\"organization\">" + html_escape(form.organization_name) + "</strong>";
+    b += ".</p>\n";
     if (!form.error.empty()) b += "<div class=\"alert\" role=\"alert\">" + html_escape(form.error) + "</div>\n";
     if (!form.database_connection.empty()) {
         b += "<form method=\"post\" action=\"";

@@ -26,7 +26,7 @@ struct RateLimits {
     Limit authorize = RateLimitOptions{.burst = 300, .per_second = 10};  // GET /authorize
     // GET /u/login, /u/signup, /u/connection, /u/reset-password, /u/email-verification
     Limit login_page = RateLimitOptions{.burst = 300, .per_second = 10};
-    // POST /u/login, /u/signup, /u/reset-password, /dbconnections/*
+    // POST /u/login, /u/signup, /u/organization, /u/reset-password, /dbconnections/*
     Limit login_post = RateLimitOptions{.burst = 100, .per_second = 1};
     Limit login_callback = RateLimitOptions{.burst = 300, .per_second = 10};  // GET /login/callback
     Limit token = RateLimitOptions{.burst = 1000, .per_second = 100};         // POST /oauth/token, /oauth/revoke
@@ -54,13 +54,14 @@ struct LimitedRoute {
     std::string_view pattern;  // as registered with the Router (an exact path or a prefix)
     RouteLimit limit;
 };
-inline constexpr std::array<LimitedRoute, 14> kLimitedRoutes = {{
+inline constexpr std::array<LimitedRoute, 15> kLimitedRoutes = {{
     {bhttp::verb::get, "/authorize", RouteLimit::authorize},
     {bhttp::verb::get, "/u/login", RouteLimit::login_page},
     {bhttp::verb::get, "/u/signup", RouteLimit::login_page},
     {bhttp::verb::get, "/u/connection", RouteLimit::login_page},
     {bhttp::verb::post, "/u/login", RouteLimit::login_post},
     {bhttp::verb::post, "/u/signup", RouteLimit::login_post},
+    {bhttp::verb::post, "/u/organization", RouteLimit::login_post},
     {bhttp::verb::get, "/u/reset-password", RouteLimit::login_page},
     {bhttp::verb::get, "/u/email-verification", RouteLimit::login_page},
     {bhttp::verb::post, "/u/reset-password", RouteLimit::login_post},

@@ -62,8 +62,18 @@ oauth_result<json::object> issue_user_tokens(GrantContext& ctx, const UserGrant&
     at.subject = grant.user_id;
     at.client_id = client.client_id;
     at.audience = grant.audience;
-    auto access = user_api_access(ctx.store, api.get(), grant.user_id, grant.scope);
+    // A login through an organization: its id (and name) in both tokens and the member's roles
+    // there in RBAC, read again now; never anything the token request names.
+    auto organization = grant_organization_claims(ctx.catalog, grant.grant_id, grant.user_id);
+    if (!organization) return organization.error();
+    static const std::vector<std::string> no_roles;
+    auto access = user_api_access(ctx.store, api.get(), grant.user_id, grant.scope,
+                                  *organization ? (*organization)->role_ids : no_roles);
     if (!access) return access.error();
+    if (*organization) {
+        at.org_id = (*organization)->id;
+        at.org_name = (*organization)->name;
+    }
     at.scope = std::move(access->scope);
     at.permissions = std::move(access->permissions);
     at.dialect = api ? api->token_dialect : TokenDialect::access_token;
@@ -86,6 +96,10 @@ oauth_result<json::object> issue_user_tokens(GrantContext& ctx, const UserGrant&
         id.scope = grant.scope;
         id.auth_time = grant.auth_time;
         id.lifetime = client.id_token_ttl;
+        if (*organization) {
+            id.org_id = (*organization)->id;
+            id.org_name = (*organization)->name;
+        }
         auto id_token = sign_id_token(ctx.catalog, id, now);
         if (!id_token) return id_token.error();
         body["id_token"] = *id_token;

@@ -32,6 +32,8 @@ struct query_def {
     "COALESCE(NULLIF(revoked_at, 0), "                                                               \
     "(SELECT g.revoked_at FROM revoked_grants g WHERE g.grant_id = refresh_tokens.grant_id), 0)"
 #define GH_ROLE_COLS "id, name, description, created_at, updated_at"
+#define GH_ORGANIZATION_COLS "id, name, display_name, doc, created_at, updated_at"
+#define GH_INVITATION_COLS "id, org_id, ticket_hash, doc, created_at, expires_at"
 #define GH_SESSION_COLS "id_hash, user_id, connection_name, auth_time, created_at, expires_at"
 #define GH_INTERACTION_COLS "id, kind, doc, expires_at"
 #define GH_MAIL_COLS                                                                                          \
@@ -331,6 +333,112 @@ constexpr std::array kQueries = {
     query_def{query::log_insert,
               "INSERT INTO logs (" GH_LOG_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"},
     query_def{query::log_get, "SELECT " GH_LOG_COLS " FROM logs WHERE log_id = $1"},
+
+    query_def{query::organization_insert,
+              "INSERT INTO organizations (" GH_ORGANIZATION_COLS ") VALUES ($1, $2, $3, $4, $5, $6)"},
+    query_def{query::organization_get, "SELECT " GH_ORGANIZATION_COLS " FROM organizations WHERE id = $1"},
+    query_def{query::organization_get_by_name, "SELECT " GH_ORGANIZATION_COLS " FROM organizations WHERE name = $1"},
+    // Names sort bytewise on both backends (SQLite's BINARY, PostgreSQL's "C").
+    query_def{query::organization_list,
+              "SELECT " GH_ORGANIZATION_COLS " FROM organizations ORDER BY name, id LIMIT $1 OFFSET $2",
+              "SELECT " GH_ORGANIZATION_COLS " FROM organizations ORDER BY name COLLATE \"C\", id LIMIT $1 OFFSET $2"},
+    query_def{query::organization_count, "SELECT COUNT(*) FROM organizations"},
+    query_def{query::organization_update,
+              "UPDATE organizations SET name = $2, display_name = $3, doc = $4, updated_at = $5 WHERE id = $1"},
+    query_def{query::organization_delete, "DELETE FROM organizations WHERE id = $1"},
+    query_def{query::organization_member_insert,
+              "INSERT INTO organization_members (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"},
+    query_def{query::organization_member_delete, "DELETE FROM organization_members WHERE org_id = $1 AND user_id = $2"},
+    query_def{query::organization_member_list,
+              "SELECT " GH_USER_COLS
+              " FROM users WHERE user_id IN (SELECT user_id FROM organization_members WHERE org_id = $3) "
+              "ORDER BY user_id LIMIT $1 OFFSET $2"},
+    query_def{
+        query::organization_member_count,
+        "SELECT COUNT(*) FROM users WHERE user_id IN (SELECT user_id FROM organization_members WHERE org_id = $1)"},
+    query_def{query::organization_member_get, "SELECT 1 FROM organization_members WHERE org_id = $1 AND user_id = $2"},
+    query_def{query::organization_members_delete_by_org, "DELETE FROM organization_members WHERE org_id = $1"},
+    query_def{query::organization_members_delete_by_user, "DELETE FROM organization_members WHERE user_id = $1"},
+    query_def{query::organization_member_role_insert,
+              "INSERT INTO organization_member_roles (org_id, user_id, role_id) VALUES ($1, $2, $3) "
+              "ON CONFLICT DO NOTHING"},
+    query_def{query::organization_member_role_delete,
+              "DELETE FROM organization_member_roles WHERE org_id = $1 AND user_id = $2 AND role_id = $3"},
+    query_def{query::organization_member_role_list,
+              "SELECT r.id, r.name, r.description, r.created_at, r.updated_at FROM roles r JOIN "
+              "organization_member_roles m ON m.role_id = r.id WHERE m.org_id = $3 AND m.user_id = $4 "
+              "ORDER BY r.name, r.id LIMIT $1 OFFSET $2",
+              "SELECT r.id, r.name, r.description, r.created_at, r.updated_at FROM roles r JOIN "
+              "organization_member_roles m ON m.role_id = r.id WHERE m.org_id = $3 AND m.user_id = $4 "
+              "ORDER BY r.name COLLATE \"C\", r.id LIMIT $1 OFFSET $2"},
+    query_def{query::organization_member_role_count,
+              "SELECT COUNT(*) FROM organization_member_roles WHERE org_id = $1 AND user_id = $2"},
+    query_def{query::organization_member_role_ids,
+              "SELECT role_id FROM organization_member_roles WHERE org_id = $1 AND user_id = $2 ORDER BY role_id"},
+    query_def{query::organization_member_roles_delete_member,
+              "DELETE FROM organization_member_roles WHERE org_id = $1 AND user_id = $2"},
+    query_def{query::organization_member_roles_delete_by_org,
+              "DELETE FROM organization_member_roles WHERE org_id = $1"},
+    query_def{query::organization_member_roles_delete_by_user,
+              "DELETE FROM organization_member_roles WHERE user_id = $1"},
+    query_def{query::organization_member_roles_delete_by_role,
+              "DELETE FROM organization_member_roles WHERE role_id = $1"},
+    query_def{
+        query::organization_connection_insert,
+        "INSERT INTO organization_connections (org_id, connection_id, assign_membership_on_login, show_as_button, "
+        "is_signup_enabled) VALUES ($1, $2, $3, $4, $5)"},
+    query_def{query::organization_connection_update,
+              "UPDATE organization_connections SET assign_membership_on_login = $3, show_as_button = $4, "
+              "is_signup_enabled = $5 WHERE org_id = $1 AND connection_id = $2"},
+    query_def{query::organization_connection_delete,
+              "DELETE FROM organization_connections WHERE org_id = $1 AND connection_id = $2"},
+    query_def{
+        query::organization_connection_get,
+        "SELECT oc.connection_id, oc.assign_membership_on_login, oc.show_as_button, oc.is_signup_enabled, c.name, "
+        "c.strategy FROM "
+        "organization_connections oc JOIN connections c ON c.id = oc.connection_id WHERE oc.org_id = $1 AND "
+        "oc.connection_id = $2"},
+    query_def{
+        query::organization_connection_list,
+        "SELECT oc.connection_id, oc.assign_membership_on_login, oc.show_as_button, oc.is_signup_enabled, c.name, "
+        "c.strategy FROM "
+        "organization_connections oc JOIN connections c ON c.id = oc.connection_id WHERE oc.org_id = $3 "
+        "ORDER BY c.name, c.id LIMIT $1 OFFSET $2",
+        "SELECT oc.connection_id, oc.assign_membership_on_login, oc.show_as_button, oc.is_signup_enabled, c.name, "
+        "c.strategy FROM "
+        "organization_connections oc JOIN connections c ON c.id = oc.connection_id WHERE oc.org_id = $3 "
+        "ORDER BY c.name COLLATE \"C\", c.id LIMIT $1 OFFSET $2"},
+    query_def{query::organization_connection_count,
+              "SELECT COUNT(*) FROM organization_connections oc JOIN connections c ON c.id = oc.connection_id "
+              "WHERE oc.org_id = $1"},
+    query_def{query::organization_connections_delete_by_org, "DELETE FROM organization_connections WHERE org_id = $1"},
+    query_def{query::organization_connections_delete_by_connection,
+              "DELETE FROM organization_connections WHERE connection_id = $1"},
+    query_def{query::organization_invitation_insert,
+              "INSERT INTO organization_invitations (" GH_INVITATION_COLS ") VALUES ($1, $2, $3, $4, $5, $6)"},
+    query_def{query::organization_invitation_get,
+              "SELECT " GH_INVITATION_COLS " FROM organization_invitations WHERE org_id = $1 AND id = $2"},
+    query_def{query::organization_invitation_list,
+              "SELECT " GH_INVITATION_COLS " FROM organization_invitations WHERE org_id = $3 "
+              "ORDER BY created_at DESC, id LIMIT $1 OFFSET $2"},
+    query_def{query::organization_invitation_count, "SELECT COUNT(*) FROM organization_invitations WHERE org_id = $1"},
+    query_def{query::organization_invitation_delete,
+              "DELETE FROM organization_invitations WHERE org_id = $1 AND id = $2"},
+    query_def{query::organization_invitation_find,
+              "SELECT " GH_INVITATION_COLS " FROM organization_invitations WHERE ticket_hash = $1 AND expires_at > $2"},
+    query_def{query::organization_invitation_redeem,
+              "DELETE FROM organization_invitations WHERE ticket_hash = $1 AND expires_at > $2 "
+              "RETURNING " GH_INVITATION_COLS},
+    query_def{query::organization_invitations_delete_by_org, "DELETE FROM organization_invitations WHERE org_id = $1"},
+    query_def{query::purge_organization_invitations, "DELETE FROM organization_invitations WHERE expires_at <= $1"},
+    query_def{query::grant_organization_insert,
+              "INSERT INTO grant_organizations (grant_id, org_id, created_at) VALUES ($1, $2, $3)"},
+    query_def{query::grant_organization_get, "SELECT org_id FROM grant_organizations WHERE grant_id = $1"},
+    // A grant's organization outlives its code by a margin, so an exchange racing the purge still finds it.
+    query_def{query::purge_grant_organizations,
+              "DELETE FROM grant_organizations WHERE created_at + 3600 <= $1 AND NOT EXISTS (SELECT 1 FROM "
+              "authorization_codes c WHERE c.grant_id = grant_organizations.grant_id) AND NOT EXISTS (SELECT 1 FROM "
+              "refresh_tokens r WHERE r.grant_id = grant_organizations.grant_id)"},
 
     query_def{query::purge_codes, "DELETE FROM authorization_codes WHERE expires_at <= $1"},
     // expires_at = 0 is a refresh token without an absolute lifetime; it is never purged.

@@ -158,6 +158,43 @@ result<Role> role_from(const row& r) {
     return role;
 }
 
+result<Organization> organization_from(const row& r) {
+    Organization o;
+    o.id = r.text(0);
+    o.name = r.text(1);
+    o.display_name = r.text(2);
+    auto doc = parse_object(r.text(3));
+    if (!doc) return doc.error();
+    o.doc = std::move(*doc);
+    o.created_at = r.int64(4);
+    o.updated_at = r.int64(5);
+    return o;
+}
+
+result<OrganizationConnection> organization_connection_from(const row& r) {
+    OrganizationConnection c;
+    c.connection_id = r.text(0);
+    c.assign_membership_on_login = r.int64(1) != 0;
+    c.show_as_button = r.int64(2) != 0;
+    c.is_signup_enabled = r.int64(3) != 0;
+    c.name = r.text(4);
+    c.strategy = r.text(5);
+    return c;
+}
+
+result<OrganizationInvitation> invitation_from(const row& r) {
+    OrganizationInvitation i;
+    i.id = r.text(0);
+    i.org_id = r.text(1);
+    i.ticket_hash = r.text(2);
+    auto doc = parse_object(r.text(3));
+    if (!doc) return doc.error();
+    i.doc = std::move(*doc);
+    i.created_at = r.int64(4);
+    i.expires_at = r.int64(5);
+    return i;
+}
+
 result<Permission> permission_from(const row& r) { return Permission{r.text(0), r.text(1)}; }
 
 result<AuthorizationCode> code_from(const row& r) {
@@ -357,6 +394,14 @@ result<void> affected_or_not_found(result<exec_result> r) {
     return {};
 }
 
+// not_found unless `q` (keyed by `key`) finds a row.
+result<void> row_exists(connection& c, query q, std::string_view key) {
+    auto r = c.exec(q, {key});
+    if (!r) return r.error();
+    if (r->rows.empty()) return fail(store_errc::not_found);
+    return {};
+}
+
 result<void> ok_or_error(result<exec_result> r) {
     if (!r) return r.error();
     return {};
@@ -444,7 +489,8 @@ result<std::size_t> sql_store::purge_expired(std::int64_t now) {
         std::size_t removed = 0;
         for (auto q :
              {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
-              query::purge_idle_refresh_tokens, query::purge_orphaned_refresh_tokens, query::purge_tickets}) {
+              query::purge_idle_refresh_tokens, query::purge_orphaned_refresh_tokens, query::purge_tickets,
+              query::purge_organization_invitations, query::purge_grant_organizations}) {
             auto r = c.exec(q, {now});
             if (!r) return r.error();
             removed += static_cast<std::size_t>(r->affected);
@@ -610,7 +656,12 @@ result<void> sql_store::update_connection(const Connection& conn, std::int64_t e
 }
 
 result<void> sql_store::delete_connection(std::string_view id) {
-    return run_config_write(query::connection_delete, {id}, true);
+    return transact([&](connection& c) -> result<void> {
+        if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
+        if (auto r = affected_or_not_found(c.exec(query::connection_delete, {id})); !r) return r;
+        if (auto d = c.exec(query::organization_connections_delete_by_connection, {id}); !d) return d.error();
+        return {};
+    });
 }
 
 // ---- resource servers -----------------------------------------------------------------------
@@ -758,10 +809,199 @@ result<void> sql_store::replace_password_hash(std::string_view user_id, std::str
 result<void> sql_store::delete_user(std::string_view user_id) {
     return transact([&](connection& c) -> result<void> {
         if (auto r = affected_or_not_found(c.exec(query::user_delete, {user_id})); !r) return r;
-        for (auto q : {query::user_roles_delete_by_user, query::user_permissions_delete_by_user})
+        for (auto q : {query::user_roles_delete_by_user, query::user_permissions_delete_by_user,
+                       query::organization_members_delete_by_user, query::organization_member_roles_delete_by_user})
             if (auto d = c.exec(q, {user_id}); !d) return d.error();
         return {};
     });
+}
+
+// ---- organizations ----------------------------------------------------------------------------
+
+result<void> sql_store::create_organization(const Organization& o) {
+    return ok_or_error(run(query::organization_insert,
+                           {o.id, o.name, o.display_name, json::serialize(o.doc), o.created_at, o.updated_at}));
+}
+
+result<Organization> sql_store::get_organization(std::string_view id) {
+    return first_row(run(query::organization_get, {id}), &organization_from);
+}
+
+result<Organization> sql_store::get_organization_by_name(std::string_view name) {
+    return first_row(run(query::organization_get_by_name, {name}), &organization_from);
+}
+
+result<PageResult<Organization>> sql_store::list_organizations(Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::organization_list, {clamp(p.limit), clamp(p.offset)});
+    auto count = c->exec(query::organization_count, {});
+    return page_of(std::move(rows), std::move(count), &organization_from);
+}
+
+result<void> sql_store::update_organization(const Organization& o) {
+    return affected_or_not_found(
+        run(query::organization_update, {o.id, o.name, o.display_name, json::serialize(o.doc), o.updated_at}));
+}
+
+result<void> sql_store::delete_organization(std::string_view id) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto r = affected_or_not_found(c.exec(query::organization_delete, {id})); !r) return r;
+        for (auto q : {query::organization_members_delete_by_org, query::organization_member_roles_delete_by_org,
+                       query::organization_connections_delete_by_org, query::organization_invitations_delete_by_org})
+            if (auto d = c.exec(q, {id}); !d) return d.error();
+        return {};
+    });
+}
+
+result<void> sql_store::add_organization_members(std::string_view org_id, const std::vector<std::string>& user_ids) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto org = row_exists(c, query::organization_get, org_id); !org) return org;
+        for (const auto& user_id : user_ids) {
+            if (auto user = row_exists(c, query::user_get, user_id); !user) return user;
+            if (auto r = c.exec(query::organization_member_insert, {org_id, user_id}); !r) return r.error();
+        }
+        return {};
+    });
+}
+
+result<void> sql_store::remove_organization_members(std::string_view org_id, const std::vector<std::string>& user_ids) {
+    return transact([&](connection& c) -> result<void> {
+        for (const auto& user_id : user_ids)
+            for (auto q : {query::organization_member_delete, query::organization_member_roles_delete_member})
+                if (auto r = c.exec(q, {org_id, user_id}); !r) return r.error();
+        return {};
+    });
+}
+
+result<PageResult<User>> sql_store::list_organization_members(std::string_view org_id, Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::organization_member_list, {clamp(p.limit), clamp(p.offset), org_id});
+    auto count = c->exec(query::organization_member_count, {org_id});
+    return page_of(std::move(rows), std::move(count), &user_from);
+}
+
+result<bool> sql_store::is_organization_member(std::string_view org_id, std::string_view user_id) {
+    auto r = run(query::organization_member_get, {org_id, user_id});
+    if (!r) return {boost::system::in_place_error, r.error()};
+    return !r->rows.empty();
+}
+
+result<void> sql_store::assign_organization_member_roles(std::string_view org_id, std::string_view user_id,
+                                                         const std::vector<std::string>& role_ids) {
+    return transact([&](connection& c) -> result<void> {
+        auto member = c.exec(query::organization_member_get, {org_id, user_id});
+        if (!member) return member.error();
+        if (member->rows.empty()) return fail(store_errc::not_found);
+        for (const auto& role_id : role_ids) {
+            if (auto role = row_exists(c, query::role_get, role_id); !role) return role;
+            if (auto r = c.exec(query::organization_member_role_insert, {org_id, user_id, role_id}); !r)
+                return r.error();
+        }
+        return {};
+    });
+}
+
+result<void> sql_store::remove_organization_member_roles(std::string_view org_id, std::string_view user_id,
+                                                         const std::vector<std::string>& role_ids) {
+    return transact([&](connection& c) -> result<void> {
+        for (const auto& role_id : role_ids)
+            if (auto r = c.exec(query::organization_member_role_delete, {org_id, user_id, role_id}); !r)
+                return r.error();
+        return {};
+    });
+}
+
+result<PageResult<Role>> sql_store::list_organization_member_roles(std::string_view org_id, std::string_view user_id,
+                                                                   Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::organization_member_role_list, {clamp(p.limit), clamp(p.offset), org_id, user_id});
+    auto count = c->exec(query::organization_member_role_count, {org_id, user_id});
+    return page_of(std::move(rows), std::move(count), &role_from);
+}
+
+result<std::vector<std::string>> sql_store::organization_member_role_ids(std::string_view org_id,
+                                                                         std::string_view user_id) {
+    auto r = run(query::organization_member_role_ids, {org_id, user_id});
+    if (!r) return r.error();
+    std::vector<std::string> out;
+    for (const auto& row : r->rows) out.push_back(row.text(0));
+    return out;
+}
+
+result<void> sql_store::enable_organization_connection(std::string_view org_id, const OrganizationConnection& oc) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto org = row_exists(c, query::organization_get, org_id); !org) return org;
+        if (auto con = row_exists(c, query::connection_get, oc.connection_id); !con) return con;
+        return ok_or_error(c.exec(query::organization_connection_insert,
+                                  {org_id, oc.connection_id, std::int64_t{oc.assign_membership_on_login},
+                                   std::int64_t{oc.show_as_button}, std::int64_t{oc.is_signup_enabled}}));
+    });
+}
+
+result<void> sql_store::update_organization_connection(std::string_view org_id, const OrganizationConnection& oc) {
+    return affected_or_not_found(run(query::organization_connection_update,
+                                     {org_id, oc.connection_id, std::int64_t{oc.assign_membership_on_login},
+                                      std::int64_t{oc.show_as_button}, std::int64_t{oc.is_signup_enabled}}));
+}
+
+result<void> sql_store::disable_organization_connection(std::string_view org_id, std::string_view connection_id) {
+    return affected_or_not_found(run(query::organization_connection_delete, {org_id, connection_id}));
+}
+
+result<OrganizationConnection> sql_store::get_organization_connection(std::string_view org_id,
+                                                                      std::string_view connection_id) {
+    return first_row(run(query::organization_connection_get, {org_id, connection_id}), &organization_connection_from);
+}
+
+result<PageResult<OrganizationConnection>> sql_store::list_organization_connections(std::string_view org_id, Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::organization_connection_list, {clamp(p.limit), clamp(p.offset), org_id});
+    auto count = c->exec(query::organization_connection_count, {org_id});
+    return page_of(std::move(rows), std::move(count), &organization_connection_from);
+}
+
+result<void> sql_store::create_organization_invitation(const OrganizationInvitation& i) {
+    return transact([&](connection& c) -> result<void> {
+        if (auto org = row_exists(c, query::organization_get, i.org_id); !org) return org;
+        return ok_or_error(c.exec(query::organization_invitation_insert,
+                                  {i.id, i.org_id, i.ticket_hash, json::serialize(i.doc), i.created_at, i.expires_at}));
+    });
+}
+
+result<OrganizationInvitation> sql_store::get_organization_invitation(std::string_view org_id, std::string_view id) {
+    return first_row(run(query::organization_invitation_get, {org_id, id}), &invitation_from);
+}
+
+result<PageResult<OrganizationInvitation>> sql_store::list_organization_invitations(std::string_view org_id, Page p) {
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::organization_invitation_list, {clamp(p.limit), clamp(p.offset), org_id});
+    auto count = c->exec(query::organization_invitation_count, {org_id});
+    return page_of(std::move(rows), std::move(count), &invitation_from);
+}
+
+result<void> sql_store::delete_organization_invitation(std::string_view org_id, std::string_view id) {
+    return affected_or_not_found(run(query::organization_invitation_delete, {org_id, id}));
+}
+
+result<OrganizationInvitation> sql_store::find_organization_invitation(std::string_view ticket_hash, std::int64_t now) {
+    return first_row(run(query::organization_invitation_find, {ticket_hash, now}), &invitation_from);
+}
+
+result<void> sql_store::record_grant_organization(std::string_view grant_id, std::string_view org_id,
+                                                  std::int64_t now) {
+    return ok_or_error(run(query::grant_organization_insert, {grant_id, org_id, now}));
+}
+
+result<std::string> sql_store::grant_organization(std::string_view grant_id) {
+    auto r = run(query::grant_organization_get, {grant_id});
+    if (!r) return r.error();
+    if (r->rows.empty()) return fail(store_errc::not_found);
+    return r->rows.front().text(0);
+}
+
+result<OrganizationInvitation> sql_store::redeem_organization_invitation(std::string_view ticket_hash,
+                                                                         std::int64_t now) {
+    return first_row(run(query::organization_invitation_redeem, {ticket_hash, now}), &invitation_from);
 }
 
 // ---- roles and permissions ------------------------------------------------------------------
@@ -786,7 +1026,8 @@ result<void> sql_store::update_role(const Role& r) {
 result<void> sql_store::delete_role(std::string_view id) {
     return transact([&](connection& c) -> result<void> {
         if (auto r = affected_or_not_found(c.exec(query::role_delete, {id})); !r) return r;
-        for (auto q : {query::role_permissions_delete_by_role, query::user_roles_delete_by_role})
+        for (auto q : {query::role_permissions_delete_by_role, query::user_roles_delete_by_role,
+                       query::organization_member_roles_delete_by_role})
             if (auto d = c.exec(q, {id}); !d) return d.error();
         return {};
     });

@@ -69,6 +69,43 @@ class sql_store final : public Store {
                                        std::string_view new_hash) override;
     result<void> delete_user(std::string_view user_id) override;
 
+    result<void> create_organization(const Organization&) override;
+    result<Organization> get_organization(std::string_view id) override;
+    result<Organization> get_organization_by_name(std::string_view name) override;
+    result<PageResult<Organization>> list_organizations(Page) override;
+    result<void> update_organization(const Organization&) override;
+    result<void> delete_organization(std::string_view id) override;
+    result<void> add_organization_members(std::string_view org_id, const std::vector<std::string>& user_ids) override;
+    result<void> remove_organization_members(std::string_view org_id,
+                                             const std::vector<std::string>& user_ids) override;
+    result<PageResult<User>> list_organization_members(std::string_view org_id, Page) override;
+    result<bool> is_organization_member(std::string_view org_id, std::string_view user_id) override;
+    result<void> assign_organization_member_roles(std::string_view org_id, std::string_view user_id,
+                                                  const std::vector<std::string>& role_ids) override;
+    result<void> remove_organization_member_roles(std::string_view org_id, std::string_view user_id,
+                                                  const std::vector<std::string>& role_ids) override;
+    result<PageResult<Role>> list_organization_member_roles(std::string_view org_id, std::string_view user_id,
+                                                            Page) override;
+    result<std::vector<std::string>> organization_member_role_ids(std::string_view org_id,
+                                                                  std::string_view user_id) override;
+    result<void> enable_organization_connection(std::string_view org_id, const OrganizationConnection&) override;
+    result<void> update_organization_connection(std::string_view org_id, const OrganizationConnection&) override;
+    result<void> disable_organization_connection(std::string_view org_id, std::string_view connection_id) override;
+    result<OrganizationConnection> get_organization_connection(std::string_view org_id,
+                                                               std::string_view connection_id) override;
+    result<PageResult<OrganizationConnection>> list_organization_connections(std::string_view org_id, Page) override;
+    result<void> create_organization_invitation(const OrganizationInvitation&) override;
+    result<OrganizationInvitation> get_organization_invitation(std::string_view org_id, std::string_view id) override;
+    result<PageResult<OrganizationInvitation>> list_organization_invitations(std::string_view org_id, Page) override;
+    result<void> delete_organization_invitation(std::string_view org_id, std::string_view id) override;
+    result<OrganizationInvitation> find_organization_invitation(std::string_view ticket_hash,
+                                                                std::int64_t now) override;
+    result<void> record_grant_organization(std::string_view grant_id, std::string_view org_id,
+                                           std::int64_t now) override;
+    result<std::string> grant_organization(std::string_view grant_id) override;
+    result<OrganizationInvitation> redeem_organization_invitation(std::string_view ticket_hash,
+                                                                  std::int64_t now) override;
+
     result<void> create_role(const Role&) override;
     result<Role> get_role(std::string_view id) override;
     result<PageResult<Role>> list_roles(Page, std::string_view name_filter) override;

@@ -147,7 +147,8 @@ export async function startGatehouse(options = {}) {
 
 // Logs in through the hosted page like a browser without JavaScript: follows /authorize to the
 // login form, posts the credentials, returns the final redirect URL (with code or error).
-export async function browserLogin(authorizeUrl, username, password) {
+// `signup`: posts to the sign-up form instead.
+export async function browserLogin(authorizeUrl, username, password, { signup = false } = {}) {
   const jar = new Map();
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   const remember = (res) => {
@@ -162,11 +163,13 @@ export async function browserLogin(authorizeUrl, username, password) {
   remember(res);
   let location = new URL(res.headers.get('location'), base);
   if (!location.pathname.startsWith('/u/login')) return location.href;  // a session answered at once
+  const page = signup ? '/u/signup' : '/u/login';
+  location.pathname = page;
   res = await fetch(location, { headers: { cookie: cookieHeader() } });
   remember(res);
   const html = await res.text();
   const field = (name) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1] ?? '';
-  res = await fetch(new URL('/u/login', base), {
+  res = await fetch(new URL(page, base), {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader() },

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { startGatehouse, freePort } from '../lib/gatehouse.mjs';
 import { decodeJwt } from '../lib/jwt.mjs';
+import { apiCaller, mgmtToken } from '../mgmt/helpers.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const require = createRequire(import.meta.url);
@@ -103,10 +104,12 @@ function recordGatehouseTraffic(context) {
 }
 
 // loginWithRedirect from appOrigin, fill in the hosted login page, land back on the app.
-async function redirectLogin(page, appOrigin, cfg) {
+// `onLoginPage(page)` runs on the hosted page before the credentials are filled in.
+async function redirectLogin(page, appOrigin, cfg, { onLoginPage } = {}) {
   await page.goto(`${appOrigin}/`);
   await page.evaluate((c) => { window.makeClient(c).then((a) => a.loginWithRedirect()); }, cfg);
   await page.waitForURL((u) => u.href.startsWith(`${gh.origin}/u/login`));
+  if (onLoginPage) await onLoginPage(page);
   await page.fill('input[name="username"]', gh.demoUser);
   await page.fill('input[name="password"]', gh.demoPassword);
   await Promise.all([
@@ -238,5 +241,84 @@ test('silent authentication in a hidden iframe (useRefreshTokens:false, prompt=n
       assert.equal(afterLogout, 'login_required');
     } finally {
       await context.close();
+    }
+  });
+
+// Organizations (issue 17 items 3-4): spa-js validates the org_id claim (org_name when the
+// organization is named) of the ID token against authorizationParams.organization; the hosted page
+// names the organization, and asks for it when the application requires one (pre_login_prompt).
+test('authorizationParams.organization: login through an organization by id and by name, the SDK validates org_id / org_name',
+  { skip, timeout: 60_000 }, async () => {
+    const api = apiCaller(gh, await mgmtToken(gh));
+    const call = async (method, path, body, status) => {
+      const r = await api(method, path, { body });
+      assert.equal(r.status, status, r.text);
+      return r.body;
+    };
+    await call('PATCH', `/clients/${gh.demoClientId}`, { organization_usage: 'allow' }, 200);
+    const [database] = await call('GET', '/connections?name=Username-Password-Authentication', undefined, 200);
+    const org = await call('POST', '/organizations', {
+      name: 'spa-acme', display_name: 'Acme <SPA> Ltd',
+      enabled_connections: [{ connection_id: database.id, assign_membership_on_login: true }],
+    }, 201);
+    const errors = [];
+    const appOrigin = `http://localhost:${appPort}`;
+    // Each login in a fresh browser (no session to answer it at once).
+    const login = async (organization, hooks) => {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        page.setDefaultTimeout(STEP_TIMEOUT);
+        page.on('pageerror', (e) => errors.push(String(e)));
+        const cfg = clientConfig({ authorizationParams: {
+          scope: 'openid profile email', redirect_uri: `${appOrigin}/`, organization } });
+        await redirectLogin(page, appOrigin, cfg, hooks);
+        return await page.evaluate(async (c) => {
+          const a = await window.makeClient(c);
+          try {
+            await a.handleRedirectCallback();
+            return { claims: await a.getIdTokenClaims() };
+          } catch (e) {
+            return { error: String(e.message ?? e) };
+          }
+        }, cfg);
+      } finally {
+        await context.close();
+      }
+    };
+    try {
+      let heading;
+      const byId = await login(org.id, { onLoginPage: async (p) => { heading = await p.textContent('.lead'); } });
+      assert.equal(byId.error, undefined);
+      assert.equal(byId.claims.org_id, org.id);
+      assert.match(heading, /as a member of Acme <SPA> Ltd/, 'the page names the organization (escaped text)');
+
+      // By name once the tenant allows names: the SDK then checks org_name.
+      await call('PATCH', '/tenants/settings', { allow_organization_name_in_authentication_api: true }, 200);
+      const byName = await login('SPA-Acme');
+      assert.equal(byName.error, undefined);
+      assert.equal(byName.claims.org_id, org.id);
+      assert.equal(byName.claims.org_name, 'spa-acme');
+
+      // An application that requires an organization asks for its name on the hosted page first.
+      await call('PATCH', `/clients/${gh.demoClientId}`,
+        { organization_usage: 'require', organization_require_behavior: 'pre_login_prompt' }, 200);
+      const prompted = await login(undefined, {
+        onLoginPage: async (p) => {
+          await p.fill('input[name="organization"]', 'no-such-org');
+          await p.click('button[type="submit"]');
+          assert.match(await p.textContent('.alert'), /No organization has this name/);
+          await p.fill('input[name="organization"]', 'spa-acme');
+          await p.click('button[type="submit"]');
+          await p.waitForSelector('input[name="password"]');
+          assert.match(await p.textContent('.lead'), /Acme <SPA> Ltd/);
+        },
+      });
+      assert.equal(prompted.error, undefined);
+      assert.equal(prompted.claims.org_id, org.id);
+      assert.deepEqual(errors, []);
+    } finally {
+      await call('PATCH', `/clients/${gh.demoClientId}`, { organization_usage: 'deny' }, 200);
+      await call('PATCH', '/tenants/settings', { allow_organization_name_in_authentication_api: false }, 200);
     }
   });

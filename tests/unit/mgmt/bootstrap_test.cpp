@@ -59,6 +59,18 @@ TEST(Bootstrap, CreatesApiClientGrantAndDefaultConnection) {
               (boost::json::array{boost::json::string(r->mgmt_client_id), boost::json::string(r->demo_client_id)}));
 }
 
+TEST(Bootstrap, ManagementScopesNameEveryOrganizationScopeAsAuth0Does) {
+    const auto& scopes = management_scopes();
+    for (std::string_view scope :
+         {"read:organizations", "create:organizations", "update:organizations", "delete:organizations",
+          "read:organization_members", "create:organization_members", "delete:organization_members",
+          "read:organization_member_roles", "create:organization_member_roles", "delete:organization_member_roles",
+          "read:organization_connections", "create:organization_connections", "update:organization_connections",
+          "delete:organization_connections", "read:organization_invitations", "create:organization_invitations",
+          "delete:organization_invitations"})
+        EXPECT_NE(std::find(scopes.begin(), scopes.end(), scope), scopes.end()) << scope;
+}
+
 TEST(Bootstrap, UsesGivenClientCredentials) {
     auto store = store::open_store("sqlite::memory:");
     ASSERT_TRUE(store->migrate());

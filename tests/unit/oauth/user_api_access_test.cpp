@@ -57,6 +57,20 @@ TEST_F(Rbac, TheManagementApiIsNeverDecidedByRoles) {
     EXPECT_TRUE(a.permissions.empty());
 }
 
+TEST_F(Rbac, ALoginsExtraRolesAddTheirPermissionsForThatLoginOnly) {
+    api.enforce_policies = true;
+    api.token_dialect = TokenDialect::access_token_authz;
+    ASSERT_TRUE(store->create_role(store::Role{"rol_w", "writer", "", 1, 1}));
+    ASSERT_TRUE(store->add_role_permissions("rol_w", {{api.identifier, "write:a"}}));
+    auto through = user_api_access(*store, &api, "auth0|u", "read:a write:a", {"rol_w"}).value();
+    EXPECT_EQ(through.scope, "read:a write:a");
+    EXPECT_EQ(through.permissions, (std::vector<std::string>{"delete:a", "read:a", "write:a"}));
+    auto plain = access("read:a write:a");
+    EXPECT_EQ(plain.scope, "read:a") << "the role is not the user's outside that login";
+    auto unknown = user_api_access(*store, &api, "auth0|u", "write:a", {"rol_missing"}).value();
+    EXPECT_EQ(unknown.scope, "");
+}
+
 TEST_F(Rbac, NoApiMeansNoPolicy) {
     auto a = user_api_access(*store, nullptr, "auth0|u", "openid email").value();
     EXPECT_EQ(a.scope, "openid email");
