@@ -247,6 +247,20 @@ CREATE INDEX user_tickets_user_idx ON user_tickets (user_id, kind);
 CREATE INDEX user_tickets_expiry_idx ON user_tickets (expires_at);
 )sql";
 
+// User search (GET /api/v2/users?q=): a connection's users in the default order, the updated_at
+// sort, and on PostgreSQL bytewise copies of the prefix-searched columns (a search compares text
+// under COLLATE "C" so both backends order alike; SQLite's default BINARY indexes serve already).
+constexpr std::string_view kUserSearchIndexes = R"sql(
+CREATE INDEX users_connection_created_idx ON users (connection_name, created_at, user_id);
+CREATE INDEX users_updated_idx ON users (updated_at, user_id);
+)sql";
+constexpr std::string_view kUserSearchIndexesPostgres = R"sql(
+CREATE INDEX users_connection_created_idx ON users (connection_name, created_at, user_id);
+CREATE INDEX users_updated_idx ON users (updated_at, user_id);
+CREATE INDEX users_email_bytewise_idx ON users ((email_norm COLLATE "C"));
+CREATE INDEX users_user_id_bytewise_idx ON users ((user_id COLLATE "C"));
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
@@ -255,6 +269,7 @@ constexpr std::array kMigrations = {
     migration{5, "outgoing mail queue", kMailQueue},
     migration{6, "roles and permissions", kRoles},
     migration{7, "password-change and email-verification tickets", kUserTickets},
+    migration{8, "user search indexes", kUserSearchIndexes, {}, kUserSearchIndexesPostgres},
 };
 
 constexpr bool versions_are_sequential() {

@@ -77,50 +77,80 @@ bool pg_connection::prepare(sql::query id) {
     return true;
 }
 
-result<sql::exec_result> pg_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
-    if (!ensure_open() || !prepare(id)) return make_error_code(store_errc::backend);
+namespace {
 
-    // Text-format parameters must be NUL-terminated, so each one is copied once.
+// Text-format parameters must be NUL-terminated, so each one is copied once.
+struct text_params {
     std::vector<std::string> values;
-    values.reserve(params.size());
-    for (const auto& p : params) {
-        if (auto n = std::get_if<std::int64_t>(&p))
-            values.push_back(std::to_string(*n));
-        else
-            values.emplace_back(std::get<std::string_view>(p));
-    }
     std::vector<const char*> ptrs;
-    ptrs.reserve(values.size());
-    for (const auto& v : values) ptrs.push_back(v.c_str());
-
-    auto name = "gh" + std::to_string(static_cast<std::size_t>(id));
-    pg_result res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(ptrs.size()), ptrs.data(), nullptr, nullptr, 0));
-    auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        auto ec = classify(conn_, res.get(), "statement " + std::to_string(static_cast<std::size_t>(id)));
-        if (PQstatus(conn_) != CONNECTION_OK) prepared_.fill(false);
-        return ec;
+    explicit text_params(std::span<const sql::param> params) {
+        values.reserve(params.size());
+        for (const auto& p : params) {
+            if (auto n = std::get_if<std::int64_t>(&p))
+                values.push_back(std::to_string(*n));
+            else
+                values.emplace_back(std::get<std::string_view>(p));
+        }
+        ptrs.reserve(values.size());
+        for (const auto& v : values) ptrs.push_back(v.c_str());
     }
+};
 
+sql::exec_result rows_of(const PGresult* res) {
     sql::exec_result out;
-    int rows = PQntuples(res.get());
-    int cols = PQnfields(res.get());
+    int rows = PQntuples(res);
+    int cols = PQnfields(res);
     out.rows.reserve(static_cast<std::size_t>(rows));
     for (int r = 0; r < rows; ++r) {
         sql::row row;
         row.cells.reserve(static_cast<std::size_t>(cols));
         for (int c = 0; c < cols; ++c) {
-            if (PQgetisnull(res.get(), r, c))
+            if (PQgetisnull(res, r, c))
                 row.cells.emplace_back(std::monostate{});
             else
                 row.cells.emplace_back(
-                    std::string(PQgetvalue(res.get(), r, c), static_cast<std::size_t>(PQgetlength(res.get(), r, c))));
+                    std::string(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c))));
         }
         out.rows.push_back(std::move(row));
     }
-    const char* affected = PQcmdTuples(res.get());
+    const char* affected = PQcmdTuples(const_cast<PGresult*>(res));
     if (affected && *affected) std::from_chars(affected, affected + std::strlen(affected), out.affected);
     return out;
+}
+
+bool succeeded(const pg_result& res) {
+    auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+result<sql::exec_result> pg_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
+    if (!ensure_open() || !prepare(id)) return make_error_code(store_errc::backend);
+    text_params values(std::span<const sql::param>(params.begin(), params.size()));
+    auto name = "gh" + std::to_string(static_cast<std::size_t>(id));
+    pg_result res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.ptrs.size()), values.ptrs.data(), nullptr,
+                                 nullptr, 0));
+    if (!succeeded(res)) {
+        auto ec = classify(conn_, res.get(), "statement " + std::to_string(static_cast<std::size_t>(id)));
+        if (PQstatus(conn_) != CONNECTION_OK) prepared_.fill(false);
+        return ec;
+    }
+    return rows_of(res.get());
+}
+
+result<sql::exec_result> pg_connection::exec_composed(std::string_view sql, std::span<const sql::param> params) {
+    if (!ensure_open()) return make_error_code(store_errc::backend);
+    text_params values(params);
+    std::string text(sql);
+    pg_result res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.ptrs.size()), nullptr, values.ptrs.data(),
+                               nullptr, nullptr, 0));
+    if (!succeeded(res)) {
+        auto ec = classify(conn_, res.get(), "composed statement");
+        if (PQstatus(conn_) != CONNECTION_OK) prepared_.fill(false);
+        return ec;
+    }
+    return rows_of(res.get());
 }
 
 result<void> pg_connection::exec_script(std::string_view sql) {

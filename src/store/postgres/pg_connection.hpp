@@ -24,6 +24,7 @@ class pg_connection final : public sql::connection {
 
     sql::dialect dialect() const noexcept override { return sql::dialect::postgres; }
     result<sql::exec_result> exec(sql::query id, std::initializer_list<sql::param> params) override;
+    result<sql::exec_result> exec_composed(std::string_view sql, std::span<const sql::param> params) override;
     result<void> exec_script(std::string_view sql) override;
 
   private:

@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -44,6 +45,9 @@ class connection {
     // Unique violations come back as store_errc::already_exists (expected, not logged); every
     // other failure is logged without parameter values and returned as store_errc::backend.
     virtual result<exec_result> exec(query id, std::initializer_list<param> params) = 0;
+    // A statement composed at run time (a user search): prepared for this call only. Its text is
+    // built from fixed fragments by the store; every value in it is one of `params`, never text.
+    virtual result<exec_result> exec_composed(std::string_view sql, std::span<const param> params) = 0;
     // Several statements, no parameters, not cached: schema migrations only.
     virtual result<void> exec_script(std::string_view sql) = 0;
 };

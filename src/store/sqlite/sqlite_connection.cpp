@@ -92,7 +92,25 @@ result<sql::exec_result> sqlite_connection::exec(sql::query id, std::initializer
             sqlite3_clear_bindings(st);
         }
     } guard{st};
+    return bind_and_step(st, std::span<const sql::param>(params.begin(), params.size()));
+}
 
+result<sql::exec_result> sqlite_connection::exec_composed(std::string_view sql, std::span<const sql::param> params) {
+    auto text = to_sqlite_placeholders(sql);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, text.c_str(), static_cast<int>(text.size()), &st, nullptr) != SQLITE_OK) {
+        spdlog::error("store: sqlite prepare of a composed statement failed: {}", sqlite3_errmsg(db_));
+        sqlite3_finalize(st);
+        return make_error_code(store_errc::backend);
+    }
+    struct finalize_guard {
+        sqlite3_stmt* st;
+        ~finalize_guard() { sqlite3_finalize(st); }
+    } guard{st};
+    return bind_and_step(st, params);
+}
+
+result<sql::exec_result> sqlite_connection::bind_and_step(sqlite3_stmt* st, std::span<const sql::param> params) {
     int index = 1;
     for (const auto& p : params) {
         int rc;

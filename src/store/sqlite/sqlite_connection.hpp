@@ -25,10 +25,12 @@ class sqlite_connection final : public sql::connection {
 
     sql::dialect dialect() const noexcept override { return sql::dialect::sqlite; }
     result<sql::exec_result> exec(sql::query id, std::initializer_list<sql::param> params) override;
+    result<sql::exec_result> exec_composed(std::string_view sql, std::span<const sql::param> params) override;
     result<void> exec_script(std::string_view sql) override;
 
   private:
     sqlite3_stmt* statement(sql::query id);
+    result<sql::exec_result> bind_and_step(sqlite3_stmt* st, std::span<const sql::param> params);
 
     sqlite3* db_ = nullptr;
     std::array<sqlite3_stmt*, sql::query_count> statements_{};
