@@ -204,19 +204,21 @@ class composer {
         return "1 = 0";
     }
 
-    // Every node is strictly true or false (never NULL), so NOT of a missing field is true, as in Lucene.
-    std::string filter(const UserFilter& f) {
+    // Under a NOT a leaf must be strictly true or false, never NULL, so NOT of a missing field is
+    // true as in Lucene. Elsewhere NULL already filters like false, and a bare comparison keeps
+    // its index usable (COALESCE would hide the column from the planner).
+    std::string filter(const UserFilter& f, bool negated = false) {
         switch (f.kind) {
             case UserFilter::op::match:
-                return "COALESCE((" + match(f.match) + "), FALSE)";
+                return negated ? "COALESCE((" + match(f.match) + "), FALSE)" : "(" + match(f.match) + ")";
             case UserFilter::op::negate:
-                return "NOT " + filter(f.children.at(0));
+                return "NOT " + filter(f.children.at(0), true);
             case UserFilter::op::all_of:
             case UserFilter::op::any_of: {
                 std::string out = "(";
                 for (std::size_t i = 0; i < f.children.size(); ++i) {
                     if (i) out += f.kind == UserFilter::op::all_of ? " AND " : " OR ";
-                    out += filter(f.children[i]);
+                    out += filter(f.children[i], negated);
                 }
                 return out + ")";
             }
