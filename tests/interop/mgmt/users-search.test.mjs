@@ -166,3 +166,30 @@ test('unsupported syntax is a 400 that names the problem, never an empty 200', a
   const sdkError = await rejectionOf(mgmt.users.list({ q: 'email:ja*ne', search_engine: 'v3' }));
   assert.equal(sdkError.statusCode, 400);
 });
+
+test('clients and resource-server list filters run in SQL and page over the filtered rows (SDK)', async () => {
+  const before = (await mgmt.clients.list({ app_type: 'spa', include_totals: true })).response.total;
+  const made = [];
+  for (const app_type of ['spa', 'spa', 'non_interactive']) made.push(await mgmt.clients.create({ name: unique(app_type), app_type }));
+  // Oldest first (created_at in seconds, then client_id): the last two pages of one hold the new SPAs.
+  const last = [];
+  for (const page of [before, before + 1]) {
+    const spas = await mgmt.clients.list({ app_type: 'spa', include_totals: true, per_page: 1, page });
+    assert.equal(spas.response.total, before + 2);
+    last.push(...spas.data.map((c) => c.client_id));
+  }
+  assert.deepEqual(last.sort(), [made[0].client_id, made[1].client_id].sort());
+  const both = await mgmt.clients.list({ app_type: 'spa,non_interactive', per_page: 50 });
+  assert.deepEqual(both.data.map((c) => c.client_id).filter((id) => made.some((m) => m.client_id === id)).length, 3);
+  const thirdParty = await mgmt.clients.list({ is_first_party: false });
+  assert.deepEqual(thirdParty.data, []);
+  const global = await mgmt.clients.list({ is_global: true, include_totals: true });
+  assert.equal(global.response.total, 0);
+
+  const apis = [];
+  for (const n of ['a', 'b', 'c'])
+    apis.push(await mgmt.resourceServers.create({ name: unique(n), identifier: `https://${unique(n)}.example/` }));
+  const some = await mgmt.resourceServers.list({ identifiers: [apis[0].identifier, apis[2].identifier], include_totals: true });
+  assert.equal(some.response.total, 2);
+  assert.deepEqual(some.data.map((r) => r.id).sort(), [apis[0].id, apis[2].id].sort());
+});
