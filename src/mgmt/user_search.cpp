@@ -1,5 +1,6 @@
 #include "mgmt/user_search.hpp"
 
+#include "connections/database.hpp"
 #include "util/util.hpp"
 
 #include <algorithm>
@@ -59,13 +60,6 @@ struct field_ref {
     std::vector<std::string> path;
     std::string name;  // as written, for messages
 };
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 bool metadata_key_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -405,7 +399,8 @@ class parser {
         f.match.field = field;
         f.match.path = std::move(path);
         f.match.kind = v.trailing_wildcard ? UserMatch::op::prefix : UserMatch::op::equals;
-        f.match.value = store::user_field_type(field) == UserFieldType::folded ? ascii_lower(v.text) : v.text;
+        f.match.value =
+            store::user_field_type(field) == UserFieldType::folded ? connections::lower_ascii(v.text) : v.text;
         return f;
     }
 

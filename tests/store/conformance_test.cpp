@@ -2,6 +2,7 @@
 // (a file, and :memory:) and PostgreSQL (when GATEHOUSE_TEST_PG_URL is set).
 #include "store/backends.hpp"
 #include "store/migrations.hpp"
+#include "store/sql/user_search_sql.hpp"
 #include "store/store.hpp"
 #include "util/json.hpp"
 
@@ -845,6 +846,18 @@ TEST_P(UserSearchConformance, SortPagingTotalsAndConnection) {
     paged.filter = match(UserField::name, UserMatch::op::prefix, "jan");
     paged.page = Page{0, 10};
     EXPECT_EQ(s().search_users(paged).value().total, 2u);
+}
+
+// A trailing-wildcard search is the index range [prefix, prefix_upper_bound(prefix)): the bound must
+// be valid UTF-8 (PostgreSQL refuses anything else) and above every string starting with the prefix.
+TEST(UserSearchSql, PrefixUpperBoundIsTheNextCodePointString) {
+    using sql::prefix_upper_bound;
+    EXPECT_EQ(prefix_upper_bound("abc"), "abd");
+    EXPECT_EQ(prefix_upper_bound("auth0|"), "auth0}");
+    EXPECT_EQ(prefix_upper_bound("a\x7f"), "a\xc2\x80");                    // U+007F -> U+0080
+    EXPECT_EQ(prefix_upper_bound("\xed\x9f\xbf"), "\xee\x80\x80");          // U+D7FF -> U+E000, past the surrogates
+    EXPECT_EQ(prefix_upper_bound("a\xf4\x8f\xbf\xbf"), "b");                // U+10FFFF has no successor
+    EXPECT_EQ(prefix_upper_bound("\xf4\x8f\xbf\xbf\xf4\x8f\xbf\xbf"), "");  // nothing above: no upper bound
 }
 
 TEST_P(StoreConformance, ClientAndResourceServerListFiltersRunInTheStore) {
