@@ -116,10 +116,10 @@ ApiError query_refused(std::string_view why, std::string_view property) {
 // GET /users: Auth0's search v3 (mgmt/user_search.hpp) run by the store as one SQL statement.
 expected<store::UserSearch> parse_user_search(const ApiRequest& req, const Paging& paging) {
     if (auto engine = query_one(req, "search_engine"); engine && *engine != "v3") {
+        // Auth0's own answer (seen by its SDKs' users) to the retired engines.
         if (*engine == "v1" || *engine == "v2")
-            return query_refused(
-                "You are not allowed to use search_engine=" + *engine + ". Use search_engine=v3 instead",
-                "search_engine");
+            return make_error(mgmt_errc::invalid_query_string,
+                              "You are not allowed to use search_engine=" + *engine + ".");
         return query_refused("search_engine must be v3", "search_engine");
     }
     if ((paging.page + 1) * paging.per_page > kMaxSearchWindow)
