@@ -222,6 +222,10 @@ ApiResponse list_clients(Context& ctx) {
             if (comma == std::string_view::npos) break;
             rest = rest.substr(comma + 1);
         }
+    for (const auto& t : app_types)
+        if (!util::valid_utf8(t))
+            return render_error(
+                make_error(mgmt_errc::invalid_query_string, query_error("app_type must be text", "app_type")));
     std::optional<bool> fp;
     if (first_party) fp = *first_party == "true";
     auto page = ctx.store.list_clients_filtered(store_page(*paging), app_types, fp);

@@ -787,6 +787,11 @@ TEST_P(UserSearchConformance, BooleansNumbersDatesAndMetadata) {
     // "5" matches the string "5" and the number 5 alike.
     EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "5", plan)), V{"auth0|janet"});
     EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "5", {"app_metadata", "seats"})), V{"auth0|jane"});
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "5.0e0", {"app_metadata", "seats"})),
+              V{"auth0|jane"});
+    // Spellings only one backend would read as a number are text: no match on either.
+    for (const char* v : {"inf", "nan", "Infinity", "0x5", " 5"})
+        EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, v, {"app_metadata", "seats"})), V{}) << v;
     EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "true", {"app_metadata", "beta"})),
               V{"auth0|jane"});
     EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "x", {"app_metadata", "org", "tier"})),

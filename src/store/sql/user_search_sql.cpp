@@ -40,6 +40,26 @@ const field_def& def_of(UserField f) {
     return kFields[0];  // metadata never reaches here: its path is a parameter
 }
 
+// A JSON number as written (-?digits[.digits][e[+-]digits]): what both backends read alike, unlike
+// from_chars, which also takes "inf" and "nan".
+bool is_json_number(std::string_view v) {
+    std::size_t i = 0;
+    auto digits = [&]() {
+        std::size_t start = i;
+        while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+        return i > start;
+    };
+    if (i < v.size() && v[i] == '-') ++i;
+    if (!digits()) return false;
+    if (i < v.size() && v[i] == '.' && (++i, !digits())) return false;
+    if (i < v.size() && (v[i] == 'e' || v[i] == 'E')) {
+        ++i;
+        if (i < v.size() && (v[i] == '+' || v[i] == '-')) ++i;
+        if (!digits()) return false;
+    }
+    return i == v.size() && v.size() <= 40;
+}
+
 class composer {
   public:
     composer(dialect d) : d_(d) {}
@@ -162,9 +182,7 @@ class composer {
     std::string metadata_equals(const UserMatch& m) {
         auto p = path(m);
         std::string out = "(" + json_string(p) + " = " + bind(m.value);
-        double number = 0;
-        auto [end, ec] = std::from_chars(m.value.data(), m.value.data() + m.value.size(), number);
-        if (ec == std::errc() && end == m.value.data() + m.value.size() && !m.value.empty()) {
+        if (is_json_number(m.value)) {
             auto v = bind(m.value);
             out += " OR " + json_number(p) + " = " +
                    (d_ == dialect::postgres ? "CAST(" + v + " AS numeric)" : "CAST(" + v + " AS REAL)");

@@ -57,6 +57,8 @@ test('SQL injection through q values matches only the literal text, never every 
     `user_id:"auth0|x' OR 1=1 --"`,
     `app_metadata.plan:"gold' OR '1'='1"`,
     `app_metadata.plan:"1) OR (1=1"`,
+    `app_metadata.plan:inf`,
+    `app_metadata.plan:NaN`,
     `email:x\\'\\ OR\\ 1=1*`,
   ]) {
     const r = await search(q);
@@ -170,6 +172,6 @@ test('an invalid UTF-8 or NUL byte in q or connection is a 400, not a database e
   assertAuth0Error(await api('GET', '/users?q=email:%FF'), 400, 'invalid_query_string', /UTF-8/);
   assertAuth0Error(await api('GET', '/users?q=email:a%00b'), 400, 'invalid_query_string');
   assertAuth0Error(await api('GET', '/users?connection=%FF'), 400, 'invalid_query_string');
-  const r = await api('GET', '/resource-servers?identifiers=%FF');
-  assertAuth0Error(r, 400, 'invalid_query_string');
+  assertAuth0Error(await api('GET', '/resource-servers?identifiers=%FF'), 400, 'invalid_query_string');
+  assertAuth0Error(await api('GET', '/clients?app_type=%FF'), 400, 'invalid_query_string');
 });
