@@ -8,8 +8,9 @@ namespace {
 
 // Timestamps are BIGINT seconds since the epoch; 0 stands for "not yet" (consumed_at, rotated_at,
 // revoked_at, retired_at) so no column is nullable except where NULL keeps a unique index from
-// colliding (users.email_norm, users.username). JSON documents are TEXT: portable, and nothing
-// queries inside them.
+// colliding (users.email_norm, users.username). JSON documents are TEXT: portable; the few queries
+// that read inside them (user search, the clients list filters) use each dialect's JSON functions
+// on the text (SQLite's json_*, PostgreSQL's CAST(doc AS jsonb)).
 constexpr std::string_view kInitialSchema = R"sql(
 CREATE TABLE meta (
     name TEXT PRIMARY KEY,
