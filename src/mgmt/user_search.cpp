@@ -27,6 +27,7 @@ constexpr std::array kFieldNames = {
     named_field{"connection", UserField::connection},
     named_field{"identities.connection", UserField::connection},
     named_field{"email", UserField::email},
+    named_field{"email.domain", UserField::email_domain},
     named_field{"username", UserField::username},
     named_field{"name", UserField::name},
     named_field{"nickname", UserField::nickname},
@@ -417,6 +418,8 @@ class parser {
         switch (type) {
             case UserFieldType::text:
             case UserFieldType::folded:
+                if (v.trailing_wildcard && field.field == UserField::email_domain)
+                    throw refused{"wildcards are not supported on email.domain"};
                 return text_match(field.field, field.path, v);
             case UserFieldType::metadata:
                 if (v.trailing_wildcard)

@@ -4,8 +4,8 @@
 // phrases (exact values), trailing wildcards (`jane*`), AND / OR / NOT (also && || !) with
 // parentheses and implicit AND, `field:(a OR b)`, `_exists_:field`, `field:*`, ranges
 // `[a TO b]` / `{a TO b}` / `>n` `>=n` `<n` `<=n` on dates and logins_count, metadata fields
-// (`app_metadata.plan:gold`, equality and existence only), and bare terms (any of email, name,
-// nickname, given_name, family_name, username, user_id). Leading or inner wildcards, `?`, fuzzy
+// (`app_metadata.plan:gold`, equality and existence only), `email.domain` (equality), and bare terms (any of email,
+// name, nickname, given_name, family_name, username, user_id). Leading or inner wildcards, `?`, fuzzy
 // `~`, boosts `^`, regular expressions and unknown fields are refused. The size of a query is
 // bounded (length, clauses, nesting), so a query costs at most a bounded statement.
 #pragma once

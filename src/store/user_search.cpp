@@ -10,6 +10,7 @@ UserFieldType user_field_type(UserField f) noexcept {
         case UserField::phone_number:
             return UserFieldType::text;
         case UserField::email:
+        case UserField::email_domain:
         case UserField::name:
         case UserField::nickname:
         case UserField::given_name:

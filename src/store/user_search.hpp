@@ -28,6 +28,7 @@ enum class UserField {
     user_id,
     connection,
     email,
+    email_domain,  // the part after '@' of email: equality and existence only
     username,
     name,
     nickname,

@@ -759,6 +759,10 @@ TEST_P(UserSearchConformance, EqualsPrefixAndCaseFolding) {
     EXPECT_EQ(ids(match(UserField::connection, UserMatch::op::equals, "gh")), V{"oauth2|gh|bob"});
     EXPECT_EQ(ids(match(UserField::username, UserMatch::op::equals, "janet")), V{"auth0|janet"});
     EXPECT_EQ(ids(match(UserField::username, UserMatch::op::exists)), V{"auth0|janet"});
+    EXPECT_EQ(ids(match(UserField::email_domain, UserMatch::op::equals, "example.com")),
+              (V{"auth0|jane", "auth0|janet", "oauth2|gh|bob", "auth0|q'uote"}));
+    EXPECT_EQ(ids(match(UserField::email_domain, UserMatch::op::equals, "xample.com")), V{});
+    EXPECT_EQ(ids(match(UserField::email_domain, UserMatch::op::equals, "example.co")), V{});
 }
 
 TEST_P(UserSearchConformance, BooleansNumbersDatesAndMetadata) {

@@ -19,6 +19,7 @@ constexpr field_def kFields[] = {
     {UserField::user_id, "user_id", ""},
     {UserField::connection, "connection_name", ""},
     {UserField::email, "email_norm", ""},
+    {UserField::email_domain, "email_norm", ""},
     {UserField::username, "username", ""},
     {UserField::created_at, "created_at", ""},
     {UserField::updated_at, "updated_at", ""},
@@ -174,7 +175,7 @@ class composer {
         const auto& def = def_of(m.field);
         if (m.field == UserField::metadata || def.column.empty())
             return "COALESCE(" + json_type(path(m)) + ", 'null') <> 'null'";
-        if (m.field == UserField::email || m.field == UserField::username)
+        if (m.field == UserField::email || m.field == UserField::email_domain || m.field == UserField::username)
             return std::string(def.column) + " IS NOT NULL";
         return "1 = 1";
     }
@@ -199,6 +200,12 @@ class composer {
             case UserMatch::op::equals: {
                 if (type == UserFieldType::metadata) return metadata_equals(m);
                 if (type == UserFieldType::boolean) return boolean(m);
+                if (m.field == UserField::email_domain) {
+                    // The stored address ends with "@<domain>" (character counts on both backends).
+                    auto at_domain = bind("@" + m.value);
+                    return "substr(email_norm, length(email_norm) - length(CAST(" + at_domain +
+                           " AS TEXT)) + 1) = " + at_domain;
+                }
                 auto expr = value_of(m);
                 if (type == UserFieldType::integer || type == UserFieldType::epoch)
                     return expr + " = " + number_param(m.value);

@@ -56,6 +56,8 @@ test('field terms: email (case-insensitive), quoted name phrase, user_id, connec
   assert.deepEqual(await find(`identities.connection:"${DB}" AND given_name:ann`), expect('ann'));
   assert.deepEqual(await find(`connection:nope AND given_name:ann`), []);
   assert.deepEqual(await find(`username:bob${tag}`), expect('bob'));
+  assert.deepEqual(await find(`email.domain:"${tag.toUpperCase()}.example.com"`), expect('ann', 'bob', 'jane', 'janet'));
+  assert.deepEqual(await find(`email.domain:example.com`), []);
   assert.deepEqual(await find('given_name:ann AND family_name:doe'), []);
   assert.deepEqual(await find('given_name:jane AND family_name:doe'), expect('jane'));
 });

@@ -70,6 +70,8 @@ TEST(UserSearchParser, FieldTermsPhrasesAndCaseFolding) {
     EXPECT_EQ(parsed("email:a\\:b"), f(UserField::email) + "=a:b");
     EXPECT_EQ(parsed("name:\"jane*\""), f(UserField::name) + "=jane*");  // quoted: a literal star
     EXPECT_EQ(parsed("blocked:true"), f(UserField::blocked) + "=true");
+    EXPECT_EQ(parsed("email.domain:Example.COM"), f(UserField::email_domain) + "=example.com");
+    EXPECT_NE(refused("email.domain:exa*").find("email.domain"), std::string::npos);
     EXPECT_EQ(parsed("logins_count:0010"), f(UserField::logins_count) + "=10");
 }
 
