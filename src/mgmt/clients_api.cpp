@@ -212,42 +212,31 @@ ApiResponse list_clients(Context& ctx) {
         if (*b && **b != "true" && **b != "false")
             return render_error(make_error(mgmt_errc::invalid_query_string,
                                            query_error("Expected type boolean but found type string")));
-    bool filtered = app_type || first_party || global;
-    // Filters are applied here, so a filtered list reads everything and pages in memory.
-    auto page = ctx.store.list_clients(filtered ? store::Page{0, 100000} : store_page(*paging));
+    // Gatehouse has no global client: is_global=true matches none, so the store is not asked.
+    if (global && *global == "true") return list_response(*paging, "clients", json::array(), 0);
+    std::vector<std::string> app_types;
+    if (app_type)
+        for (std::string_view rest = *app_type;;) {
+            auto comma = rest.find(',');
+            app_types.emplace_back(rest.substr(0, comma));
+            if (comma == std::string_view::npos) break;
+            rest = rest.substr(comma + 1);
+        }
+    for (const auto& t : app_types)
+        if (!util::valid_utf8(t))
+            return render_error(
+                make_error(mgmt_errc::invalid_query_string, query_error("app_type must be text", "app_type")));
+    std::optional<bool> fp;
+    if (first_party) fp = *first_party == "true";
+    auto page = ctx.store.list_clients_filtered(store_page(*paging), app_types, fp);
     if (!page) return render_error(make_error(mgmt_errc::internal_error));
-    std::vector<json::object> all;
+    json::array items;
     for (const auto& c : page->items) {
         auto o = documents::client_to_json(c);
-        if (app_type) {
-            std::string type =
-                o.contains("app_type") && o["app_type"].is_string() ? std::string(o["app_type"].get_string()) : "";
-            bool hit = false;
-            for (std::string_view rest = *app_type;;) {
-                auto comma = rest.find(',');
-                hit = hit || rest.substr(0, comma) == type;
-                if (comma == std::string_view::npos) break;
-                rest = rest.substr(comma + 1);
-            }
-            if (!hit) continue;
-        }
-        if (first_party) {
-            const auto* v = o.if_contains("is_first_party");
-            bool fp = v && v->is_bool() && v->get_bool();
-            if (fp != (*first_party == "true")) continue;
-        }
-        if (global && *global == "true") continue;  // Gatehouse has no global client
-        all.push_back(std::move(o));
+        fields->apply(o);
+        items.push_back(std::move(o));
     }
-    std::size_t total = filtered ? all.size() : page->total;
-    json::array items;
-    auto sp = store_page(*paging);
-    std::size_t begin = filtered ? std::min(sp.offset, all.size()) : 0;
-    std::size_t end = filtered ? std::min(all.size(), begin + sp.limit) : all.size();
-    for (std::size_t i = begin; i < end; ++i) {
-        fields->apply(all[i]);
-        items.push_back(std::move(all[i]));
-    }
+    std::size_t total = page->total;
     return list_response(*paging, "clients", std::move(items), total);
 }
 

@@ -79,28 +79,20 @@ ApiResponse list_resource_servers(Context& ctx) {
     auto fields = parse_fields(ctx.req);
     if (!fields) return render_error(fields.error());
     auto identifiers = query_all(ctx.req, "identifiers");
-    auto page = ctx.store.list_resource_servers(identifiers.empty() ? store_page(*paging) : store::Page{0, 100000});
+    for (const auto& i : identifiers)
+        if (!util::valid_utf8(i))
+            return render_error(
+                make_error(mgmt_errc::invalid_query_string, query_error("identifiers must be text", "identifiers")));
+    auto page = identifiers.empty() ? ctx.store.list_resource_servers(store_page(*paging))
+                                    : ctx.store.list_resource_servers_by_identifier(store_page(*paging), identifiers);
     if (!page) return render_error(make_error(mgmt_errc::internal_error));
     json::array items;
-    std::size_t total = page->total;
-    if (identifiers.empty()) {
-        for (const auto& rs : page->items) {
-            auto o = documents::resource_server_to_json(rs);
-            fields->apply(o);
-            items.push_back(std::move(o));
-        }
-    } else {
-        std::vector<json::object> all;
-        for (const auto& rs : page->items)
-            if (std::find(identifiers.begin(), identifiers.end(), rs.identifier) != identifiers.end())
-                all.push_back(documents::resource_server_to_json(rs));
-        total = all.size();
-        auto sp = store_page(*paging);
-        for (std::size_t i = sp.offset; i < all.size() && items.size() < sp.limit; ++i) {
-            fields->apply(all[i]);
-            items.push_back(std::move(all[i]));
-        }
+    for (const auto& rs : page->items) {
+        auto o = documents::resource_server_to_json(rs);
+        fields->apply(o);
+        items.push_back(std::move(o));
     }
+    std::size_t total = page->total;
     return list_response(*paging, "resource_servers", std::move(items), total);
 }
 

@@ -9,6 +9,7 @@
 #include "mgmt/request.hpp"
 #include "mgmt/route.hpp"
 #include "mgmt/user_lookup.hpp"
+#include "mgmt/user_search.hpp"
 #include "mgmt/validation.hpp"
 #include "util/util.hpp"
 
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <variant>
 
 namespace gatehouse::mgmt::detail {
 
@@ -112,16 +114,45 @@ void merge_metadata(json::object& doc, std::string_view key, const json::value& 
     }
 }
 
-// The one query syntax supported: email:"a@b.c" (or unquoted). Empty = everyone.
-expected<std::string> parse_q(const std::optional<std::string>& q) {
-    if (!q || q->empty()) return std::string();
-    std::string_view s = *q;
-    if (!s.starts_with("email:"))
+// Auth0 pages through at most the first 1000 matches of a search.
+constexpr std::size_t kMaxSearchWindow = 1000;
+
+ApiError query_refused(std::string_view why, std::string_view property) {
+    return make_error(mgmt_errc::invalid_query_string, query_error(why, property));
+}
+
+// GET /users: Auth0's search v3 (mgmt/user_search.hpp) run by the store as one SQL statement.
+expected<store::UserSearch> parse_user_search(const ApiRequest& req, const Paging& paging) {
+    if (auto engine = query_one(req, "search_engine"); engine && *engine != "v3") {
+        // Auth0's own answer (seen by its SDKs' users) to the retired engines.
+        if (*engine == "v1" || *engine == "v2")
+            return make_error(mgmt_errc::invalid_query_string,
+                              "You are not allowed to use search_engine=" + *engine + ".");
+        return query_refused("search_engine must be v3", "search_engine");
+    }
+    if ((paging.page + 1) * paging.per_page > kMaxSearchWindow)
         return make_error(mgmt_errc::invalid_query_string,
-                          query_error("Unsupported query: only email:\"<address>\" is supported", "q"));
-    s.remove_prefix(6);
-    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-    return connections::lower_ascii(s);
+                          "You can only page through the first 1000 records. See "
+                          "https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation");
+    store::UserSearch search;
+    if (auto q = query_one(req, "q"); q && !q->empty()) {
+        auto parsed = parse_user_query(*q);
+        if (!parsed.error.empty()) return query_refused(parsed.error, "q");
+        search.filter = std::move(parsed.filter);
+    }
+    if (auto sort = query_one(req, "sort"); sort && !sort->empty()) {
+        auto parsed = parse_user_sort(*sort);
+        if (auto* why = std::get_if<std::string>(&parsed)) return query_refused(*why, "sort");
+        search.sort = std::get<store::UserSort>(parsed);
+    }
+    if (auto connection = query_one(req, "connection"); connection && !connection->empty()) {
+        if (connection->size() > 128 || !util::valid_utf8(*connection))
+            return query_refused("connection must be a connection name", "connection");
+        search.connection = *connection;
+    }
+    search.page = store_page(paging);
+    search.with_total = paging.include_totals;
+    return search;
 }
 
 ApiResponse list_users(Context& ctx) {
@@ -129,31 +160,17 @@ ApiResponse list_users(Context& ctx) {
     if (!paging) return render_error(paging.error());
     auto fields = parse_fields(ctx.req);
     if (!fields) return render_error(fields.error());
-    auto email = parse_q(query_one(ctx.req, "q"));
-    if (!email) return render_error(email.error());
-    auto connection = query_one(ctx.req, "connection");
-    auto sp = store_page(*paging);
-    auto page = ctx.store.list_users(connection ? store::Page{0, 100000} : sp, *email);
+    auto search = parse_user_search(ctx.req, *paging);
+    if (!search) return render_error(search.error());
+    auto page = ctx.store.search_users(*search);
     if (!page) return render_error(make_error(mgmt_errc::internal_error));
-    std::vector<store::User> rows;
-    std::size_t total = page->total;
-    if (connection) {
-        for (auto& u : page->items)
-            if (u.connection == *connection) rows.push_back(std::move(u));
-        total = rows.size();
-        std::vector<store::User> window;
-        for (std::size_t i = sp.offset; i < rows.size() && window.size() < sp.limit; ++i) window.push_back(rows[i]);
-        rows = std::move(window);
-    } else {
-        rows = std::move(page->items);
-    }
     json::array items;
-    for (const auto& u : rows) {
+    for (const auto& u : page->items) {
         auto o = connections::user_to_json(u);
         fields->apply(o);
         items.push_back(std::move(o));
     }
-    return list_response(*paging, "users", std::move(items), total);
+    return list_response(*paging, "users", std::move(items), page->total);
 }
 
 ApiResponse users_by_email(Context& ctx) {

@@ -8,8 +8,9 @@ namespace {
 
 // Timestamps are BIGINT seconds since the epoch; 0 stands for "not yet" (consumed_at, rotated_at,
 // revoked_at, retired_at) so no column is nullable except where NULL keeps a unique index from
-// colliding (users.email_norm, users.username). JSON documents are TEXT: portable, and nothing
-// queries inside them.
+// colliding (users.email_norm, users.username). JSON documents are TEXT: portable; the few queries
+// that read inside them (user search, the clients list filters) use each dialect's JSON functions
+// on the text (SQLite's json_*, PostgreSQL's CAST(doc AS jsonb)).
 constexpr std::string_view kInitialSchema = R"sql(
 CREATE TABLE meta (
     name TEXT PRIMARY KEY,
@@ -331,6 +332,18 @@ CREATE TABLE grant_organizations (
     org_id TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+// User search (GET /api/v2/users?q=): a connection's users in the default order, the updated_at
+// sort, and on PostgreSQL bytewise copies of the prefix-searched columns (a search compares text
+// under COLLATE "C" so both backends order alike; SQLite's default BINARY indexes serve already).
+constexpr std::string_view kUserSearchIndexes = R"sql(
+CREATE INDEX users_connection_created_idx ON users (connection_name, created_at, user_id);
+CREATE INDEX users_updated_idx ON users (updated_at, user_id);
+)sql";
+constexpr std::string_view kUserSearchIndexesPostgres = R"sql(
+CREATE INDEX users_connection_created_idx ON users (connection_name, created_at, user_id);
+CREATE INDEX users_updated_idx ON users (updated_at, user_id);
+CREATE INDEX users_email_bytewise_idx ON users ((email_norm COLLATE "C"));
+CREATE INDEX users_user_id_bytewise_idx ON users ((user_id COLLATE "C"));
 )sql";
 
 constexpr std::array kMigrations = {
@@ -343,6 +356,7 @@ constexpr std::array kMigrations = {
     migration{7, "password-change and email-verification tickets", kUserTickets},
     migration{8, "tenant logs", kTenantLogs},
     migration{9, "organizations, members, member roles, enabled connections, invitations", kOrganizations},
+    migration{10, "user search indexes", kUserSearchIndexes, {}, kUserSearchIndexesPostgres},
 };
 
 constexpr bool versions_are_sequential() {

@@ -7,6 +7,7 @@
 
 #include "store/errc.hpp"
 #include "store/model.hpp"
+#include "store/user_search.hpp"
 
 #include <memory>
 #include <optional>
@@ -54,9 +55,13 @@ class KeyStore {
 class ClientStore {
   public:
     virtual ~ClientStore() = default;
-    virtual result<void> create_client(const Client&) = 0;               // already_exists
-    virtual result<Client> get_client(std::string_view client_id) = 0;   // not_found
-    virtual result<PageResult<Client>> list_clients(Page) = 0;           // oldest first
+    virtual result<void> create_client(const Client&) = 0;              // already_exists
+    virtual result<Client> get_client(std::string_view client_id) = 0;  // not_found
+    virtual result<PageResult<Client>> list_clients(Page) = 0;          // oldest first
+    // Oldest first, filtered on the stored document: `app_types` (any of; empty = all; a client
+    // without app_type matches ""), `first_party` (is_first_party is true / is not true).
+    virtual result<PageResult<Client>> list_clients_filtered(Page, const std::vector<std::string>& app_types,
+                                                             std::optional<bool> first_party) = 0;
     virtual result<void> update_client(const Client&) = 0;               // not_found
     virtual result<void> delete_client(std::string_view client_id) = 0;  // not_found; also its grants
 };
@@ -83,6 +88,9 @@ class ResourceServerStore {
     virtual result<ResourceServer> get_resource_server(std::string_view id) = 0;
     virtual result<ResourceServer> get_resource_server_by_identifier(std::string_view identifier) = 0;
     virtual result<PageResult<ResourceServer>> list_resource_servers(Page) = 0;
+    // Oldest first, only those whose identifier is one of `identifiers` (non-empty).
+    virtual result<PageResult<ResourceServer>> list_resource_servers_by_identifier(
+        Page, const std::vector<std::string>& identifiers) = 0;
     virtual result<void> update_resource_server(const ResourceServer&) = 0;
     virtual result<void> delete_resource_server(std::string_view id) = 0;
 };
@@ -110,6 +118,9 @@ class UserStore {
     virtual result<User> find_user_by_username(std::string_view connection, std::string_view username) = 0;
     // `email` empty = all users; otherwise exact (lower-cased) match across connections.
     virtual result<PageResult<User>> list_users(Page, std::string_view email) = 0;
+    // The users matching `search` (filter, connection), in its order, one page of them; `total`
+    // counts every match (0 unless search.with_total). Runs as one SQL statement (plus the count).
+    virtual result<PageResult<User>> search_users(const UserSearch& search) = 0;
     virtual result<void> update_user(const User&) = 0;
     // Sets the user's password hash to `new_hash` only while it is still `current_hash` (a login
     // upgrading the hash it just verified must never undo a password change made meanwhile);

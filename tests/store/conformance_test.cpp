@@ -3,6 +3,7 @@
 #include "store/backends.hpp"
 #include "store/event_log.hpp"
 #include "store/migrations.hpp"
+#include "store/sql/user_search_sql.hpp"
 #include "store/store.hpp"
 #include "util/json.hpp"
 
@@ -688,6 +689,223 @@ TEST_P(StoreConformance, ListUsersByEmailAcrossConnections) {
     ASSERT_EQ(page.items.size(), 1u);
     EXPECT_EQ(page.items[0].user_id, "oauth2|gh|1");
     EXPECT_EQ(s().list_users({}, "nobody@example.com").value().total, 0u);
+}
+
+// ---- user search (the filter tree composed into SQL) -------------------------------------------
+
+UserFilter match(UserField field, UserMatch::op kind, std::string value = {}, std::vector<std::string> path = {}) {
+    UserFilter f;
+    f.match.field = field;
+    f.match.kind = kind;
+    f.match.value = std::move(value);
+    f.match.path = std::move(path);
+    return f;
+}
+
+UserFilter node(UserFilter::op kind, std::vector<UserFilter> children) {
+    UserFilter f;
+    f.kind = kind;
+    f.children = std::move(children);
+    return f;
+}
+
+class UserSearchConformance : public StoreConformance {
+  protected:
+    void seed() {
+        auto jane = make_user("auth0|jane", "db", "Jane.Doe@Example.com", 101);
+        jane.doc = {{"name", "Jane Doe"},
+                    {"nickname", "JD"},
+                    {"email_verified", true},
+                    {"logins_count", 7},
+                    {"last_login", "2024-03-01T10:00:00.000Z"},
+                    {"app_metadata", {{"plan", "gold"}, {"seats", 5}, {"beta", true}, {"org", {{"tier", "x"}}}}}};
+        auto janet = make_user("auth0|janet", "db", "janet@example.com", 102);
+        janet.doc = {{"name", "Janet"}, {"logins_count", 2}, {"app_metadata", {{"plan", "5"}}}};
+        janet.username = "janet";
+        auto bob = make_user("oauth2|gh|bob", "gh", "bob@example.com", 103);
+        bob.doc = {{"name", "Bob \xc3\xa9"}, {"blocked", true}, {"logins_count", 0}};
+        auto quote = make_user("auth0|q'uote", "db", "o'hara@example.com", 104);
+        quote.doc = {{"name", "x' OR '1'='1"}, {"user_metadata", {{"k'); DROP TABLE users; --", "v"}}}};
+        for (auto* u : {&jane, &janet, &bob, &quote}) ASSERT_TRUE(s().create_user(*u));
+    }
+    std::vector<std::string> ids(UserSearch search) {
+        search.page.limit = 100;
+        auto r = s().search_users(search);
+        EXPECT_TRUE(r) << r.error().message();
+        std::vector<std::string> out;
+        if (r)
+            for (const auto& u : r->items) out.push_back(u.user_id);
+        return out;
+    }
+    std::vector<std::string> ids(UserFilter f) {
+        UserSearch search;
+        search.filter = std::move(f);
+        return ids(std::move(search));
+    }
+};
+
+TEST_P(UserSearchConformance, EqualsPrefixAndCaseFolding) {
+    seed();
+    using V = std::vector<std::string>;
+    EXPECT_EQ(ids(match(UserField::email, UserMatch::op::equals, "jane.doe@example.com")), V{"auth0|jane"});
+    EXPECT_EQ(ids(match(UserField::email, UserMatch::op::prefix, "jane")), (V{"auth0|jane", "auth0|janet"}));
+    EXPECT_EQ(ids(match(UserField::name, UserMatch::op::equals, "jane doe")), V{"auth0|jane"});
+    EXPECT_EQ(ids(match(UserField::name, UserMatch::op::prefix, "jan")), (V{"auth0|jane", "auth0|janet"}));
+    // Non-ASCII compares bytewise (no locale folding) on both backends.
+    EXPECT_EQ(ids(match(UserField::name, UserMatch::op::prefix, "bob \xc3\xa9")), V{"oauth2|gh|bob"});
+    EXPECT_EQ(ids(match(UserField::name, UserMatch::op::prefix, "bob \xc3\x89")), V{});
+    EXPECT_EQ(ids(match(UserField::user_id, UserMatch::op::prefix, "auth0|")),
+              (V{"auth0|jane", "auth0|janet", "auth0|q'uote"}));
+    EXPECT_EQ(ids(match(UserField::user_id, UserMatch::op::equals, "AUTH0|jane")), V{});
+    EXPECT_EQ(ids(match(UserField::connection, UserMatch::op::equals, "gh")), V{"oauth2|gh|bob"});
+    EXPECT_EQ(ids(match(UserField::username, UserMatch::op::equals, "janet")), V{"auth0|janet"});
+    EXPECT_EQ(ids(match(UserField::username, UserMatch::op::exists)), V{"auth0|janet"});
+    EXPECT_EQ(ids(match(UserField::email_domain, UserMatch::op::equals, "example.com")),
+              (V{"auth0|jane", "auth0|janet", "oauth2|gh|bob", "auth0|q'uote"}));
+    EXPECT_EQ(ids(match(UserField::email_domain, UserMatch::op::equals, "xample.com")), V{});
+    EXPECT_EQ(ids(match(UserField::email_domain, UserMatch::op::equals, "example.co")), V{});
+}
+
+TEST_P(UserSearchConformance, BooleansNumbersDatesAndMetadata) {
+    seed();
+    using V = std::vector<std::string>;
+    EXPECT_EQ(ids(match(UserField::email_verified, UserMatch::op::equals, "true")), V{"auth0|jane"});
+    EXPECT_EQ(ids(match(UserField::blocked, UserMatch::op::equals, "true")), V{"oauth2|gh|bob"});
+    EXPECT_EQ(ids(match(UserField::blocked, UserMatch::op::equals, "false")),
+              (V{"auth0|jane", "auth0|janet", "auth0|q'uote"}));
+    EXPECT_EQ(ids(match(UserField::logins_count, UserMatch::op::equals, "7")), V{"auth0|jane"});
+    auto range = match(UserField::logins_count, UserMatch::op::range);
+    range.match.lower = RangeBound{"1", true};
+    range.match.upper = RangeBound{"7", false};
+    EXPECT_EQ(ids(range), V{"auth0|janet"});
+    auto created = match(UserField::created_at, UserMatch::op::range);
+    created.match.lower = RangeBound{"102", true};
+    EXPECT_EQ(ids(created), (V{"auth0|janet", "oauth2|gh|bob", "auth0|q'uote"}));
+    auto login = match(UserField::last_login, UserMatch::op::range);
+    login.match.lower = RangeBound{"2024-03-01T00:00:00.000Z", true};
+    login.match.upper = RangeBound{"2024-03-02T00:00:00.000Z", false};
+    EXPECT_EQ(ids(login), V{"auth0|jane"});
+
+    std::vector<std::string> plan = {"app_metadata", "plan"};
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "gold", plan)), V{"auth0|jane"});
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "Gold", plan)), V{});
+    // "5" matches the string "5" and the number 5 alike.
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "5", plan)), V{"auth0|janet"});
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "5", {"app_metadata", "seats"})), V{"auth0|jane"});
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "5.0e0", {"app_metadata", "seats"})),
+              V{"auth0|jane"});
+    // Spellings only one backend would read as a number are text: no match on either.
+    for (const char* v : {"inf", "nan", "Infinity", "0x5", " 5"})
+        EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, v, {"app_metadata", "seats"})), V{}) << v;
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "true", {"app_metadata", "beta"})),
+              V{"auth0|jane"});
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "x", {"app_metadata", "org", "tier"})),
+              V{"auth0|jane"});
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::exists, "", plan)), (V{"auth0|jane", "auth0|janet"}));
+}
+
+TEST_P(UserSearchConformance, BooleanOperatorsTreatMissingFieldsAsLuceneDoes) {
+    seed();
+    using V = std::vector<std::string>;
+    auto plan_gold = match(UserField::metadata, UserMatch::op::equals, "gold", {"app_metadata", "plan"});
+    // NOT of a field a user does not have is true (SQL's NULL must not drop the row).
+    EXPECT_EQ(ids(node(UserFilter::op::negate, {plan_gold})), (V{"auth0|janet", "oauth2|gh|bob", "auth0|q'uote"}));
+    EXPECT_EQ(ids(node(UserFilter::op::any_of, {plan_gold, match(UserField::connection, UserMatch::op::equals, "gh")})),
+              (V{"auth0|jane", "oauth2|gh|bob"}));
+    EXPECT_EQ(ids(node(UserFilter::op::all_of,
+                       {match(UserField::email, UserMatch::op::prefix, "jane"),
+                        node(UserFilter::op::negate, {match(UserField::name, UserMatch::op::equals, "janet")})})),
+              V{"auth0|jane"});
+}
+
+TEST_P(UserSearchConformance, ValuesAndPathsAreParametersNotSql) {
+    seed();
+    using V = std::vector<std::string>;
+    // Quotes, comment markers and statement separators are only ever data.
+    EXPECT_EQ(ids(match(UserField::name, UserMatch::op::equals, "x' or '1'='1")), V{"auth0|q'uote"});
+    EXPECT_EQ(ids(match(UserField::user_id, UserMatch::op::equals, "auth0|q'uote")), V{"auth0|q'uote"});
+    EXPECT_EQ(ids(match(UserField::email, UserMatch::op::equals, "' OR 1=1 --")), V{});
+    // The path is bound too: the key is looked up as written (the parser refuses such keys anyway).
+    EXPECT_EQ(
+        ids(match(UserField::metadata, UserMatch::op::equals, "v", {"user_metadata", "k'); DROP TABLE users; --"})),
+        V{"auth0|q'uote"});
+    EXPECT_EQ(ids(match(UserField::metadata, UserMatch::op::equals, "1) OR (1=1", {"app_metadata", "plan"})), V{});
+    EXPECT_EQ(s().list_users({}, "").value().total, 4u);
+}
+
+TEST_P(UserSearchConformance, SortPagingTotalsAndConnection) {
+    seed();
+    using V = std::vector<std::string>;
+    UserSearch search;
+    search.sort = UserSort{UserField::logins_count, true};
+    // Users without logins_count sort last in either direction.
+    EXPECT_EQ(ids(search), (V{"auth0|jane", "auth0|janet", "oauth2|gh|bob", "auth0|q'uote"}));
+    search.sort = UserSort{UserField::logins_count, false};
+    EXPECT_EQ(ids(search), (V{"oauth2|gh|bob", "auth0|janet", "auth0|jane", "auth0|q'uote"}));
+    search.sort = UserSort{UserField::email, true};
+    EXPECT_EQ(ids(search), (V{"auth0|q'uote", "auth0|janet", "auth0|jane", "oauth2|gh|bob"}));
+
+    UserSearch paged;
+    paged.connection = "db";
+    paged.page = Page{1, 1};
+    paged.with_total = true;
+    auto r = s().search_users(paged).value();
+    EXPECT_EQ(r.total, 3u);
+    ASSERT_EQ(r.items.size(), 1u);
+    EXPECT_EQ(r.items[0].user_id, "auth0|janet");
+    paged.filter = match(UserField::name, UserMatch::op::prefix, "jan");
+    paged.page = Page{0, 10};
+    EXPECT_EQ(s().search_users(paged).value().total, 2u);
+}
+
+// A trailing-wildcard search is the index range [prefix, prefix_upper_bound(prefix)): the bound must
+// be valid UTF-8 (PostgreSQL refuses anything else) and above every string starting with the prefix.
+TEST(UserSearchSql, PrefixUpperBoundIsTheNextCodePointString) {
+    using sql::prefix_upper_bound;
+    EXPECT_EQ(prefix_upper_bound("abc"), "abd");
+    EXPECT_EQ(prefix_upper_bound("auth0|"), "auth0}");
+    EXPECT_EQ(prefix_upper_bound("a\x7f"), "a\xc2\x80");                    // U+007F -> U+0080
+    EXPECT_EQ(prefix_upper_bound("\xed\x9f\xbf"), "\xee\x80\x80");          // U+D7FF -> U+E000, past the surrogates
+    EXPECT_EQ(prefix_upper_bound("a\xf4\x8f\xbf\xbf"), "b");                // U+10FFFF has no successor
+    EXPECT_EQ(prefix_upper_bound("\xf4\x8f\xbf\xbf\xf4\x8f\xbf\xbf"), "");  // nothing above: no upper bound
+}
+
+TEST_P(StoreConformance, ClientAndResourceServerListFiltersRunInTheStore) {
+    auto spa = make_client("spa1", 101);
+    spa.doc["app_type"] = "spa";
+    spa.doc["is_first_party"] = true;
+    auto m2m = make_client("m2m1", 102);
+    m2m.doc["app_type"] = "non_interactive";
+    m2m.doc["is_first_party"] = false;
+    auto bare = make_client("bare1", 103);
+    for (auto* c : {&spa, &m2m, &bare}) ASSERT_TRUE(s().create_client(*c));
+    auto ids = [](const PageResult<Client>& p) {
+        std::vector<std::string> out;
+        for (const auto& c : p.items) out.push_back(c.client_id);
+        return out;
+    };
+    using V = std::vector<std::string>;
+    EXPECT_EQ(ids(s().list_clients_filtered({}, {"spa", "native"}, std::nullopt).value()), V{"spa1"});
+    EXPECT_EQ(ids(s().list_clients_filtered({}, {}, false).value()), (V{"m2m1", "bare1"}));
+    EXPECT_EQ(ids(s().list_clients_filtered({}, {}, true).value()), V{"spa1"});
+    auto page = s().list_clients_filtered({.offset = 1, .limit = 1}, {"spa", "non_interactive"}, std::nullopt).value();
+    EXPECT_EQ(page.total, 2u);
+    EXPECT_EQ(ids(page), V{"m2m1"});
+    EXPECT_EQ(s().list_clients_filtered({}, {"sp%"}, std::nullopt).value().total, 0u);
+
+    for (auto [id, identifier] :
+         {std::pair{"a", "https://a.example/"}, std::pair{"b", "https://b.example/,x"}, std::pair{"c", "urn:c"}}) {
+        ResourceServer rs;
+        rs.id = id;
+        rs.identifier = identifier;
+        rs.doc = {{"name", id}};
+        ASSERT_TRUE(s().create_resource_server(rs));
+    }
+    auto found = s().list_resource_servers_by_identifier({}, {"https://b.example/,x", "urn:c", "\"]"}).value();
+    EXPECT_EQ(found.total, 2u);
+    ASSERT_EQ(found.items.size(), 2u);
+    EXPECT_EQ(found.items[0].identifier, "https://b.example/,x");
+    EXPECT_EQ(s().list_resource_servers_by_identifier({}, {"https://a.example"}).value().total, 0u);
 }
 
 // ---- authorization codes --------------------------------------------------------------------
@@ -1699,6 +1917,10 @@ TEST_P(StoreConformance, BatchedEventLogWritesEverythingQueuedAndDropsBeyondCapa
 std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
+                         ::testing::Values(test_backends::sqlite_file_backend(), test_backends::sqlite_memory_backend(),
+                                           test_backends::postgres_backend()),
+                         backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, UserSearchConformance,
                          ::testing::Values(test_backends::sqlite_file_backend(), test_backends::sqlite_memory_backend(),
                                            test_backends::postgres_backend()),
                          backend_name);

@@ -7,7 +7,6 @@
 
 #include <charconv>
 #include <cstring>
-#include <span>
 #include <stdexcept>
 
 namespace gatehouse::store::postgres {
@@ -81,26 +80,23 @@ bool pg_connection::prepare(sql::query id) {
 namespace {
 
 // Text-format parameters must be NUL-terminated, so each one is copied once.
-std::vector<std::string> text_values(std::span<const sql::param> params) {
+struct text_params {
     std::vector<std::string> values;
-    values.reserve(params.size());
-    for (const auto& p : params) {
-        if (auto n = std::get_if<std::int64_t>(&p))
-            values.push_back(std::to_string(*n));
-        else
-            values.emplace_back(std::get<std::string_view>(p));
-    }
-    return values;
-}
-
-std::vector<const char*> value_pointers(const std::vector<std::string>& values) {
     std::vector<const char*> ptrs;
-    ptrs.reserve(values.size());
-    for (const auto& v : values) ptrs.push_back(v.c_str());
-    return ptrs;
-}
+    explicit text_params(std::span<const sql::param> params) {
+        values.reserve(params.size());
+        for (const auto& p : params) {
+            if (auto n = std::get_if<std::int64_t>(&p))
+                values.push_back(std::to_string(*n));
+            else
+                values.emplace_back(std::get<std::string_view>(p));
+        }
+        ptrs.reserve(values.size());
+        for (const auto& v : values) ptrs.push_back(v.c_str());
+    }
+};
 
-sql::exec_result rows_of(PGresult* res) {
+sql::exec_result rows_of(const PGresult* res) {
     sql::exec_result out;
     int rows = PQntuples(res);
     int cols = PQnfields(res);
@@ -117,21 +113,25 @@ sql::exec_result rows_of(PGresult* res) {
         }
         out.rows.push_back(std::move(row));
     }
-    const char* affected = PQcmdTuples(res);
+    const char* affected = PQcmdTuples(const_cast<PGresult*>(res));
     if (affected && *affected) std::from_chars(affected, affected + std::strlen(affected), out.affected);
     return out;
+}
+
+bool succeeded(const pg_result& res) {
+    auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
 }  // namespace
 
 result<sql::exec_result> pg_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
     if (!ensure_open() || !prepare(id)) return make_error_code(store_errc::backend);
-    auto values = text_values(std::span<const sql::param>(params.begin(), params.size()));
-    auto ptrs = value_pointers(values);
+    text_params values(std::span<const sql::param>(params.begin(), params.size()));
     auto name = "gh" + std::to_string(static_cast<std::size_t>(id));
-    pg_result res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(ptrs.size()), ptrs.data(), nullptr, nullptr, 0));
-    auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    pg_result res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.ptrs.size()), values.ptrs.data(), nullptr,
+                                 nullptr, 0));
+    if (!succeeded(res)) {
         auto ec = classify(conn_, res.get(), "statement " + std::to_string(static_cast<std::size_t>(id)));
         if (PQstatus(conn_) != CONNECTION_OK) prepared_.fill(false);
         return ec;
@@ -141,13 +141,11 @@ result<sql::exec_result> pg_connection::exec(sql::query id, std::initializer_lis
 
 result<sql::exec_result> pg_connection::exec_dynamic(std::string_view sql, std::span<const sql::param> params) {
     if (!ensure_open()) return make_error_code(store_errc::backend);
-    auto values = text_values(params);
-    auto ptrs = value_pointers(values);
+    text_params values(params);
     std::string text(sql);
-    pg_result res(
-        PQexecParams(conn_, text.c_str(), static_cast<int>(ptrs.size()), nullptr, ptrs.data(), nullptr, nullptr, 0));
-    auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    pg_result res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.ptrs.size()), nullptr, values.ptrs.data(),
+                               nullptr, nullptr, 0));
+    if (!succeeded(res)) {
         auto ec = classify(conn_, res.get(), "composed statement");
         if (PQstatus(conn_) != CONNECTION_OK) prepared_.fill(false);
         return ec;

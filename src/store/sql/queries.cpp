@@ -46,6 +46,22 @@ struct query_def {
 // Optional filters are passed as '' for "any"; CAST gives PostgreSQL a type for the parameter.
 #define GH_EMPTY(n) "CAST($" #n " AS TEXT) = ''"
 
+// The filters of GET /clients on the stored document: $n app types as one ",a,b," list ('' = any;
+// a client without app_type matches an empty entry), $n+1 '' (any), 'true' or 'false' for
+// is_first_party being true.
+#define GH_CLIENT_FILTER_SQLITE(n, m) \
+    "(" GH_EMPTY(n) " OR instr(CAST($" #n " AS TEXT), ',' || COALESCE(CASE WHEN json_type(doc, '$.app_type') = " \
+    "'text' THEN json_extract(doc, '$.app_type') END, '') || ',') > 0) AND (" GH_EMPTY(m) " OR "                 \
+    "(COALESCE(json_type(doc, '$.is_first_party'), '') = 'true') = (CAST($" #m " AS TEXT) = 'true'))"
+#define GH_CLIENT_FILTER_PG(n, m) \
+    "(" GH_EMPTY(n) " OR strpos(CAST($" #n " AS TEXT), ',' || COALESCE(CASE WHEN jsonb_typeof(CAST(doc AS jsonb) " \
+    "-> 'app_type') = 'string' THEN CAST(doc AS jsonb) ->> 'app_type' END, '') || ',') > 0) AND (" GH_EMPTY(m)     \
+    " OR COALESCE(CAST(doc AS jsonb) -> 'is_first_party' = CAST('true' AS jsonb), FALSE) = "                       \
+    "(CAST($" #m " AS TEXT) = 'true'))"
+// Identifiers arrive as one JSON array, so the statement stays prepared whatever their count.
+#define GH_RS_IDENTIFIERS_SQLITE(n) "identifier IN (SELECT value FROM json_each(CAST($" #n " AS TEXT)))"
+#define GH_RS_IDENTIFIERS_PG(n) "identifier IN (SELECT jsonb_array_elements_text(CAST($" #n " AS jsonb)))"
+
 // Every permission the user $n holds, directly or through a role, each once.
 #define GH_USER_PERMISSIONS(n)                                                                      \
     "SELECT resource_server_identifier, permission_name FROM user_permissions WHERE user_id = $" #n \
@@ -94,6 +110,13 @@ constexpr std::array kQueries = {
     query_def{query::client_list,
               "SELECT " GH_CLIENT_COLS " FROM clients ORDER BY created_at, client_id LIMIT $1 OFFSET $2"},
     query_def{query::client_count, "SELECT COUNT(*) FROM clients"},
+    query_def{query::client_list_filtered,
+              "SELECT " GH_CLIENT_COLS
+              " FROM clients WHERE " GH_CLIENT_FILTER_SQLITE(3, 4) " ORDER BY created_at, client_id LIMIT $1 OFFSET $2",
+              "SELECT " GH_CLIENT_COLS
+              " FROM clients WHERE " GH_CLIENT_FILTER_PG(3, 4) " ORDER BY created_at, client_id LIMIT $1 OFFSET $2"},
+    query_def{query::client_count_filtered, "SELECT COUNT(*) FROM clients WHERE " GH_CLIENT_FILTER_SQLITE(1, 2),
+              "SELECT COUNT(*) FROM clients WHERE " GH_CLIENT_FILTER_PG(1, 2)},
     query_def{query::client_update,
               "UPDATE clients SET secret_hash = $2, doc = $3, updated_at = $4 WHERE client_id = $1"},
     query_def{query::client_delete, "DELETE FROM clients WHERE client_id = $1"},
@@ -127,6 +150,14 @@ constexpr std::array kQueries = {
     query_def{query::resource_server_list,
               "SELECT " GH_RS_COLS " FROM resource_servers ORDER BY created_at, id LIMIT $1 OFFSET $2"},
     query_def{query::resource_server_count, "SELECT COUNT(*) FROM resource_servers"},
+    query_def{query::resource_server_list_by_identifier,
+              "SELECT " GH_RS_COLS
+              " FROM resource_servers WHERE " GH_RS_IDENTIFIERS_SQLITE(3) " ORDER BY created_at, id LIMIT $1 OFFSET $2",
+              "SELECT " GH_RS_COLS
+              " FROM resource_servers WHERE " GH_RS_IDENTIFIERS_PG(3) " ORDER BY created_at, id LIMIT $1 OFFSET $2"},
+    query_def{query::resource_server_count_by_identifier,
+              "SELECT COUNT(*) FROM resource_servers WHERE " GH_RS_IDENTIFIERS_SQLITE(1),
+              "SELECT COUNT(*) FROM resource_servers WHERE " GH_RS_IDENTIFIERS_PG(1)},
     query_def{query::resource_server_update, "UPDATE resource_servers SET doc = $2, updated_at = $3 WHERE id = $1"},
     query_def{query::resource_server_delete, "DELETE FROM resource_servers WHERE id = $1"},
 
@@ -473,6 +504,10 @@ constexpr std::array kQueries = {
 #undef GH_TICKET_COLS
 #undef GH_EMPTY
 #undef GH_USER_PERMISSIONS
+#undef GH_CLIENT_FILTER_SQLITE
+#undef GH_CLIENT_FILTER_PG
+#undef GH_RS_IDENTIFIERS_SQLITE
+#undef GH_RS_IDENTIFIERS_PG
 
 constexpr bool table_in_order() {
     if (kQueries.size() != query_count) return false;

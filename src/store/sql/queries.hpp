@@ -40,6 +40,8 @@ enum class query : std::size_t {
     client_get,
     client_list,
     client_count,
+    client_list_filtered,
+    client_count_filtered,
     client_update,
     client_delete,
     client_grants_delete_by_client,
@@ -58,6 +60,8 @@ enum class query : std::size_t {
     resource_server_get_by_identifier,
     resource_server_list,
     resource_server_count,
+    resource_server_list_by_identifier,
+    resource_server_count_by_identifier,
     resource_server_update,
     resource_server_delete,
 

@@ -1,6 +1,7 @@
 #include "store/sql/sql_store.hpp"
 
 #include "store/migrations.hpp"
+#include "store/sql/user_search_sql.hpp"
 #include "util/util.hpp"
 
 #include <spdlog/spdlog.h>
@@ -599,6 +600,20 @@ result<PageResult<Client>> sql_store::list_clients(Page p) {
     return page_of(std::move(rows), std::move(count), &client_from);
 }
 
+result<PageResult<Client>> sql_store::list_clients_filtered(Page p, const std::vector<std::string>& app_types,
+                                                            std::optional<bool> first_party) {
+    std::string types;
+    if (!app_types.empty()) {
+        types = ",";
+        for (const auto& t : app_types) types += t + ",";
+    }
+    std::string_view fp = !first_party ? "" : *first_party ? "true" : "false";
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::client_list_filtered, {clamp(p.limit), clamp(p.offset), types, fp});
+    auto count = c->exec(query::client_count_filtered, {types, fp});
+    return page_of(std::move(rows), std::move(count), &client_from);
+}
+
 result<void> sql_store::update_client(const Client& c) {
     return run_config_write(query::client_update, {c.client_id, c.secret_hash, json::serialize(c.doc), c.updated_at},
                             true);
@@ -683,6 +698,17 @@ result<PageResult<ResourceServer>> sql_store::list_resource_servers(Page p) {
     auto c = pool_->acquire();
     auto rows = c->exec(query::resource_server_list, {clamp(p.limit), clamp(p.offset)});
     auto count = c->exec(query::resource_server_count, {});
+    return page_of(std::move(rows), std::move(count), &resource_server_from);
+}
+
+result<PageResult<ResourceServer>> sql_store::list_resource_servers_by_identifier(
+    Page p, const std::vector<std::string>& identifiers) {
+    json::array list;
+    for (const auto& i : identifiers) list.emplace_back(i);
+    auto text = json::serialize(list);
+    auto c = pool_->acquire();
+    auto rows = c->exec(query::resource_server_list_by_identifier, {clamp(p.limit), clamp(p.offset), text});
+    auto count = c->exec(query::resource_server_count_by_identifier, {text});
     return page_of(std::move(rows), std::move(count), &resource_server_from);
 }
 
@@ -793,6 +819,29 @@ result<PageResult<User>> sql_store::list_users(Page p, std::string_view email) {
     auto rows = c->exec(query::user_list_by_email, {clamp(p.limit), clamp(p.offset), norm});
     auto count = c->exec(query::user_count_by_email, {norm});
     return page_of(std::move(rows), std::move(count), &user_from);
+}
+
+// The user columns of every user row (GH_USER_COLS in queries.cpp), for the composed search.
+constexpr std::string_view kUserColumns =
+    "user_id, connection_name, email, COALESCE(username, ''), password_hash, doc, created_at, updated_at";
+
+result<PageResult<User>> sql_store::search_users(const UserSearch& search) {
+    auto c = pool_->acquire();
+    auto composed = compose_user_search(search, c->dialect(), kUserColumns);
+    auto rows = c->exec_dynamic(composed.select, param_views(composed.params, composed.params.size()));
+    if (!rows) return rows.error();
+    PageResult<User> out;
+    for (const auto& r : rows->rows) {
+        auto u = user_from(r);
+        if (!u) return u.error();
+        out.items.push_back(std::move(*u));
+    }
+    if (search.with_total) {
+        auto count = c->exec_dynamic(composed.count, param_views(composed.params, composed.count_params));
+        if (!count) return count.error();
+        out.total = count->rows.empty() ? 0 : static_cast<std::size_t>(count->rows[0].int64(0));
+    }
+    return out;
 }
 
 result<void> sql_store::update_user(const User& u) {

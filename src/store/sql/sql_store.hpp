@@ -33,6 +33,8 @@ class sql_store final : public Store {
     result<void> create_client(const Client&) override;
     result<Client> get_client(std::string_view client_id) override;
     result<PageResult<Client>> list_clients(Page) override;
+    result<PageResult<Client>> list_clients_filtered(Page, const std::vector<std::string>& app_types,
+                                                     std::optional<bool> first_party) override;
     result<void> update_client(const Client&) override;
     result<void> delete_client(std::string_view client_id) override;
 
@@ -48,6 +50,8 @@ class sql_store final : public Store {
     result<ResourceServer> get_resource_server(std::string_view id) override;
     result<ResourceServer> get_resource_server_by_identifier(std::string_view identifier) override;
     result<PageResult<ResourceServer>> list_resource_servers(Page) override;
+    result<PageResult<ResourceServer>> list_resource_servers_by_identifier(
+        Page, const std::vector<std::string>& identifiers) override;
     result<void> update_resource_server(const ResourceServer&) override;
     result<void> delete_resource_server(std::string_view id) override;
 
@@ -64,6 +68,7 @@ class sql_store final : public Store {
     result<User> find_user_by_email(std::string_view connection, std::string_view email) override;
     result<User> find_user_by_username(std::string_view connection, std::string_view username) override;
     result<PageResult<User>> list_users(Page, std::string_view email) override;
+    result<PageResult<User>> search_users(const UserSearch& search) override;
     result<void> update_user(const User&) override;
     result<void> replace_password_hash(std::string_view user_id, std::string_view current_hash,
                                        std::string_view new_hash) override;

@@ -84,7 +84,15 @@ sqlite3_stmt* sqlite_connection::statement(sql::query id) {
 result<sql::exec_result> sqlite_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
     sqlite3_stmt* st = statement(id);
     if (!st) return make_error_code(store_errc::backend);
-    return run(st, std::span<const sql::param>(params.begin(), params.size()));
+    // Reset on every exit, so a statement never holds a read transaction open between calls.
+    struct reset_guard {
+        sqlite3_stmt* st;
+        ~reset_guard() {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+        }
+    } guard{st};
+    return bind_and_step(st, std::span<const sql::param>(params.begin(), params.size()));
 }
 
 result<sql::exec_result> sqlite_connection::exec_dynamic(std::string_view sql, std::span<const sql::param> params) {
@@ -95,23 +103,14 @@ result<sql::exec_result> sqlite_connection::exec_dynamic(std::string_view sql, s
         sqlite3_finalize(st);
         return make_error_code(store_errc::backend);
     }
-    struct finalizer {
+    struct finalize_guard {
         sqlite3_stmt* st;
-        ~finalizer() { sqlite3_finalize(st); }
-    } owned{st};
-    return run(st, params);
+        ~finalize_guard() { sqlite3_finalize(st); }
+    } guard{st};
+    return bind_and_step(st, params);
 }
 
-result<sql::exec_result> sqlite_connection::run(sqlite3_stmt* st, std::span<const sql::param> params) {
-    // Reset on every exit, so a statement never holds a read transaction open between calls.
-    struct reset_guard {
-        sqlite3_stmt* st;
-        ~reset_guard() {
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-        }
-    } guard{st};
-
+result<sql::exec_result> sqlite_connection::bind_and_step(sqlite3_stmt* st, std::span<const sql::param> params) {
     int index = 1;
     for (const auto& p : params) {
         int rc;

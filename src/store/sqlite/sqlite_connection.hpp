@@ -30,7 +30,7 @@ class sqlite_connection final : public sql::connection {
 
   private:
     sqlite3_stmt* statement(sql::query id);
-    result<sql::exec_result> run(sqlite3_stmt* st, std::span<const sql::param> params);
+    result<sql::exec_result> bind_and_step(sqlite3_stmt* st, std::span<const sql::param> params);
 
     sqlite3* db_ = nullptr;
     std::array<sqlite3_stmt*, sql::query_count> statements_{};

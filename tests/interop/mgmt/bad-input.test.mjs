@@ -198,7 +198,8 @@ test('bad query strings: 400 invalid_query_string', async () => {
   for (const q of ['page=-1', 'per_page=0', 'per_page=101', 'include_totals=maybe', 'page=abc']) {
     assertAuth0Error(await api('GET', `/clients?${q}`), 400, 'invalid_query_string');
   }
-  assertAuth0Error(await api('GET', '/users?q=name:%22x%22'), 400, 'invalid_query_string');
+  // name:"x" is a supported search now (users-search.test.mjs); a leading wildcard is not.
+  assertAuth0Error(await api('GET', '/users?q=name:*x'), 400, 'invalid_query_string');
   assertAuth0Error(await api('GET', '/users-by-email'), 400, 'invalid_query_string');
   const r = await fetch(`${gh.origin}/api/v2/connections?name=%zz`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(r.status, 400);
