@@ -8,6 +8,7 @@
 #include "http/endpoints/endpoints.hpp"
 #include "http/server.hpp"
 #include "jose/jose.hpp"
+#include "mgmt/bootstrap.hpp"
 #include "mgmt/mgmt.hpp"
 #include "oauth/oauth.hpp"
 #include "util/url.hpp"
@@ -126,6 +127,10 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
         throw std::runtime_error("could not seal the upstream secrets stored in connection options");
     else if (*sealed > 0)
         spdlog::info("sealed the upstream client secrets of {} connection(s) stored in clear", *sealed);
+    if (auto renamed = mgmt::upgrade_management_api(*tenant.store, tenant.config.issuer); !renamed)
+        throw std::runtime_error("could not read the Management API resource server");
+    else if (*renamed)
+        spdlog::info("renamed the Management API resource server to \"{}\"", mgmt::management_api_name);
 
     oauth::Catalog catalog(*tenant.store, tenant.config);
     std::optional<http::FailedLoginLimiter> failed_logins;  // outlives the service that points to it

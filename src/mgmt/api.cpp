@@ -13,7 +13,7 @@ namespace {
 using namespace detail;
 
 // Every resource family's table (one file each); Auth0 checks the scope before looking at ids or bodies.
-constexpr std::array<RouteTable, 11> route_tables = {
+constexpr std::array<RouteTable, 12> route_tables = {
     &connections_routes,
     &clients_routes,
     &resource_servers_routes,
@@ -25,6 +25,7 @@ constexpr std::array<RouteTable, 11> route_tables = {
     &roles_routes,
     &tickets_routes,
     &jobs_routes,
+    &absent_features_routes,
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {

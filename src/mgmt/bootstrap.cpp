@@ -46,7 +46,8 @@ store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const Boots
                                                       : s.substr(0, colon) == "update" ? "Update " + what
                                                                                        : "Delete " + what}});
     }
-    api.doc = json::object{{"name", "Gatehouse Management API"}, {"scopes", std::move(scopes)}, {"is_system", true}};
+    api.doc =
+        json::object{{"name", std::string(management_api_name)}, {"scopes", std::move(scopes)}, {"is_system", true}};
     documents::apply_resource_server_defaults(api.doc, api.identifier);
     api.created_at = api.updated_at = now;
     if (auto r = store.create_resource_server(api); !r) return r.error();
@@ -116,6 +117,17 @@ store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const Boots
     if (auto r = store.create_connection(db); !r) return r.error();
     out.connection_id = db.id;
     return out;
+}
+
+store::result<bool> upgrade_management_api(store::Store& store, const std::string& issuer) {
+    auto api = store.get_resource_server_by_identifier(issuer + "api/v2/");
+    if (!api) return {boost::system::in_place_error, api.error()};
+    const auto* name = api->doc.if_contains("name");
+    if (name && name->is_string() && name->get_string() == management_api_name) return false;
+    api->doc["name"] = management_api_name;
+    api->updated_at = util::unix_now();
+    if (auto r = store.update_resource_server(*api); !r) return {boost::system::in_place_error, r.error()};
+    return true;
 }
 
 }  // namespace gatehouse::mgmt

@@ -30,9 +30,16 @@ struct BootstrapResult {
 };
 
 inline constexpr std::string_view default_database_connection = "Username-Password-Authentication";
+// Auth0's name for the Management API's resource server: Auth0's tools (auth0-deploy-cli) recognise
+// the system API by it and leave it out of exports and imports.
+inline constexpr std::string_view management_api_name = "Auth0 Management API";
 
 // Writes everything through the store; a failure part-way leaves what was written (the caller
 // reports it and `init` can be rerun on a fresh database).
 store::result<BootstrapResult> bootstrap_tenant(store::Store&, const BootstrapOptions&);
+
+// For `serve` on a tenant bootstrapped by an older version: gives the Management API resource
+// server ("<issuer>api/v2/", identifier unchanged) Auth0's name. True when it changed something.
+store::result<bool> upgrade_management_api(store::Store&, const std::string& issuer);
 
 }  // namespace gatehouse::mgmt

@@ -46,5 +46,6 @@ std::span<const Route> email_templates_routes();
 std::span<const Route> roles_routes();
 std::span<const Route> tickets_routes();
 std::span<const Route> jobs_routes();
+std::span<const Route> absent_features_routes();
 
 }  // namespace gatehouse::mgmt::detail
