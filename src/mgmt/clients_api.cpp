@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 3> merged_objects = {"jwt_configuration",
 
 // Every field of Auth0's client schema (auth0 7.1.0's CreateClientRequestContent /
 // UpdateClientRequestContent); anything else is "Additional properties not allowed".
-constexpr std::array<std::string_view, 62> kClientFields = {
+constexpr auto kClientFields = std::to_array<std::string_view>({
     "name",
     "description",
     "app_type",
@@ -85,11 +85,7 @@ constexpr std::array<std::string_view, 62> kClientFields = {
     "resource_server_identifier",
     "identity_assertion_authorization_grant",
     "token_vault_privileged_access",
-    "client_secret",
-    "tenant",
-    "global",
-    "callback_url_template",
-};
+});
 
 // Fields that would switch on a protection Gatehouse does not enforce (PAR, DPoP/mTLS binding,
 // signed request objects, private_key_jwt or mTLS client authentication, FAPI profiles, quotas,
@@ -122,10 +118,6 @@ void check_not_enforced(BodyCheck& check) {
           "is_token_endpoint_ip_header_trusted", "par_request_expiry", "identity_assertion_authorization_grant",
           "token_vault_privileged_access"})
         if (const auto* v = body.if_contains(key); v && !is_off(*v)) return refuse(key);
-    // What GET answers and the tools send back unchanged: the secret is rotated, never set; the rest
-    // is Auth0's own bookkeeping.
-    for (std::string_view key : {"client_secret", "tenant", "global", "callback_url_template"})
-        if (body.contains(key)) return (void)check.fail(payload_error(std::string(key) + " is read-only", key));
     if (const auto* rs = body.if_contains("resource_server_identifier"); rs && !rs->is_null())
         return refuse("resource_server_identifier");
 }
