@@ -8,6 +8,7 @@
 #include "http/endpoints/endpoints.hpp"
 #include "http/server.hpp"
 #include "jose/jose.hpp"
+#include "mgmt/bootstrap.hpp"
 #include "mgmt/mgmt.hpp"
 #include "oauth/oauth.hpp"
 #include "store/event_log.hpp"
@@ -133,6 +134,10 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
         throw std::runtime_error("could not add this version's Management API scopes to the tenant");
     else if (*added > 0)
         spdlog::info("added {} new Management API scope(s) to the Management API and its full-access grants", *added);
+    if (auto renamed = mgmt::upgrade_management_api(*tenant.store, tenant.config.issuer); !renamed)
+        throw std::runtime_error("could not read the Management API resource server");
+    else if (*renamed)
+        spdlog::info("renamed the Management API resource server to \"{}\"", mgmt::management_api_name);
 
     oauth::Catalog catalog(*tenant.store, tenant.config);
     // Outlive the services that point to them. The event log writes what is still queued when it goes.

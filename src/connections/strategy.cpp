@@ -120,6 +120,12 @@ std::optional<std::string> validate_options(std::string_view strategy, const jso
         if (!is_federated(*kind)) return std::string("options.upstream_params is not supported for strategy auth0");
         if (auto err = validate_upstream_params(*up)) return "options." + *err;
     }
+    if (const auto* d = options.if_contains("disable_self_service_change_password"); d && !d->is_null()) {
+        if (!d->is_bool()) return std::string("options.disable_self_service_change_password must be a boolean");
+        // Storing true would claim a protection /dbconnections/change_password does not apply.
+        if (d->get_bool())
+            return std::string("options.disable_self_service_change_password: true is not supported on this server");
+    }
     if (!is_federated(*kind)) return std::nullopt;
     if (auto err = check_scope_option(options)) return err;
     if (auto err = check_ca_file_option(options)) return err;

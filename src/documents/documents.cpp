@@ -10,7 +10,10 @@ json::object connection_to_json(const store::Connection& c) {
     o["name"] = c.name;
     o["strategy"] = c.strategy;
     for (const auto& [k, v] : c.doc) o[k] = v;
-    if (!o.contains("options")) o["options"] = json::object();
+    if (!o.contains("options") || !o["options"].is_object()) o["options"] = json::object();
+    // Auth0's default for database connections, which its tools send back explicitly.
+    if (c.strategy == "auth0" && !o["options"].get_object().contains("disable_self_service_change_password"))
+        o["options"].get_object()["disable_self_service_change_password"] = false;
     if (!o.contains("enabled_clients")) o["enabled_clients"] = json::array();
     if (!o.contains("is_domain_connection")) o["is_domain_connection"] = false;
     if (!o.contains("realms")) o["realms"] = json::array{json::string(c.name)};
@@ -21,6 +24,11 @@ json::object client_to_json(const store::Client& c) {
     json::object o;
     o["client_id"] = c.client_id;
     for (const auto& [k, v] : c.doc) o[k] = v;
+    // Documents written before Auth0 renamed the field keep the old spelling; they read back as Auth0 answers now.
+    if (auto* legacy = o.if_contains("cross_origin_auth")) {
+        if (!o.contains("cross_origin_authentication")) o["cross_origin_authentication"] = *legacy;
+        o.erase("cross_origin_auth");
+    }
     return o;
 }
 
@@ -45,7 +53,7 @@ void apply_client_defaults(json::object& doc) {
     set_default("is_first_party", true);
     set_default("oidc_conformant", true);
     set_default("sso_disabled", false);
-    set_default("cross_origin_auth", false);
+    if (!doc.contains("cross_origin_auth")) set_default("cross_origin_authentication", false);
     set_default("custom_login_page_on", true);
     set_default("jwt_configuration",
                 json::object{{"alg", "RS256"}, {"lifetime_in_seconds", 36000}, {"secret_encoded", false}});

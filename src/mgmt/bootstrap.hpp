@@ -30,6 +30,9 @@ struct BootstrapResult {
 };
 
 inline constexpr std::string_view default_database_connection = "Username-Password-Authentication";
+// Auth0's name for the Management API's resource server: Auth0's tools (auth0-deploy-cli) recognise
+// the system API by it and leave it out of exports and imports.
+inline constexpr std::string_view management_api_name = "Auth0 Management API";
 
 // Writes everything through the store; a failure part-way leaves what was written (the caller
 // reports it and `init` can be rerun on a fresh database).
@@ -40,5 +43,9 @@ store::result<BootstrapResult> bootstrap_tenant(store::Store&, const BootstrapOp
 // client grant that held all of its scopes (the bootstrap client's). Returns how many scopes were
 // added (0 when none was missing or the tenant has no Management API). Idempotent; run by `serve`.
 store::result<std::size_t> grant_new_management_scopes(store::Store&, const std::string& issuer);
+
+// For `serve` on a tenant bootstrapped by an older version: gives the Management API resource
+// server ("<issuer>api/v2/", identifier unchanged) Auth0's name. True when it changed something.
+store::result<bool> upgrade_management_api(store::Store&, const std::string& issuer);
 
 }  // namespace gatehouse::mgmt

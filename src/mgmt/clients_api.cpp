@@ -24,32 +24,106 @@ bool valid_client_id(std::string_view id) {
 // Objects Auth0 merges one level deep on create (over defaults) and on update (over the stored value).
 constexpr std::array<std::string_view, 3> merged_objects = {"jwt_configuration", "refresh_token", "client_metadata"};
 
+// Every field of Auth0's client schema (auth0 7.1.0's CreateClientRequestContent /
+// UpdateClientRequestContent); anything else is "Additional properties not allowed".
+constexpr auto kClientFields = std::to_array<std::string_view>({
+    "name",
+    "description",
+    "app_type",
+    "token_endpoint_auth_method",
+    "grant_types",
+    "callbacks",
+    "allowed_logout_urls",
+    "web_origins",
+    "allowed_origins",
+    "allowed_clients",
+    "is_first_party",
+    "oidc_conformant",
+    "sso",
+    "sso_disabled",
+    "cross_origin_auth",
+    "cross_origin_authentication",
+    "cross_origin_loc",
+    "custom_login_page_on",
+    "custom_login_page",
+    "custom_login_page_preview",
+    "form_template",
+    "jwt_configuration",
+    "refresh_token",
+    "logo_uri",
+    "client_metadata",
+    "initiate_login_uri",
+    "organization_usage",
+    "organization_require_behavior",
+    "client_aliases",
+    "oidc_logout",
+    "oidc_backchannel_logout",
+    "session_transfer",
+    "is_token_endpoint_ip_header_trusted",
+    "encryption_key",
+    "addons",
+    "mobile",
+    "native_social_login",
+    "fedcm_login",
+    "default_organization",
+    "organization_discovery_methods",
+    "client_authentication_methods",
+    "require_pushed_authorization_requests",
+    "require_proof_of_possession",
+    "signed_request_object",
+    "compliance_level",
+    "skip_non_verifiable_callback_uri_confirmation_prompt",
+    "token_exchange",
+    "par_request_expiry",
+    "token_quota",
+    "third_party_security_mode",
+    "redirection_policy",
+    "express_configuration",
+    "my_organization_configuration",
+    "async_approval_notification_channels",
+    "anonymous_sessions",
+    "resource_server_identifier",
+    "identity_assertion_authorization_grant",
+    "token_vault_privileged_access",
+});
+
+// Fields that would switch on a protection Gatehouse does not enforce (PAR, DPoP/mTLS binding,
+// signed request objects, private_key_jwt or mTLS client authentication, FAPI profiles, quotas,
+// back-channel logout, trusting a client's forwarded IP). Storing them would tell the tool the
+// protection is on while it is not, so only their "off" value is accepted (and stored).
+void check_not_enforced(BodyCheck& check) {
+    if (!check.ok()) return;
+    const json::object& body = check.body();
+    auto refuse = [&](std::string_view key) {
+        check.fail(
+            payload_error(std::string(key) + " is not supported by this server: only its off value is accepted", key));
+    };
+    auto is_off = [](const json::value& v) {
+        if (v.is_null() || (v.is_bool() && !v.get_bool())) return true;
+        if (v.is_string()) return v.get_string().empty() || v.get_string() == "none";
+        if (v.is_object()) {
+            for (const auto& [k, inner] : v.get_object()) {
+                if (k == "backchannel_logout_urls" && inner.is_array() && inner.get_array().empty()) continue;
+                if (k == "backchannel_logout_initiators") continue;
+                if ((k == "required" || k == "enabled") && inner.is_bool() && !inner.get_bool()) continue;
+                return false;
+            }
+            return true;
+        }
+        return false;
+    };
+    for (std::string_view key :
+         {"require_pushed_authorization_requests", "require_proof_of_possession", "signed_request_object",
+          "client_authentication_methods", "compliance_level", "token_quota", "oidc_logout", "oidc_backchannel_logout",
+          "is_token_endpoint_ip_header_trusted", "par_request_expiry", "identity_assertion_authorization_grant",
+          "token_vault_privileged_access"})
+        if (const auto* v = body.if_contains(key); v && !is_off(*v)) return refuse(key);
+    if (const auto* rs = body.if_contains("resource_server_identifier"); rs && !rs->is_null())
+        return refuse("resource_server_identifier");
+}
+
 void check_client_body(BodyCheck& check) {
-    check
-        .allowed({"name",
-                  "description",
-                  "app_type",
-                  "token_endpoint_auth_method",
-                  "grant_types",
-                  "callbacks",
-                  "allowed_logout_urls",
-                  "web_origins",
-                  "allowed_origins",
-                  "allowed_clients",
-                  "is_first_party",
-                  "oidc_conformant",
-                  "sso",
-                  "sso_disabled",
-                  "cross_origin_auth",
-                  "cross_origin_loc",
-                  "custom_login_page_on",
-                  "jwt_configuration",
-                  "refresh_token",
-                  "logo_uri",
-                  "client_metadata",
-                  "initiate_login_uri",
-                  "organization_usage",
-                  "organization_require_behavior"})
+    check.allowed(kClientFields)
         .string("name", 1, 128)
         .string("description", 0, 140)
         .one_of("app_type", {"native", "spa", "regular_web", "non_interactive", "sso_integration"})
@@ -65,6 +139,7 @@ void check_client_body(BodyCheck& check) {
         .boolean("sso")
         .boolean("sso_disabled")
         .boolean("cross_origin_auth")
+        .boolean("cross_origin_authentication")
         .string("cross_origin_loc")
         .boolean("custom_login_page_on")
         .object("jwt_configuration")
@@ -73,7 +148,30 @@ void check_client_body(BodyCheck& check) {
         .object("client_metadata")
         .string("initiate_login_uri")
         .one_of("organization_usage", {"deny", "allow", "require"})
-        .one_of("organization_require_behavior", {"no_prompt", "pre_login_prompt", "post_login_prompt"});
+        .one_of("organization_require_behavior", {"no_prompt", "pre_login_prompt", "post_login_prompt"})
+        .string_array("client_aliases")
+        .object("oidc_logout")
+        .object("oidc_backchannel_logout")
+        .object("session_transfer", true)
+        .object("encryption_key", true)
+        .string("custom_login_page", 0, 100000)
+        .string("custom_login_page_preview", 0, 100000)
+        .string("form_template", 0, 100000)
+        .object("addons")
+        .object("mobile")
+        .object("native_social_login")
+        .object("fedcm_login")
+        .object("default_organization", true)
+        .string_array("organization_discovery_methods", 10)
+        .boolean("skip_non_verifiable_callback_uri_confirmation_prompt")
+        .object("token_exchange")
+        .object("express_configuration")
+        .object("my_organization_configuration")
+        .object("anonymous_sessions")
+        .string("third_party_security_mode", 0, 64)
+        .string("redirection_policy", 0, 64)
+        .string_array("async_approval_notification_channels", 10);
+    check_not_enforced(check);
 }
 
 // The refresh_token object (Auth0's ClientRefreshTokenConfiguration), checked as the stored
@@ -148,7 +246,10 @@ std::optional<ApiError> check_client_urls(const json::object& doc, const json::o
 }
 
 void apply_fields(json::object& doc, const json::object& body) {
-    for (const auto& [k, v] : body) {
+    for (const auto& [key, v] : body) {
+        // Auth0's deprecated spelling is an alias of the current one.
+        std::string_view k =
+            key == "cross_origin_auth" ? std::string_view("cross_origin_authentication") : std::string_view(key);
         auto* existing = doc.if_contains(k);
         bool merge =
             std::find(merged_objects.begin(), merged_objects.end(), std::string_view(k)) != merged_objects.end();

@@ -18,6 +18,9 @@ enum class mgmt_errc {
     missing_authentication,      // 401: no bearer token at all
     invalid_token,               // 401: a bearer token that is malformed, badly signed, expired or for another API
     insufficient_scope,          // 403: the token lacks every scope the operation accepts
+    feature_not_enabled,         // 403: a feature this tenant does not have (Gatehouse does not implement it)
+    deprecated_feature,          // 403: Rules and Hooks, which Auth0 no longer offers to new tenants
+    account_not_allowed,         // 403: custom domains, as Auth0 answers a plan without them
     inexistent_connection,       // 404
     inexistent_client,           // 404
     inexistent_resource_server,  // 404

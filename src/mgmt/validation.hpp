@@ -47,6 +47,7 @@ class BodyCheck {
     BodyCheck& fail(std::string message);
     const std::optional<ApiError>& error() const { return error_; }
     bool ok() const { return !error_; }
+    const json::object& body() const { return body_; }
 
   private:
     const json::value* get(std::string_view key) const { return body_.if_contains(key); }

@@ -679,7 +679,25 @@ std::optional<store::Session> AuthorizationService::current_session(std::string_
     if (session_token.empty()) return std::nullopt;
     auto session = store_.get_session(util::sha256_b64url(session_token), now);
     if (!session) return std::nullopt;
+    // idle_session_lifetime: each use moves the end to that long from now, never past the absolute end.
+    // Written at most once a minute per session, so a burst of silent logins costs one write.
+    auto end = session_end(session->created_at, now);
+    if (end < session->expires_at || end > session->expires_at + 60) {
+        if (auto r = store_.touch_session(session->id_hash, end, now); !r)
+            spdlog::warn("cannot extend session: {}", r.error().message());
+        session->expires_at = end;
+    }
     return *session;
+}
+
+// A session ends session_lifetime after login (the tenant's setting, else --session-ttl) or, when
+// the tenant sets idle_session_lifetime, that long after its last use, whichever comes first.
+std::int64_t AuthorizationService::session_end(std::int64_t created_at, std::int64_t now) const {
+    auto settings = catalog_.settings();
+    auto absolute =
+        created_at + (settings->session_lifetime > 0 ? settings->session_lifetime : catalog_.config().session_ttl);
+    if (settings->idle_session_lifetime > 0) return std::min(absolute, now + settings->idle_session_lifetime);
+    return absolute;
 }
 
 store::Session AuthorizationService::create_session(const store::User& user, std::string_view connection,
@@ -691,8 +709,7 @@ store::Session AuthorizationService::create_session(const store::User& user, std
     session.connection = std::string(connection);
     session.auth_time = now;
     session.created_at = now;
-    auto lifetime = catalog_.settings()->session_lifetime;  // the tenant settings' session_lifetime, when set
-    session.expires_at = now + (lifetime > 0 ? lifetime : catalog_.config().session_ttl);
+    session.expires_at = session_end(now, now);
     if (auto r = store_.create_session(session); !r) spdlog::error("cannot store session: {}", r.error().message());
     // Auth0 keeps last_login / logins_count on the user.
     store::User updated = user;

@@ -140,6 +140,7 @@ class AuthorizationService {
                                    const store::Session& session, std::int64_t now);
 
     std::optional<store::Session> current_session(std::string_view session_token, std::int64_t now);
+    std::int64_t session_end(std::int64_t created_at, std::int64_t now) const;
     store::Session create_session(const store::User& user, std::string_view connection, std::string& token_out,
                                   std::int64_t now);
     void end_session(std::string_view session_token);

@@ -294,7 +294,9 @@ class SessionStore {
     virtual result<void> create_session(const Session&) = 0;
     virtual result<Session> get_session(std::string_view id_hash, std::int64_t now) = 0;  // not_found if expired
     virtual result<void> delete_session(std::string_view id_hash) = 0;                    // idempotent
-    virtual result<void> delete_user_sessions(std::string_view user_id) = 0;              // idempotent
+    // Moves a live session's end (idle_session_lifetime); an expired or deleted one stays gone.
+    virtual result<void> touch_session(std::string_view id_hash, std::int64_t expires_at, std::int64_t now) = 0;
+    virtual result<void> delete_user_sessions(std::string_view user_id) = 0;  // idempotent
 };
 
 class InteractionStore {

@@ -325,6 +325,7 @@ constexpr std::array kQueries = {
     query_def{query::session_get, "SELECT " GH_SESSION_COLS " FROM sessions WHERE id_hash = $1 AND expires_at > $2"},
     query_def{query::session_delete, "DELETE FROM sessions WHERE id_hash = $1"},
     query_def{query::session_delete_by_user, "DELETE FROM sessions WHERE user_id = $1"},
+    query_def{query::session_touch, "UPDATE sessions SET expires_at = $2 WHERE id_hash = $1 AND expires_at > $3"},
 
     query_def{query::interaction_insert, "INSERT INTO interactions (" GH_INTERACTION_COLS ") VALUES ($1, $2, $3, $4)"},
     query_def{query::interaction_get,

@@ -138,6 +138,7 @@ enum class query : std::size_t {
     session_get,
     session_delete,
     session_delete_by_user,
+    session_touch,
 
     interaction_insert,
     interaction_get,

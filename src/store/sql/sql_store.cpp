@@ -1320,6 +1320,10 @@ result<void> sql_store::delete_session(std::string_view id_hash) {
     return ok_or_error(run(query::session_delete, {id_hash}));
 }
 
+result<void> sql_store::touch_session(std::string_view id_hash, std::int64_t expires_at, std::int64_t now) {
+    return ok_or_error(run(query::session_touch, {id_hash, expires_at, now}));
+}
+
 result<void> sql_store::delete_user_sessions(std::string_view user_id) {
     return ok_or_error(run(query::session_delete_by_user, {user_id}));
 }

@@ -146,6 +146,7 @@ class sql_store final : public Store {
     result<void> create_session(const Session&) override;
     result<Session> get_session(std::string_view id_hash, std::int64_t now) override;
     result<void> delete_session(std::string_view id_hash) override;
+    result<void> touch_session(std::string_view id_hash, std::int64_t expires_at, std::int64_t now) override;
     result<void> delete_user_sessions(std::string_view user_id) override;
 
     result<void> create_interaction(const Interaction&) override;

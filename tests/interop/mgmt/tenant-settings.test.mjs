@@ -1,7 +1,7 @@
 // GET/PATCH /api/v2/tenants/settings with Auth0's Node SDK (`auth0` 7.1.0: tenants.settings.get /
 // update, and its legacy v4 API: tenants.getSettings / updateSettings), bad input, and what the
 // settings change in the flows: default_audience (client_credentials, /authorize), default_directory,
-// session_lifetime.
+// session_lifetime, idle_session_lifetime.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { ManagementClient as LegacyManagementClient } from 'auth0/legacy';
 import { startGatehouse, browserLogin } from '../lib/gatehouse.mjs';
 import { decodeJwt } from '../lib/jwt.mjs';
 import { sdk, httpFetch, mgmtToken, apiCaller, assertAuth0Error, unique } from './helpers.mjs';
-import { authorizeUrl, redeem } from '../federation/helpers.mjs';
+import { authorizeUrl, redeem, Browser, gatehouseLoginPage, DEMO_CALLBACK } from '../federation/helpers.mjs';
 
 const API = 'https://orders.example.test/';
 let gh;
@@ -115,7 +115,7 @@ test('default_audience applies to client_credentials and /authorize without audi
   assert.equal(without.status, 403);
   assert.equal((await without.json()).error_description, 'No audience parameter was provided, and no default audience has been configured');
 
-  assert.equal((await api('PATCH', '/tenants/settings', { body: { default_audience: API, session_lifetime: 2 } })).status, 200);
+  assert.equal((await api('PATCH', '/tenants/settings', { body: { default_audience: API, session_lifetime: 2, idle_session_lifetime: 2 } })).status, 200);
   const withDefault = await token();
   const body = await withDefault.json();
   assert.equal(withDefault.status, 200, JSON.stringify(body));
@@ -132,4 +132,39 @@ test('default_audience applies to client_credentials and /authorize without audi
   }
   assert.equal((await api('PATCH', '/tenants/settings', { body: { default_audience: '' } })).status, 200);
   assert.equal((await api('GET', '/tenants/settings')).body.default_audience, undefined, '"" clears it');
+});
+
+test('idle_session_lifetime: a session ends that long after its last use, each use moves the end, never past session_lifetime', async () => {
+  assert.equal((await api('PATCH', '/tenants/settings', { body: { session_lifetime: 3, idle_session_lifetime: 1 } })).status, 200);
+  const browser = new Browser();
+  const login = await browser.navigate(authorizeUrl(gh).url, { onPage: gatehouseLoginPage(gh.demoUser, gh.demoPassword) });
+  assert.ok(login.url.startsWith(DEMO_CALLBACK) && new URL(login.url).searchParams.get('code'), login.url);
+  const session = () => {
+    const [created, expires] = gh.sql('SELECT created_at, expires_at FROM sessions ORDER BY created_at DESC LIMIT 1').trim().split('|').map(Number);
+    return { created, expires };
+  };
+  const fresh = session();
+  assert.equal(fresh.expires - fresh.created, 3600, 'a new session ends after the idle lifetime (shorter than the absolute one)');
+  const silent = () => browser.navigate(authorizeUrl(gh, { prompt: 'none' }).url);
+
+  // As if the login was 50 minutes ago and the session unused since: a silent login still works,
+  // and moves the end an hour from now.
+  gh.sql(`UPDATE sessions SET created_at = created_at - 3000, expires_at = expires_at - 3000`);
+  const used = await silent();
+  assert.ok(new URL(used.url).searchParams.get('code'), `silent login within the idle lifetime: ${used.url}`);
+  const moved = session();
+  const now = Math.floor(Date.now() / 1000);
+  assert.ok(Math.abs(moved.expires - (now + 3600)) <= 5, `end moved to an hour from now: ${JSON.stringify(moved)}`);
+
+  // Used again two hours and 55 minutes after login: the idle end would be past the absolute one.
+  gh.sql(`UPDATE sessions SET created_at = created_at - 7500, expires_at = expires_at - 60`);
+  await silent();
+  const capped = session();
+  assert.equal(capped.expires, capped.created + 3 * 3600, 'never past session_lifetime');
+
+  // Idle too long: the session is gone, a silent login needs a login.
+  gh.sql(`UPDATE sessions SET expires_at = ${now - 1}`);
+  const idle = await silent();
+  assert.equal(new URL(idle.url).searchParams.get('error'), 'login_required', idle.url);
+  assert.equal((await api('PATCH', '/tenants/settings', { body: { idle_session_lifetime: 0 } })).status, 400, 'minimum is above 0');
 });
