@@ -164,4 +164,15 @@ store::result<std::size_t> grant_new_management_scopes(store::Store& store, cons
     return missing.size();
 }
 
+store::result<bool> upgrade_management_api(store::Store& store, const std::string& issuer) {
+    auto api = store.get_resource_server_by_identifier(issuer + "api/v2/");
+    if (!api) return {boost::system::in_place_error, api.error()};
+    const auto* name = api->doc.if_contains("name");
+    if (name && name->is_string() && name->get_string() == management_api_name) return false;
+    api->doc["name"] = management_api_name;
+    api->updated_at = util::unix_now();
+    if (auto r = store.update_resource_server(*api); !r) return {boost::system::in_place_error, r.error()};
+    return true;
+}
+
 }  // namespace gatehouse::mgmt

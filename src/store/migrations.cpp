@@ -332,6 +332,8 @@ CREATE TABLE grant_organizations (
     org_id TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+)sql";
+
 // User search (GET /api/v2/users?q=): a connection's users in the default order, the updated_at
 // sort, and on PostgreSQL bytewise copies of the prefix-searched columns (a search compares text
 // under COLLATE "C" so both backends order alike; SQLite's default BINARY indexes serve already).

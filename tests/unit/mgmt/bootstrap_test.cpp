@@ -99,8 +99,10 @@ TEST(Bootstrap, ServeGrantsANewVersionsScopesOnlyToFullAccessGrants) {
     // Roll the tenant back to what an older version wrote.
     auto api = store->get_resource_server_by_identifier(audience).value();
     auto& scopes = api.doc.at("scopes").as_array();
-    std::erase_if(scopes,
-                  [&](const boost::json::value& s) { return newer.contains(std::string(s.at("value").as_string())); });
+    boost::json::array older;
+    for (const auto& s : scopes)
+        if (!newer.contains(std::string(s.at("value").as_string()))) older.push_back(s);
+    scopes = std::move(older);
     ASSERT_TRUE(store->update_resource_server(api));
     auto full = store->find_client_grant(r->mgmt_client_id, audience).value();
     full.scope = without_newer(full.scope);

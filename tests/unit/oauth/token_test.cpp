@@ -75,7 +75,7 @@ struct World {
 
     oauth_result<boost::json::object> refresh(const std::string& token, std::int64_t now) {
         util::Params params({{"refresh_token", token}});
-        return tokens->exchange({"refresh_token", {boot.demo_client_id, std::nullopt, false}, params}, now);
+        return tokens->exchange({"refresh_token", {boot.demo_client_id, std::nullopt, false}, params, {}}, now);
     }
 
     std::string first_refresh_token(std::int64_t now) {
@@ -85,7 +85,7 @@ struct World {
     oauth_result<boost::json::object> exchange(const std::string& code, const std::string& verifier, std::int64_t now) {
         util::Params params(
             {{"code", code}, {"code_verifier", verifier}, {"redirect_uri", "http://localhost:3000/cb"}});
-        return tokens->exchange({"authorization_code", {boot.demo_client_id, std::nullopt, false}, params}, now);
+        return tokens->exchange({"authorization_code", {boot.demo_client_id, std::nullopt, false}, params, {}}, now);
     }
 };
 
@@ -229,7 +229,7 @@ TEST(GrantRegistry, DiscoveryListsEveryRegisteredGrantAndTheTokenEndpointOnlyThe
 
     World w;
     auto demo = [&](std::string grant_type) {
-        return w.tokens->exchange({std::move(grant_type), {w.boot.demo_client_id, std::nullopt, false}, {}}, kNow);
+        return w.tokens->exchange({std::move(grant_type), {w.boot.demo_client_id, std::nullopt, false}, {}, {}}, kNow);
     };
     // implicit is used at /authorize only.
     EXPECT_EQ(demo("implicit").error().code, oauth_errc::unsupported_grant_type);
