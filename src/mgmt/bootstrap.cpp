@@ -52,7 +52,8 @@ store::result<BootstrapResult> bootstrap_tenant(store::Store& store, const Boots
     api.identifier = opts.issuer + "api/v2/";
     json::array scopes;
     for (const auto& s : management_scopes()) scopes.push_back(scope_document(s));
-    api.doc = json::object{{"name", std::string(management_api_name)}, {"scopes", std::move(scopes)}, {"is_system", true}};
+    api.doc =
+        json::object{{"name", std::string(management_api_name)}, {"scopes", std::move(scopes)}, {"is_system", true}};
     documents::apply_resource_server_defaults(api.doc, api.identifier);
     api.created_at = api.updated_at = now;
     if (auto r = store.create_resource_server(api); !r) return r.error();

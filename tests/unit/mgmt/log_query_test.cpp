@@ -52,8 +52,8 @@ TEST(LogQuery, DateRangesAreInclusiveAndADateOnlyEndCoversItsDay) {
 }
 
 TEST(LogQuery, AnythingElseIsAQueryError) {
-    for (std::string_view q : {"type", "type:", "description:x", "NOT type:s", "type:s AND", "type:s type:f",
-                               "(type:s", "type:s)", "type:\"x", "date:2024-01-01", "date:[2024-01-01 2024-02-01]",
+    for (std::string_view q : {"type", "type:", "description:x", "NOT type:s", "type:s AND", "type:s type:f", "(type:s",
+                               "type:s)", "type:\"x", "date:2024-01-01", "date:[2024-01-01 2024-02-01]",
                                "date:[yesterday TO now]", "(((((((((type:s)))))))))"}) {
         auto f = parse_log_query(q);
         ASSERT_FALSE(f) << q;
