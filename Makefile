@@ -38,7 +38,9 @@ bench:
 
 # ASAN_EXCLUDE (a ctest regex) leaves suites out; CI leaves out security_postgres, the Node security
 # suite again on PostgreSQL: the server code it runs is the SQLite run's, and the PostgreSQL store code
-# runs under ASan in store_conformance_postgres and multi_postgres.
+# runs under ASan in store_conformance_postgres and multi_postgres; and interop_mgmt_deploy-cli, whose
+# two minutes go to the tool compiling its JSON schema, while the Management API routes it calls run
+# under ASan in the interop_mgmt_* and unit_mgmt suites.
 asan:
 	@scripts/install-deps.sh build test
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1" \
