@@ -125,7 +125,10 @@ TEST(Limits, WithProxyHeadersForwardedOnlyTheForwardedHeaderNamesTheClient) {
                                              {"X-Forwarded-For", "203.0.113." + std::to_string(i)}});
         if (r.status == 429) throttled_at = i;
     }
-    EXPECT_EQ(throttled_at, 100);
+    // One client's burst of 100 (the bucket refills slowly, so a slow run, e.g. under ASan, may get
+    // one or two more); were X-Forwarded-For counted, 110 different addresses would never be throttled.
+    EXPECT_GE(throttled_at, 100);
+    EXPECT_LE(throttled_at, 103);
     EXPECT_NE(proxied.log().find("ip=2001:db8::9"), std::string::npos);
     EXPECT_EQ(proxied.log().find("ip=203.0.113."), std::string::npos);
 }
