@@ -100,7 +100,8 @@ struct Tenant {
     }
 
     std::string create(const char* path, const std::string& body, const char* id_field) {
-        mgmt::ApiRequest r{"POST", path, {}, "application/json", "", body, scopes, /*self_user_id=*/""};
+        mgmt::ApiRequest r{"POST",           path,     {}, "application/json", "", body, scopes, /*self_user_id=*/"",
+                           /*client_id=*/"", /*ip=*/""};
         auto res = api->handle(r);
         if (res.status != 201) {
             std::fprintf(stderr, "fixture %s: %d %s\n", path, res.status, res.body.c_str());
