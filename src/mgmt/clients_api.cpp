@@ -199,6 +199,16 @@ std::optional<ApiError> check_refresh_token(const json::object& doc, const json:
     return check.error();
 }
 
+// jwt_configuration: the ID token lifetime is a whole number of seconds up to Auth0's 30 days (the
+// token endpoint signs `exp` from it).
+std::optional<ApiError> check_jwt_configuration(const json::object& doc, const json::object& body) {
+    const auto* jwt = doc.if_contains("jwt_configuration");
+    if (!body.contains("jwt_configuration") || !jwt || !jwt->is_object()) return std::nullopt;
+    BodyCheck check(jwt->get_object(), "jwt_configuration.");
+    check.integer("lifetime_in_seconds", 1, 2592000).boolean("secret_encoded");
+    return check.error();
+}
+
 // security.md §4: the URLs of a client document, checked when the body sets them (or changes
 // app_type, which decides whether callbacks may use a custom scheme). The first bad one is the
 // answer, in Auth0's payload-error shape naming the item and why.
@@ -366,6 +376,7 @@ ApiResponse create_client(Context& ctx) {
     documents::apply_client_defaults(doc);
     apply_fields(doc, *body);
     if (auto bad = check_refresh_token(doc, *body)) return render_error(*bad);
+    if (auto bad = check_jwt_configuration(doc, *body)) return render_error(*bad);
     if (auto bad_url = check_client_urls(doc, *body)) return render_error(*bad_url);
     c.doc = std::move(doc);
     std::string secret;
@@ -392,6 +403,7 @@ ApiResponse update_client(Context& ctx) {
     if (!check.ok()) return render_error(*check.error());
     apply_fields(c->doc, *body);
     if (auto bad = check_refresh_token(c->doc, *body)) return render_error(*bad);
+    if (auto bad = check_jwt_configuration(c->doc, *body)) return render_error(*bad);
     if (auto bad_url = check_client_urls(c->doc, *body)) return render_error(*bad_url);
     std::string secret;
     if (is_public(c->doc)) {

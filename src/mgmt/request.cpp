@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 namespace gatehouse::mgmt {
@@ -30,6 +31,22 @@ ApiResponse no_content(int status) {
     return r;
 }
 
+namespace {
+
+// A number beyond a double's range (7E871) parses as infinity, which JSON cannot write back: stored,
+// every later read of the document would answer with a body that is not JSON. Recursion is bounded
+// by the parser's depth limit.
+bool has_non_finite_number(const json::value& v) {
+    if (v.is_double()) return !std::isfinite(v.get_double());
+    if (v.is_array()) return std::any_of(v.get_array().begin(), v.get_array().end(), has_non_finite_number);
+    if (v.is_object())
+        return std::any_of(v.get_object().begin(), v.get_object().end(),
+                           [](const json::key_value_pair& kv) { return has_non_finite_number(kv.value()); });
+    return false;
+}
+
+}  // namespace
+
 expected<json::object> parse_body(const ApiRequest& req, bool* merge_patch) {
     std::string_view ct = req.content_type;
     ct = ct.substr(0, ct.find(';'));
@@ -48,6 +65,7 @@ expected<json::object> parse_body(const ApiRequest& req, bool* merge_patch) {
     boost::system::error_code ec;
     json::value v = json::parse(req.body, ec);
     if (ec) return make_error(mgmt_errc::invalid_body, "Invalid request payload JSON format");
+    if (has_non_finite_number(v)) return make_error(mgmt_errc::invalid_body, payload_error("A number is out of range"));
     if (!v.is_object())
         return make_error(mgmt_errc::invalid_body,
                           payload_error("Expected type object but found type " + std::string(type_name(v))));

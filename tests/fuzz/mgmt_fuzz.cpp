@@ -157,6 +157,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!res.body.empty()) {
         boost::system::error_code ec;
         auto body = boost::json::parse(res.body, ec);
+        if (ec) std::fprintf(stderr, "%d %s\n", res.status, res.body.c_str());  // what was not JSON
         FUZZ_CHECK(!ec);
         if (res.status >= 400) {
             FUZZ_CHECK(body.is_object());

@@ -193,5 +193,20 @@ TEST_F(ClientGrantsApi, CrudFiltersAndDuplicates) {
     expect_error(call("GET", "/client-grants"), 403, "insufficient_scope");
 }
 
+// A number beyond a double's range parses as infinity, which JSON cannot write: once stored, every
+// read of the client answered a body that was not JSON (found by mgmt_fuzz). Refused at the door.
+TEST_F(ClientsApi, OutOfRangeNumberCannotPoisonAStoredDocument) {
+    auto bad = call("POST", "/clients", R"({"name":"M2M","app_type":"non_interactive",
+        "jwt_configuration":{"lifetime_in_seconds":7E871}})");
+    EXPECT_EQ(bad.status, 400) << bad.body;
+    auto ok = body(call("POST", "/clients", R"({"name":"M2M","app_type":"non_interactive"})"));
+    auto id = std::string(ok.at("client_id").as_string());
+    EXPECT_EQ(call("PATCH", "/clients/" + id, R"({"client_metadata":{"n":"1"},"x":[-1e400]})").status, 400);
+    EXPECT_EQ(call("PATCH", "/clients/" + id, R"({"jwt_configuration":{"lifetime_in_seconds":36000.5}})").status, 400);
+    auto after = call("GET", "/clients/" + id);
+    EXPECT_EQ(after.status, 200);
+    EXPECT_EQ(body(after).at("jwt_configuration").at("lifetime_in_seconds"), 36000) << "nothing changed";
+}
+
 }  // namespace
 }  // namespace gatehouse::mgmt::test
