@@ -234,6 +234,9 @@ const ErrorPage kLoginExpired{400, "Login expired",
                               "This login page has expired or was already used. Go back to the application and sign "
                               "in again."};
 
+const ErrorPage kStoreUnavailable{503, "Try again",
+                                  "The service is briefly unavailable. Wait a moment and submit the page again."};
+
 // The hosted page's wording; unknown user and wrong password share one message (and one cost).
 std::string login_error_message(const boost::system::error_code& ec, bool signup) {
     using connections::connection_errc;
@@ -265,6 +268,10 @@ bool session_satisfies(const store::Session& session, const PendingAuthorization
 }
 
 }  // namespace
+
+ErrorPage interaction_error_page(const boost::system::error_code& ec) {
+    return ec == store::store_errc::backend ? kStoreUnavailable : kLoginExpired;
+}
 
 std::string grant_scope(std::string_view requested, const ClientView& client, const ApiView* api) {
     std::string out;
@@ -473,8 +480,8 @@ LoginForm AuthorizationService::make_form(const std::string& interaction_id, con
 std::variant<LoginForm, ErrorPage> AuthorizationService::login_form(std::string_view interaction_id, bool signup,
                                                                     std::int64_t now) {
     auto interaction = store_.get_interaction(interaction_id, now);
-    if (!interaction || interaction->kind != "login" || !util::json_object(interaction->doc, "pending"))
-        return kLoginExpired;
+    if (!interaction) return interaction_error_page(interaction.error());
+    if (interaction->kind != "login" || !util::json_object(interaction->doc, "pending")) return kLoginExpired;
     auto form = make_form(interaction->id, interaction->doc, signup);
     if (signup && !form.signup_allowed) form.signup = false;
     return form;
@@ -484,8 +491,8 @@ std::variant<store::Interaction, ErrorPage> AuthorizationService::posted_interac
                                                                                      std::string_view browser_id,
                                                                                      std::int64_t now) {
     auto interaction = store_.get_interaction(form.get("state"), now);
-    if (!interaction || interaction->kind != "login" || !util::json_object(interaction->doc, "pending"))
-        return kLoginExpired;
+    if (!interaction) return interaction_error_page(interaction.error());
+    if (interaction->kind != "login" || !util::json_object(interaction->doc, "pending")) return kLoginExpired;
     // Login CSRF (RFC 6749 §10.12): the form must carry this interaction's token, and be posted by
     // the browser that started it.
     auto csrf = util::json_string(interaction->doc, "csrf");
@@ -521,9 +528,9 @@ std::variant<LoginForm, ErrorPage> AuthorizationService::choose_organization(con
     pending.organization.name = org->name;
     // The interaction is replaced under its id: taken, so a concurrent post of the page loses.
     auto taken = store_.take_interaction(interaction.id, now);
-    if (!taken) return kLoginExpired;
+    if (!taken) return interaction_error_page(taken.error());
     taken->doc["pending"] = pending.to_json();
-    if (auto r = store_.create_interaction(*taken); !r) return kLoginExpired;
+    if (auto r = store_.create_interaction(*taken); !r) return kStoreUnavailable;
     return make_form(taken->id, taken->doc, false);
 }
 

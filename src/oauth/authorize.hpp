@@ -32,6 +32,11 @@ struct ErrorPage {
     std::string message;
 };
 
+// The page for a login interaction that could not be loaded: expired or already used (400), or the
+// database is unreachable (503: the login is still there, so the user retries instead of starting
+// over).
+ErrorPage interaction_error_page(const boost::system::error_code& ec);
+
 // code / access_token / id_token (as the response type asks) + state + iss, or
 // error+error_description+state+iss, for `target`.
 struct AuthorizationResponse {

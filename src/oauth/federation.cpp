@@ -359,8 +359,8 @@ net::awaitable<FederationStart> FederationService::start(std::string interaction
                             "This login page has expired or was already used. Go back to the application and sign in "
                             "again."};
     auto interaction = store_.get_interaction(interaction_id, now);
-    if (!interaction || interaction->kind != "login" || !util::json_object(interaction->doc, "pending"))
-        co_return expired;
+    if (!interaction) co_return interaction_error_page(interaction.error());
+    if (interaction->kind != "login" || !util::json_object(interaction->doc, "pending")) co_return expired;
     // Only the browser that started the login may send it upstream (login CSRF, RFC 6749 §10.12).
     if (!util::constant_time_equal(util::sha256_b64url(browser_id), util::json_string(interaction->doc, "browser")))
         co_return ErrorPage{403, "Invalid login request",
@@ -632,6 +632,8 @@ net::awaitable<FederationCallback> FederationService::callback(util::Params quer
                                      {}};
     // Single use: a replayed or forged response finds nothing (RFC 6749 §10.12, CSRF).
     auto leg = store_.take_interaction(state, now);
+    if (!leg && leg.error() == store::store_errc::backend)
+        co_return FederationCallback{interaction_error_page(leg.error()), {}};
     if (!leg || leg->kind != "upstream" || !util::json_object(leg->doc, "pending"))
         co_return FederationCallback{ErrorPage{400, "Login expired",
                                                "This login response was already used or has expired. Go back to "

@@ -78,3 +78,40 @@ test('a token request during a database outage is a 5xx, not invalid_grant', { s
   assert.ok(r.status >= 500, `refresh during the outage: ${r.status} ${r.text}`);
   assert.ok(c.status >= 500, `code exchange during the outage: ${c.status} ${c.text}`);
 });
+
+// The login survives in the database: a user who submits the page during the outage is asked to
+// try again (503), not told the login expired, and the same page works once the database is back.
+test('a login page submitted during a database outage is a 503, and the same page logs in afterwards', { skip }, async () => {
+  const [A] = cluster.instances;
+  const b = new Browser();
+  const { challenge } = pkce();
+  let res = await b.fetch(A, authorizeUrl(cluster.demoClientId, challenge));
+  assert.equal(res.status, 302);
+  res = await b.fetch(A, new URL(res.headers.get('location'), A.origin));
+  const html = await res.text();
+  assert.equal(res.status, 200, html);
+  const field = (name) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1] ?? '';
+  const post = () =>
+    b.fetch(A, '/u/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ state: field('state'), csrf: field('csrf'), username: cluster.demoUser, password: cluster.demoPassword }),
+    });
+  outage(true);
+  let during;
+  try {
+    await sleep(100);
+    during = await post();
+  } finally {
+    outage(false);
+  }
+  const text = await during.text();
+  assert.equal(during.status, 503, text);
+  assert.doesNotMatch(text, /Login expired/);
+  await sleep(100);
+  const after = await post();
+  assert.equal(after.status, 302, await after.text());
+  const back = new URL(after.headers.get('location'));
+  assert.equal(back.origin + back.pathname, CALLBACK);
+  assert.ok(back.searchParams.get('code'));
+});

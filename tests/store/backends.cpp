@@ -50,7 +50,7 @@ void pg_admin(const std::string& sql) {
         throw std::runtime_error(std::string("cannot connect to GATEHOUSE_TEST_PG_URL: ") + PQerrorMessage(conn.get()));
     std::unique_ptr<PGresult, decltype(&PQclear)> res(
         PQexec(conn.get(), ("SET client_min_messages = warning; " + sql).c_str()), &PQclear);
-    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK)
+    if (auto st = PQresultStatus(res.get()); st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         throw std::runtime_error(std::string("test database setup failed: ") + PQerrorMessage(conn.get()));
 }
 
@@ -74,9 +74,14 @@ backend postgres_backend() {
         pg_admin("CREATE SCHEMA " + schema);
         std::string url = pg_url();
         url += url.find('?') == std::string::npos ? '?' : '&';
-        return url + "options=-csearch_path%3D" + schema;
+        // The application name marks this test's sessions for end_sessions.
+        return url + "application_name=" + schema + "&options=-csearch_path%3D" + schema;
     };
     b.destroy = [](const std::string& url) { pg_admin("DROP SCHEMA " + schema_of(url) + " CASCADE"); };
+    b.end_sessions = [](const std::string& url) {
+        pg_admin("SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE application_name = '" +
+                 schema_of(url) + "'");
+    };
     return b;
 }
 

@@ -16,6 +16,9 @@ struct backend {
     std::function<void(const std::string&)> destroy;
     // Whether a second open_store(url) reaches the same data (false for sqlite::memory:).
     bool shared = true;
+    // Ends every server-side session of the stores opened on url, as a database restart or
+    // failover does; null for embedded backends, which have none.
+    std::function<void(const std::string&)> end_sessions;
 };
 
 // Readable test names in ctest/gtest output instead of a byte dump of the struct.

@@ -159,6 +159,36 @@ TEST_P(StoreConformance, MigrateIsIdempotentAndReportsLatestVersion) {
     }
 }
 
+// A database restart or failover ends the server side of every pooled connection while the
+// instance is idle; the first request afterwards must not fail on a dead session (the hosted login
+// page answered "Login expired" to a user whose login was intact).
+TEST_P(StoreConformance, PooledSessionsTheServerEndedAreReplacedBeforeTheNextStatement) {
+    if (!GetParam().end_sessions) GTEST_SKIP() << "an embedded database has no server sessions";
+    ASSERT_TRUE(s().create_client(make_client("before-restart")));
+    // Every pooled connection has a live, prepared session.
+    std::vector<std::thread> warm;
+    for (int t = 0; t < 8; ++t)
+        warm.emplace_back([&] {
+            for (int i = 0; i < 10; ++i) (void)s().get_client("before-restart");
+        });
+    for (auto& t : warm) t.join();
+
+    GetParam().end_sessions(url_);
+
+    auto first = s().get_client("before-restart");
+    ASSERT_TRUE(first) << "the first statement after the restart: " << first.error().message();
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 10; ++i)
+                if (!s().get_client("before-restart")) ++failures;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0) << "statements on the other pooled connections";
+    EXPECT_TRUE(s().create_client(make_client("after-restart")));
+}
+
 TEST_P(StoreConformance, InstancesStartingTogetherMigrateOnce) {
     if (!GetParam().shared) GTEST_SKIP() << "each in-memory store is its own database";
     auto url = GetParam().create();  // untouched: nobody has migrated it yet

@@ -54,6 +54,12 @@ pg_connection::pg_connection(const std::string& url) {
 pg_connection::~pg_connection() { PQfinish(conn_); }
 
 bool pg_connection::ensure_open() {
+    // A session the server ended while this connection sat in the pool (restart, failover,
+    // pg_terminate_backend) still reads CONNECTION_OK until libpq touches the socket, and the next
+    // statement would fail on it. Reading what is pending finds out first; it never blocks (libpq's
+    // socket is non-blocking) and costs a recv or two next to a round trip. The server's goodbye
+    // (an ErrorResponse) and the end of the stream can take one read each.
+    for (int i = 0; i < 2 && PQstatus(conn_) == CONNECTION_OK; ++i) PQconsumeInput(conn_);
     if (PQstatus(conn_) == CONNECTION_OK) return true;
     // Server restart or failover: reconnect once; prepared statements died with the session.
     PQreset(conn_);
