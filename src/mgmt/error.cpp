@@ -1,6 +1,7 @@
 #include "mgmt/error.hpp"
 
 #include "mgmt/mgmt.hpp"
+#include "util/util.hpp"
 
 #include <boost/json.hpp>
 
@@ -86,7 +87,12 @@ ApiResponse render_error(const ApiError& e) {
     boost::json::object body;
     body["statusCode"] = info.status;
     body["error"] = info.error;
-    body["message"] = e.message.empty() ? info.message : std::string_view(e.message);
+    // Messages quote the request (a path, a sort field), cut to a length: never let a broken or
+    // halved UTF-8 sequence make the answer invalid JSON.
+    if (e.message.empty())
+        body["message"] = info.message;
+    else
+        body["message"] = util::valid_utf8(e.message) ? e.message : util::to_valid_utf8(e.message);
     if (!info.error_code.empty()) body["errorCode"] = info.error_code;
     if (e.code == mgmt_errc::invalid_token) body["attributes"] = boost::json::object{{"error", body["message"]}};
     ApiResponse r;

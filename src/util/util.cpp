@@ -215,36 +215,59 @@ std::string iso8601_ms(std::int64_t unix_ms) {
     return buf;
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i] (no overlong form, surrogate or code point
+// past U+10FFFF), or 0 if there is none.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+    unsigned c = std::uint8_t(s[i]);
+    if (c < 0x80) return 1;
+    std::size_t len;
+    std::uint32_t cp;
+    if ((c & 0xe0) == 0xc0) {
+        len = 2, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        len = 3, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        len = 4, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+        unsigned cc = std::uint8_t(s[i + k]);
+        if ((cc & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return len;
+}
+
+}  // namespace
+
 bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        unsigned c = std::uint8_t(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len;
-        std::uint32_t cp;
-        if ((c & 0xe0) == 0xc0) {
-            len = 2, cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3, cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            unsigned cc = std::uint8_t(s[i + k]);
-            if ((cc & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3f);
-        }
-        static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    for (std::size_t i = 0; i < s.size();) {
+        auto len = utf8_sequence_length(s, i);
+        if (len == 0) return false;
         i += len;
     }
     return true;
+}
+
+std::string to_valid_utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        if (auto len = utf8_sequence_length(s, i)) {
+            out.append(s.substr(i, len));
+            i += len;
+        } else {
+            out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER, one per bad byte
+            ++i;
+        }
+    }
+    return out;
 }
 
 // HTML text and attribute values (both quote kinds): pages and email bodies.

@@ -54,5 +54,8 @@ std::string iso8601_ms(std::int64_t unix_ms);
 
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool valid_utf8(std::string_view s);
+// `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD: for text that
+// quotes a client's input back (an error message), which must stay valid JSON.
+std::string to_valid_utf8(std::string_view s);
 
 }  // namespace gatehouse::util

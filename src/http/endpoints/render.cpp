@@ -11,18 +11,21 @@ namespace gatehouse::http {
 
 Response render_oauth_error(const oauth::OAuthError& error, bool basic_auth_used) {
     if (!error.detail.empty()) spdlog::info("oauth error={} detail=\"{}\"", error.wire(), error.detail);
-    auto res = error.extra.empty() ? json_error(error.status(), error.wire(), error.description)
+    // A description may quote the request: it must stay valid JSON whatever bytes were sent.
+    const auto description =
+        util::valid_utf8(error.description) ? error.description : util::to_valid_utf8(error.description);
+    auto res = error.extra.empty() ? json_error(error.status(), error.wire(), description)
                                    : json_response(error.status(), [&] {
                                          auto body = error.extra;
                                          body["error"] = error.wire();
-                                         body["error_description"] = error.description;
+                                         body["error_description"] = description;
                                          return body;
                                      }());
     if (error.retry_after > 0) res.set(bhttp::field::retry_after, std::to_string(error.retry_after));
     if (error.code == oauth::oauth_errc::invalid_token || error.code == oauth::oauth_errc::insufficient_scope) {
         // RFC 6750 §3: the description is a quoted-string; ours never contain quotes or backslashes.
         res.set(bhttp::field::www_authenticate,
-                "Bearer error=\"" + std::string(error.wire()) + "\", error_description=\"" + error.description + "\"");
+                "Bearer error=\"" + std::string(error.wire()) + "\", error_description=\"" + description + "\"");
     } else if (basic_auth_used && error.status() == bhttp::status::unauthorized) {
         res.set(bhttp::field::www_authenticate, "Basic realm=\"gatehouse\"");  // RFC 6749 §5.2
     }

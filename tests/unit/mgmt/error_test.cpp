@@ -53,6 +53,19 @@ TEST(ErrorTable, UnauthorizedBodies) {
     }
 }
 
+// Found by mgmt_fuzz: `sort=created_\x98t:1` was quoted back raw, and the 400 was not JSON.
+TEST(ErrorTable, BrokenUtf8QuotedFromTheRequestCannotMakeTheBodyInvalidJson) {
+    auto r = render_error(make_error(mgmt_errc::invalid_query_string, "sorting by 'created_\x98t' is not supported"));
+    boost::system::error_code ec;
+    auto b = boost::json::parse(r.body, ec);
+    ASSERT_FALSE(ec) << r.body;
+    EXPECT_EQ(b.at("message"), "sorting by 'created_\xEF\xBF\xBDt' is not supported");
+    // A message cut in the middle of a character, as the length caps do.
+    auto cut = render_error(make_error(mgmt_errc::invalid_body, std::string("caf\xC3\xA9").substr(0, 4)));
+    (void)boost::json::parse(cut.body, ec);
+    EXPECT_FALSE(ec) << cut.body;
+}
+
 TEST(ErrorTable, PayloadTooLarge) {
     auto b = boost::json::parse(render_error(make_error(mgmt_errc::payload_too_large)).body);
     EXPECT_EQ(b.at("statusCode"), 413);

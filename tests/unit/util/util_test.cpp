@@ -71,6 +71,13 @@ TEST(Utf8, RejectsOverlongsSurrogatesAndTruncation) {
     EXPECT_FALSE(valid_utf8("\xff"));
 }
 
+TEST(Utf8, RepairReplacesEachBadByteAndKeepsGoodText) {
+    EXPECT_EQ(to_valid_utf8("\xc3\xa9t\xc3\xa9"), "\xc3\xa9t\xc3\xa9");
+    EXPECT_EQ(to_valid_utf8("a\x98z"), "a\xEF\xBF\xBDz");
+    EXPECT_EQ(to_valid_utf8("\xe2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated: one per byte
+    EXPECT_TRUE(valid_utf8(to_valid_utf8("\xc0\xaf\xed\xa0\x80\xff")));
+}
+
 TEST(Time, Iso8601WithMilliseconds) { EXPECT_EQ(iso8601_ms(1773119905111), "2026-03-10T05:18:25.111Z"); }
 
 TEST(Url, OriginsAndExactRedirectMatching) {
