@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <functional>
 #include <set>
 
 namespace gatehouse::mgmt {
@@ -242,9 +243,20 @@ constexpr std::size_t kRenewEveryRows = 200;
 // over (this one then stops and writes nothing more).
 class Lease {
   public:
-    Lease(store::Store& store, const store::Job& job, std::chrono::seconds duration)
-        : store_(store), id_(job.id), until_(job.lease_until), duration_(duration.count()) {}
+    Lease(store::Store& store, const store::Job& job, std::chrono::seconds duration, std::function<bool()> stopping)
+        : store_(store),
+          id_(job.id),
+          until_(job.lease_until),
+          duration_(duration.count()),
+          stopping_(std::move(stopping)) {}
+    // False when the job must stop here: the lease passed to another worker, or this one is
+    // stopping (the server shuts down), in which case the lease is given back at once, so another
+    // instance, or this one after its restart, takes the job over without waiting for it to pass.
     bool renew() {
+        if (stopping_()) {
+            (void)store_.renew_job_lease(id_, until_, 0);
+            return false;
+        }
         auto now = util::unix_now();
         if (now < until_ - duration_ / 2) return true;
         if (!store_.renew_job_lease(id_, until_, now + duration_)) return false;
@@ -258,6 +270,7 @@ class Lease {
     std::string id_;
     std::int64_t until_;
     std::int64_t duration_;
+    std::function<bool()> stopping_;
 };
 
 json::object import_error(const json::value& row, json::array errors) {
@@ -451,7 +464,10 @@ void JobWorker::drain_once() {
 
 void JobWorker::run(store::Job job) {
     spdlog::info("job {} ({}) started, attempt {}", job.id, job.type, job.attempts);
-    Lease lease(store_, job, options_.lease);
+    Lease lease(store_, job, options_.lease, [this] {
+        std::lock_guard lock(mutex_);
+        return stopping_;
+    });
     bool held = true;
     if (job.type == "users_import") {
         held = run_import(store_, job, lease);
@@ -462,7 +478,7 @@ void JobWorker::run(store::Job job) {
         job.doc["status_details"] = "Unknown job type";
     }
     if (!held) {
-        spdlog::warn("job {}: its lease passed to another worker; this one stops", job.id);
+        spdlog::warn("job {}: stopped before it finished (shutdown, or its lease passed to another worker)", job.id);
         return;
     }
     job.updated_at = util::unix_now();

@@ -1510,6 +1510,19 @@ TEST_P(StoreConformance, JobIsClaimedOnceLeasedAndTakenOverAfterTheLeasePasses) 
     expect_error(s().get_job("job_zz"), store_errc::not_found);
 }
 
+TEST_P(StoreConformance, AJobWhoseLeaseIsGivenBackIsClaimableAtOnce) {
+    ASSERT_TRUE(s().create_job(make_job("job_r", 100)));
+    auto claimed = s().claim_job(1000, 2000);
+    ASSERT_TRUE(claimed);
+    // A worker that stops (shutdown) gives its lease back: lease_until 0.
+    ASSERT_TRUE(s().renew_job_lease("job_r", 2000, 0));
+    auto again = s().claim_job(1001, 3000);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->id, "job_r");
+    EXPECT_EQ(again->attempts, 2);
+    expect_error(s().renew_job_lease("job_r", 2000, 0), store_errc::conflict);  // no longer its holder's
+}
+
 TEST_P(StoreConformance, JobOutputChunksReadInOrderAndGoWithTheExpiredJob) {
     ASSERT_TRUE(s().create_job(make_job("job_x", 100)));
     ASSERT_TRUE(s().append_job_output("job_x", 1, "second"));
