@@ -237,7 +237,7 @@ namespace {
 using namespace detail;
 
 constexpr std::size_t kExportPage = 500;
-constexpr std::size_t kRenewEveryRows = 200;
+constexpr std::size_t kCheckpointEveryRows = 100;
 
 // The lease of the job a worker runs: renewed as it goes; lost when another worker took the job
 // over (this one then stops and writes nothing more).
@@ -252,16 +252,16 @@ class Lease {
     // False when the job must stop here: the lease passed to another worker, or this one is
     // stopping (the server shuts down), in which case the lease is given back at once, so another
     // instance, or this one after its restart, takes the job over without waiting for it to pass.
-    bool renew() {
-        if (stopping_()) {
-            (void)store_.renew_job_lease(id_, until_, 0);
-            return false;
-        }
-        auto now = util::unix_now();
-        if (now < until_ - duration_ / 2) return true;
-        if (!store_.renew_job_lease(id_, until_, now + duration_)) return false;
-        until_ = now + duration_;
-        return true;
+    // With `progress`, the job's doc and errors are saved too (a checkpoint), whatever the lease's age.
+    bool keep(const store::Job* progress = nullptr) {
+        const bool stop = stopping_();
+        const auto now = util::unix_now();
+        if (!stop && !progress && now < until_ - duration_ / 2) return true;
+        const std::int64_t next = stop ? 0 : now + duration_;
+        auto r = progress ? store_.checkpoint_job(*progress, until_, next) : store_.renew_job_lease(id_, until_, next);
+        if (!r) return false;
+        until_ = next;
+        return !stop;
     }
     std::int64_t held() const { return until_; }
 
@@ -301,7 +301,16 @@ bool upsert_user(store::Store& store, store::User user, const json::object& row)
     return true;
 }
 
-// False when the lease was lost.
+// A user the job itself created on an earlier attempt (one that died after writing the user and
+// before its next checkpoint): made since the job was, with the row's id when the row names one.
+bool made_by_earlier_attempt(const store::Job& job, const store::User& user, const json::object& row) {
+    if (job.attempts <= 1 || user.created_at < job.created_at) return false;
+    const auto* id = row.if_contains("user_id");
+    return !id || user.user_id == "auth0|" + *connections::imported_user_id(id->get_string());
+}
+
+// False when the job must stop (lease lost, or shutdown): a later attempt resumes at the last
+// checkpoint (every kCheckpointEveryRows rows: the next row, the counts and the errors so far).
 bool run_import(store::Store& store, store::Job& job, Lease& lease) {
     std::error_code ec;
     auto parsed = json::parse(job.input, ec);
@@ -310,16 +319,35 @@ bool run_import(store::Store& store, store::Job& job, Lease& lease) {
         job.doc["status_details"] = "The users file is not a JSON array";
         return true;
     }
+    const auto& rows = parsed.get_array();
     const auto connection = util::json_string(job.doc, "connection");
     const bool upsert = util::json_bool(job.doc, "upsert", false);
     connections::DatabaseConnection database(store, connection);
     std::set<std::string> emails_seen;
     json::array errors;
     std::int64_t inserted = 0, updated = 0;
-    std::size_t n = 0;
-    for (const auto& row : parsed.get_array()) {
-        if (++n % kRenewEveryRows == 0 && !lease.renew()) return false;
-        if (auto row_errors = import_row_errors(row); !row_errors.empty()) {
+    std::size_t start = 0;
+    if (const auto* progress = job.doc.if_contains("progress"); progress && progress->is_object()) {
+        const auto& p = progress->get_object();
+        start = static_cast<std::size_t>(p.at("next_row").to_number<std::int64_t>());
+        inserted = p.at("inserted").to_number<std::int64_t>();
+        updated = p.at("updated").to_number<std::int64_t>();
+        if (auto saved = json::parse(job.errors, ec); !ec && saved.is_array()) errors = std::move(saved.get_array());
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& row = rows[i];
+        if (i > start && i % kCheckpointEveryRows == 0) {
+            job.doc["progress"] = json::object{{"next_row", i}, {"inserted", inserted}, {"updated", updated}};
+            job.errors = json::serialize(errors);
+            job.updated_at = util::unix_now();
+            if (!lease.keep(&job)) return false;
+        }
+        auto row_errors = import_row_errors(row);
+        if (i < start) {  // done by an earlier attempt: only its email counts, for duplicates in the file
+            if (row_errors.empty()) emails_seen.insert(connections::lower_ascii(row.at("email").get_string()));
+            continue;
+        }
+        if (!row_errors.empty()) {
             errors.push_back(import_error(row, std::move(row_errors)));
             continue;
         }
@@ -331,14 +359,15 @@ bool run_import(store::Store& store, store::Job& job, Lease& lease) {
         }
         auto existing = store.find_user_by_email(connection, email);
         if (existing) {
-            if (!upsert) {
+            if (made_by_earlier_attempt(job, *existing, o))
+                ++inserted;
+            else if (!upsert)
                 errors.push_back(import_error(
                     row, single("DUPLICATED_USER", "The user already exist and upsert parameter is false")));
-            } else if (upsert_user(store, std::move(*existing), o)) {
+            else if (upsert_user(store, std::move(*existing), o))
                 ++updated;
-            } else {
+            else
                 errors.push_back(import_error(row, single("INTERNAL_ERROR", "The user could not be updated")));
-            }
             continue;
         }
         if (existing.error() != store::store_errc::not_found) {
@@ -366,11 +395,12 @@ bool run_import(store::Store& store, store::Job& job, Lease& lease) {
             errors.push_back(import_error(row, single("INTERNAL_ERROR", "The user could not be created")));
         }
     }
+    job.doc.erase("progress");
     auto failed = static_cast<std::int64_t>(errors.size());
     job.doc["summary"] = json::object{{"failed", failed},
                                       {"updated", updated},
                                       {"inserted", inserted},
-                                      {"total", static_cast<std::int64_t>(parsed.get_array().size())}};
+                                      {"total", static_cast<std::int64_t>(rows.size())}};
     job.errors = json::serialize(errors);
     job.status = "completed";
     return true;
@@ -390,7 +420,7 @@ bool run_export(store::Store& store, store::Job& job, Lease& lease) {
     std::size_t exported = 0;
     std::int64_t seq = 0;
     for (;;) {
-        if (!lease.renew()) return false;
+        if (!lease.keep()) return false;
         auto want = limit ? std::min(kExportPage, limit - exported) : kExportPage;
         auto page = want ? store.users_after(connection, after, want) : store::result<std::vector<store::User>>();
         if (!page) {

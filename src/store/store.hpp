@@ -342,6 +342,9 @@ class JobStore {
     // Moves the lease of a job the caller still holds (lease_until == `held`); conflict when
     // another worker has taken it over meanwhile (nothing written).
     virtual result<void> renew_job_lease(std::string_view id, std::int64_t held, std::int64_t lease_until) = 0;
+    // The same, also saving the job's progress (doc, errors of `j`), so a worker taking it over
+    // resumes from there.
+    virtual result<void> checkpoint_job(const Job& j, std::int64_t held, std::int64_t lease_until) = 0;
     // Records the outcome (status, doc, errors, updated_at, expires_at of `j`) and releases the
     // lease, only while the caller holds it (lease_until == `held`): conflict otherwise.
     virtual result<void> finish_job(const Job& j, std::int64_t held) = 0;

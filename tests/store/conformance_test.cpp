@@ -1521,6 +1521,18 @@ TEST_P(StoreConformance, AJobWhoseLeaseIsGivenBackIsClaimableAtOnce) {
     EXPECT_EQ(again->id, "job_r");
     EXPECT_EQ(again->attempts, 2);
     expect_error(s().renew_job_lease("job_r", 2000, 0), store_errc::conflict);  // no longer its holder's
+
+    // A checkpoint saves the progress with the lease; the worker taking the job over reads it.
+    auto progress = *again;
+    progress.doc["progress"] = json::object{{"next_row", 200}};
+    progress.errors = "[{\"errors\":[]}]";
+    expect_error(s().checkpoint_job(progress, 2000, 4000), store_errc::conflict);
+    EXPECT_FALSE(s().get_job("job_r")->doc.contains("progress"));
+    ASSERT_TRUE(s().checkpoint_job(progress, 3000, 4000));
+    auto taken_over = s().claim_job(4000, 5000);
+    ASSERT_TRUE(taken_over);
+    EXPECT_EQ(taken_over->doc.at("progress").at("next_row").as_int64(), 200);
+    EXPECT_EQ(taken_over->errors, "[{\"errors\":[]}]");
 }
 
 TEST_P(StoreConformance, JobOutputChunksReadInOrderAndGoWithTheExpiredJob) {

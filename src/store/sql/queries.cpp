@@ -377,6 +377,9 @@ constexpr std::array kQueries = {
               "AND lease_until <= $1 RETURNING " GH_JOB_COLS},
     query_def{query::job_renew,
               "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND status = 'processing' AND lease_until = $2"},
+    query_def{query::job_checkpoint,
+              "UPDATE jobs SET lease_until = $3, doc = $4, errors = $5, updated_at = $6 WHERE id = $1 AND "
+              "status = 'processing' AND lease_until = $2"},
     query_def{query::job_finish,
               "UPDATE jobs SET status = $3, doc = $4, errors = $5, updated_at = $6, expires_at = $7, lease_until = 0 "
               "WHERE id = $1 AND status = 'processing' AND lease_until = $2"},

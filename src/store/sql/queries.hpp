@@ -154,6 +154,7 @@ enum class query : std::size_t {
     job_get,
     job_claim,
     job_renew,
+    job_checkpoint,
     job_finish,
     job_output_insert,
     job_output_get,

@@ -1424,6 +1424,13 @@ result<void> sql_store::renew_job_lease(std::string_view id, std::int64_t held, 
     return {};
 }
 
+result<void> sql_store::checkpoint_job(const Job& j, std::int64_t held, std::int64_t lease_until) {
+    auto r = run(query::job_checkpoint, {j.id, held, lease_until, json::serialize(j.doc), j.errors, j.updated_at});
+    if (!r) return r.error();
+    if (r->affected == 0) return fail(store_errc::conflict);
+    return {};
+}
+
 result<void> sql_store::finish_job(const Job& j, std::int64_t held) {
     auto r =
         run(query::job_finish, {j.id, held, j.status, json::serialize(j.doc), j.errors, j.updated_at, j.expires_at});

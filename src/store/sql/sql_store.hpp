@@ -164,6 +164,7 @@ class sql_store final : public Store {
     result<Job> get_job(std::string_view id) override;
     result<Job> claim_job(std::int64_t now, std::int64_t lease_until) override;
     result<void> renew_job_lease(std::string_view id, std::int64_t held, std::int64_t lease_until) override;
+    result<void> checkpoint_job(const Job& j, std::int64_t held, std::int64_t lease_until) override;
     result<void> finish_job(const Job& j, std::int64_t held) override;
     result<void> append_job_output(std::string_view job_id, std::int64_t seq, std::string_view data) override;
     result<std::vector<std::string>> job_output(std::string_view job_id) override;

@@ -132,6 +132,30 @@ describe('bulk user jobs', () => {
     assert.equal((await download(limited.location)).trim().split('\n').length, 2);
   });
 
+  test('an import stopped by a shutdown midway resumes at its checkpoint after the restart: every user once', async () => {
+    const big = await startGatehouse({ quiet: true, env: { GATEHOUSE_JOB_POLL_MS: '20' } });
+    try {
+      const bigApi = apiCaller(big, await mgmtToken(big));
+      const bigMgmt = sdk(big);
+      const rows = Array.from({ length: 10000 }, (_, i) => ({ email: `bulk${i}@example.com` }));
+      const created = await importUsers(bigMgmt, rows, { connection_id: await connectionId(bigApi) });
+      for (let status = 'pending'; status === 'pending';) {
+        status = (await bigMgmt.jobs.get(created.id)).status;
+        if (status === 'completed') assert.fail('the import finished before the restart; make it larger');
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      await big.restart();
+      const done = String(big.sql(`SELECT attempts FROM jobs WHERE id = '${created.id}'`)).trim();
+      const job = await waitForJob(bigMgmt, created.id, 120_000);
+      assert.deepEqual(job.summary, { failed: 0, updated: 0, inserted: 10000, total: 10000 });
+      assert.equal(Number(big.sql(`SELECT COUNT(*) FROM users WHERE email LIKE 'bulk%@example.com'`).trim()), 10000);
+      assert.ok(Number(String(big.sql(`SELECT attempts FROM jobs WHERE id = '${created.id}'`)).trim()) >= 2, `attempts before: ${done}`);
+      assert.match(big.log(), /stopped before it finished/);
+    } finally {
+      await big.stop();
+    }
+  });
+
   test('a job pending when the server stops is run after the restart', async () => {
     // Jobs are picked up at start and then only every hour: the import stays pending until the restart.
     const slow = await startGatehouse({ quiet: true, env: { GATEHOUSE_JOB_POLL_MS: '3600000' } });
