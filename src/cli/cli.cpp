@@ -9,6 +9,7 @@
 #include "http/server.hpp"
 #include "jose/jose.hpp"
 #include "mgmt/bootstrap.hpp"
+#include "mgmt/bulk_jobs.hpp"
 #include "mgmt/mgmt.hpp"
 #include "oauth/oauth.hpp"
 #include "store/event_log.hpp"
@@ -145,8 +146,9 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     std::optional<http::FailedLoginLimiter> failed_logins;
     oauth::AuthorizationService authorization(catalog, *tenant.store);
     oauth::TokenService tokens(catalog, *tenant.store);
-    mgmt::ManagementApi management(*tenant.store,
-                                   {tenant.config.issuer, tenant.config.secret_hash_key, tenant.config.sealing_key});
+    const mgmt::Settings management_settings{tenant.config.issuer, tenant.config.secret_hash_key,
+                                             tenant.config.sealing_key};
+    mgmt::ManagementApi management(*tenant.store, management_settings);
     http::Metrics metrics;
     http::Router router;
     auto threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
@@ -198,6 +200,12 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
         mail_options.retry_base = std::chrono::milliseconds(std::max(1L, std::atol(base)));
     email::MailWorker mail_worker(*tenant.store, mail_options);
     mail_worker.start();
+    // Bulk user imports and exports (POST /api/v2/jobs/users-*), off the request path.
+    mgmt::JobWorkerOptions job_options;
+    if (const char* poll = std::getenv("GATEHOUSE_JOB_POLL_MS"))  // tests: hold jobs pending across a restart
+        job_options.poll_interval = std::chrono::milliseconds(std::max(1L, std::atol(poll)));
+    mgmt::JobWorker job_worker(*tenant.store, management_settings, job_options);
+    job_worker.start();
 
     // Expired codes, sessions and interactions are dropped in the background, off the request path;
     // so are tenant logs and finished mail past the retention.
@@ -230,6 +238,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     }
     purge_wake.notify_all();
     purger.join();
+    job_worker.stop();
     mail_worker.stop();
     blocking.join();
     spdlog::info("gatehouse stopped");

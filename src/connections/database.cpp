@@ -4,6 +4,7 @@
 #include "connections/user_json.hpp"
 #include "util/util.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace gatehouse::connections {
@@ -82,6 +83,13 @@ bool valid_email(std::string_view email) {
     return domain.front() != '.' && domain.back() != '.';
 }
 
+std::optional<std::string> imported_user_id(std::string_view given) {
+    if (given.starts_with("auth0|")) given.remove_prefix(6);
+    bool printable = std::all_of(given.begin(), given.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '|'; });
+    if (given.empty() || given.size() > 255 || !printable) return std::nullopt;
+    return std::string(given);
+}
+
 DatabaseConnection::DatabaseConnection(store::UserStore& users, std::string connection_name)
     : users_(users), name_(std::move(connection_name)) {}
 
@@ -124,9 +132,10 @@ result<store::User> DatabaseConnection::signup(std::string_view email, std::stri
 
 result<store::User> DatabaseConnection::create(NewUser n) {
     if (!valid_email(n.email)) return connection_errc::invalid_email;
-    if (n.password_hash.empty() ? bool(check_password_policy(n.password))
-                                : !n.password.empty() || !is_bcrypt_hash(n.password_hash))
-        return connection_errc::invalid_password;
+    bool password_ok = n.without_password        ? n.password.empty() && n.password_hash.empty()
+                       : n.password_hash.empty() ? !check_password_policy(n.password)
+                                                 : n.password.empty() && is_bcrypt_hash(n.password_hash);
+    if (!password_ok) return connection_errc::invalid_password;
     store::User user;
     user.user_id = "auth0|" + (n.id.empty() ? util::random_hex(24) : n.id);
     user.connection = name_;
@@ -134,7 +143,7 @@ result<store::User> DatabaseConnection::create(NewUser n) {
     auto& profile = n.profile;
     if (const auto* u = profile.if_contains("username"); u && u->is_string()) user.username = u->get_string();
     profile.erase("username");
-    user.password_hash = n.password_hash.empty() ? hash_password(n.password) : n.password_hash;
+    user.password_hash = n.without_password || !n.password_hash.empty() ? n.password_hash : hash_password(n.password);
     user.doc = new_user_doc(user.user_id, name_, user.email, profile);
     user.created_at = user.updated_at = util::unix_now();
     if (auto r = users_.create_user(user); !r) {

@@ -40,6 +40,10 @@ std::string lower_ascii(std::string_view s);
 // user is blocked, changes password or is deleted.
 store::result<void> end_user_access(store::Store& store, std::string_view user_id, std::int64_t now);
 
+// The id an imported user keeps, without its "auth0|" (dropped when given, so ids copied from an
+// Auth0 export work): 1 to 255 visible ASCII characters without '|'; nullopt otherwise.
+std::optional<std::string> imported_user_id(std::string_view given);
+
 // A user to create in a database connection: signup gives email and password; an import (Management
 // API `user_id` / `password_hash`) may also fix the id and bring a bcrypt hash instead of a password.
 struct NewUser {
@@ -47,7 +51,10 @@ struct NewUser {
     std::string email;
     std::string password;       // checked against the password policy, hashed with argon2id
     std::string password_hash;  // instead of `password`: a bcrypt hash (is_bcrypt_hash), kept as is
-    json::object profile;       // as for signup
+    // Neither: a bulk-imported user without a password, who can log in only after a reset (no hash
+    // matches the empty one).
+    bool without_password = false;
+    json::object profile;  // as for signup
 };
 
 class DatabaseConnection {

@@ -1,5 +1,7 @@
+#include "mgmt/bulk_jobs.hpp"
 #include "mgmt/request.hpp"
 #include "mgmt/route.hpp"
+#include "util/util.hpp"
 
 #include <boost/url/pct_string_view.hpp>
 
@@ -114,6 +116,15 @@ void ManagementApi::record_api_write(const ApiRequest& request, std::string_view
         boost::json::object{{"method", request.method}, {"path", "/api/v2" + std::string(route)}};
     event.details["response"] = boost::json::object{{"statusCode", status}};
     events_->record(std::move(event));
+}
+
+ApiResponse ManagementApi::download_export(std::string_view file, std::string_view expires,
+                                           std::string_view signature) {
+    try {
+        return mgmt::download_export(store_, file, expires, signature, util::unix_now());
+    } catch (const std::exception&) {
+        return render_error(make_error(mgmt_errc::internal_error));
+    }
 }
 
 ApiResponse ManagementApi::handle(const ApiRequest& request) {

@@ -67,6 +67,7 @@ constexpr std::array errors = {
               "Payload content length greater than maximum allowed: 1048576"},
     ErrorInfo{E::unsupported_media_type, 415, "Unsupported Media Type", "unsupported_media_type",
               "Unsupported Media Type"},
+    ErrorInfo{E::too_many_requests, 429, "Too Many Requests", "too_many_requests", "Too Many Requests"},
     ErrorInfo{E::internal_error, 500, "Internal Server Error", "internal_error", "Internal Server Error"},
 };
 

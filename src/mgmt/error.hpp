@@ -47,6 +47,7 @@ enum class mgmt_errc {
     precondition_failed,               // 412: If-Match does not match the current ETag
     payload_too_large,                 // 413: a body over the Management API's limit (1 MiB)
     unsupported_media_type,            // 415: a body that is neither JSON nor merge-patch JSON
+    too_many_requests,                 // 429: e.g. a third concurrent bulk import
     internal_error,                    // 500: the store failed
 };
 

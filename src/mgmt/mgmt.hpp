@@ -65,6 +65,11 @@ class ManagementApi {
     // Never throws on bad input: every failure is an Auth0-shaped error response.
     ApiResponse handle(const ApiRequest& request);
 
+    // GET <issuer>jobs/exports/<file>?expires=..&signature=..: a bulk export's file, downloaded
+    // without a token through the signed, expiring link of its job's `location` (bulk_jobs.hpp);
+    // 404 for anything else.
+    ApiResponse download_export(std::string_view file, std::string_view expires, std::string_view signature);
+
   private:
     // `route` is the matched pattern ("/users/{}"), so no id or value of the request is logged.
     void record_api_write(const ApiRequest& request, std::string_view route, int status);

@@ -77,10 +77,7 @@ std::optional<ApiError> check_password(const json::object& body) {
 // copied from an Auth0 export work), visible ASCII without '|', at most 255 characters.
 std::optional<ApiError> check_import_fields(const json::object& body) {
     if (const auto* id = body.if_contains("user_id")) {
-        std::string_view v = id->get_string();
-        if (v.starts_with("auth0|")) v.remove_prefix(6);
-        bool printable = std::all_of(v.begin(), v.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '|'; });
-        if (v.empty() || v.size() > 255 || !printable)
+        if (!connections::imported_user_id(id->get_string()))
             return make_error(
                 mgmt_errc::invalid_body,
                 payload_error("user_id must be 1 to 255 visible ASCII characters without '|'", "user_id"));
@@ -242,10 +239,7 @@ ApiResponse create_user(Context& ctx) {
     new_user.email = body->at("email").get_string();
     if (const auto* p = body->if_contains("password")) new_user.password = p->get_string();
     if (const auto* h = body->if_contains("password_hash")) new_user.password_hash = h->get_string();
-    if (const auto* id = body->if_contains("user_id")) {
-        std::string_view v = id->get_string();
-        new_user.id = v.starts_with("auth0|") ? v.substr(6) : v;
-    }
+    if (const auto* id = body->if_contains("user_id")) new_user.id = *connections::imported_user_id(id->get_string());
     new_user.profile = std::move(profile);
     connections::DatabaseConnection db(ctx.store, connection);
     auto user = db.create(std::move(new_user));

@@ -348,6 +348,33 @@ CREATE INDEX users_email_bytewise_idx ON users ((email_norm COLLATE "C"));
 CREATE INDEX users_user_id_bytewise_idx ON users ((user_id COLLATE "C"));
 )sql";
 
+// Background jobs of the Management API (bulk user import and export). A job is claimed by a lease
+// (lease_until), as the mail queue; an export's file is kept in numbered chunks next to it, so any
+// instance can serve the download.
+constexpr std::string_view kJobs = R"sql(
+CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    input TEXT NOT NULL,
+    errors TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    lease_until BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX jobs_claim_idx ON jobs (status, created_at);
+CREATE INDEX jobs_expiry_idx ON jobs (expires_at);
+CREATE TABLE job_output (
+    job_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
@@ -359,6 +386,7 @@ constexpr std::array kMigrations = {
     migration{8, "tenant logs", kTenantLogs},
     migration{9, "organizations, members, member roles, enabled connections, invitations", kOrganizations},
     migration{10, "user search indexes", kUserSearchIndexes, {}, kUserSearchIndexesPostgres},
+    migration{11, "background jobs: bulk user import and export", kJobs},
 };
 
 constexpr bool versions_are_sequential() {

@@ -223,6 +223,24 @@ struct UserTicket {
     std::int64_t used_at = 0;  // 0 until redeemed
 };
 
+// A background job of the Management API: a bulk user import or export. `doc` holds what it was
+// asked (connection, upsert, format, fields, ...) and, once done, its summary; `input` the uploaded
+// file of an import; `errors` its per-row errors (JSON array text). A worker holds a job it runs by
+// a lease (`lease_until`), so a crashed worker's job is taken over once the lease has passed.
+struct Job {
+    std::string id;                  // "job_" + random
+    std::string type;                // "users_import" | "users_export"
+    std::string status = "pending";  // "pending" | "processing" | "completed" | "failed"
+    json::object doc;
+    std::string input;
+    std::string errors = "[]";
+    std::int64_t attempts = 0;  // claims so far
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+    std::int64_t lease_until = 0;
+    std::int64_t expires_at = 0;  // 0 while it runs; the job and its output are purged after this
+};
+
 // One tenant log event (Auth0's /api/v2/logs shape). Written in batches by store::EventLog; never
 // holds a secret (no password, code, token, client secret or ticket): callers put only ids, names
 // and outcomes in it.

@@ -121,6 +121,10 @@ class UserStore {
     // The users matching `search` (filter, connection), in its order, one page of them; `total`
     // counts every match (0 unless search.with_total). Runs as one SQL statement (plus the count).
     virtual result<PageResult<User>> search_users(const UserSearch& search) = 0;
+    // Up to `limit` users with user_id > `after` (bytewise), by user_id, of one connection (empty:
+    // all): keyset paging for walking every user (the bulk export) without an OFFSET scan.
+    virtual result<std::vector<User>> users_after(std::string_view connection, std::string_view after,
+                                                  std::size_t limit) = 0;
     virtual result<void> update_user(const User&) = 0;
     // Sets the user's password hash to `new_hash` only while it is still `current_hash` (a login
     // upgrading the hash it just verified must never undo a password change made meanwhile);
@@ -323,6 +327,35 @@ class MailStore {
     virtual result<Mail> get_mail(std::string_view id) = 0;  // not_found
 };
 
+// Background jobs (bulk user import and export): rows survive a restart; a claim is a lease, so of
+// several instances exactly one runs a job, and a crashed instance's job is taken over when its
+// lease has passed.
+class JobStore {
+  public:
+    virtual ~JobStore() = default;
+    virtual result<void> create_job(const Job&) = 0;       // already_exists
+    virtual result<Job> get_job(std::string_view id) = 0;  // not_found
+    // Atomically takes the oldest job that is pending, or processing under a lease that has passed
+    // at `now` (its worker died): status processing, attempts + 1, lease until `lease_until`.
+    // not_found when there is none. Of concurrent claimers exactly one gets a given job.
+    virtual result<Job> claim_job(std::int64_t now, std::int64_t lease_until) = 0;
+    // Moves the lease of a job the caller still holds (lease_until == `held`); conflict when
+    // another worker has taken it over meanwhile (nothing written).
+    virtual result<void> renew_job_lease(std::string_view id, std::int64_t held, std::int64_t lease_until) = 0;
+    // The same, also saving the job's progress (doc, errors of `j`), so a worker taking it over
+    // resumes from there.
+    virtual result<void> checkpoint_job(const Job& j, std::int64_t held, std::int64_t lease_until) = 0;
+    // Records the outcome (status, doc, errors, updated_at, expires_at of `j`) and releases the
+    // lease, only while the caller holds it (lease_until == `held`): conflict otherwise.
+    virtual result<void> finish_job(const Job& j, std::int64_t held) = 0;
+    // An export's output, in chunks numbered from 0; a re-run after a crash clears it first.
+    virtual result<void> append_job_output(std::string_view job_id, std::int64_t seq, std::string_view data) = 0;
+    virtual result<std::vector<std::string>> job_output(std::string_view job_id) = 0;  // in order
+    virtual result<void> clear_job_output(std::string_view job_id) = 0;
+    // Jobs of `type` pending or processing (the API refuses a third concurrent import).
+    virtual result<std::size_t> count_active_jobs(std::string_view type) = 0;
+};
+
 // Password-change and email-verification tickets: single use, expiring, stored as hashes.
 class TicketStore {
   public:
@@ -368,12 +401,14 @@ class Store : public MetaStore,
               public SessionStore,
               public InteractionStore,
               public MailStore,
+              public JobStore,
               public TicketStore,
               public LogStore {
   public:
     // Applies pending schema migrations; idempotent. Returns the schema version now in force.
     virtual result<int> migrate() = 0;
-    // Drops expired interactions, codes, sessions, refresh tokens and tickets; returns rows removed.
+    // Drops expired interactions, codes, sessions, refresh tokens, tickets and finished jobs past
+    // their expiry (with their output); returns rows removed.
     virtual result<std::size_t> purge_expired(std::int64_t now) = 0;
 };
 

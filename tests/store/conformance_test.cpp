@@ -1443,6 +1443,167 @@ TEST_P(StoreConformance, ConcurrentMailClaimHasExactlyOneWinner) {
     expect_one_winner_each_round(wins);
 }
 
+// ---- jobs ---------------------------------------------------------------------------------------
+
+Job make_job(std::string id, std::int64_t created_at) {
+    Job j;
+    j.id = std::move(id);
+    j.type = "users_import";
+    j.doc = {{"connection_id", "con_1"}, {"upsert", false}};
+    j.input = "[{\"email\":\"a@example.com\"}]";
+    j.created_at = j.updated_at = created_at;
+    return j;
+}
+
+TEST_P(StoreConformance, JobIsClaimedOnceLeasedAndTakenOverAfterTheLeasePasses) {
+    ASSERT_TRUE(s().create_job(make_job("job_b", 200)));
+    ASSERT_TRUE(s().create_job(make_job("job_a", 100)));
+    expect_error(s().create_job(make_job("job_a", 100)), store_errc::already_exists);
+    EXPECT_EQ(s().count_active_jobs("users_import").value(), 2u);
+    EXPECT_EQ(s().count_active_jobs("users_export").value(), 0u);
+
+    auto first = s().claim_job(1000, 1100);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->id, "job_a");  // oldest first
+    EXPECT_EQ(first->status, "processing");
+    EXPECT_EQ(first->attempts, 1);
+    EXPECT_EQ(first->lease_until, 1100);
+    EXPECT_EQ(first->input, "[{\"email\":\"a@example.com\"}]");
+    EXPECT_EQ(s().claim_job(1000, 1100)->id, "job_b");
+    expect_error(s().claim_job(1050, 1150), store_errc::not_found);  // both leased
+
+    // The worker renews its lease; a crashed one's job is taken over once the lease has passed, and
+    // the old holder can then neither renew nor finish it.
+    ASSERT_TRUE(s().renew_job_lease("job_a", 1100, 1200));
+    expect_error(s().renew_job_lease("job_a", 1100, 1300), store_errc::conflict);
+    // job_b's lease passed (its worker died): taken over, while job_a's renewed lease still holds.
+    auto b = s().claim_job(1150, 1250);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->id, "job_b");
+    EXPECT_EQ(b->attempts, 2);
+    expect_error(s().claim_job(1199, 1250), store_errc::not_found);
+    auto taken = s().claim_job(1200, 1300);
+    ASSERT_TRUE(taken);
+    EXPECT_EQ(taken->id, "job_a");
+    EXPECT_EQ(taken->attempts, 2);
+    auto stale = *taken;
+    stale.status = "completed";
+    expect_error(s().finish_job(stale, 1200), store_errc::conflict);
+    EXPECT_EQ(s().get_job("job_a")->status, "processing");
+
+    auto done = *taken;
+    done.status = "completed";
+    done.doc["summary"] = json::object{{"inserted", 1}};
+    done.errors = "[{\"errors\":[]}]";
+    done.updated_at = 1210;
+    done.expires_at = 5000;
+    ASSERT_TRUE(s().finish_job(done, 1300));
+    auto read = s().get_job("job_a");
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->status, "completed");
+    EXPECT_EQ(read->lease_until, 0);
+    EXPECT_EQ(read->errors, "[{\"errors\":[]}]");
+    EXPECT_EQ(read->doc.at("summary").at("inserted").as_int64(), 1);
+    // A finished job is never claimed again.
+    EXPECT_EQ(s().claim_job(10'000, 10'100)->id, "job_b");
+    expect_error(s().claim_job(10'050, 10'150), store_errc::not_found);
+    expect_error(s().get_job("job_zz"), store_errc::not_found);
+}
+
+TEST_P(StoreConformance, AJobWhoseLeaseIsGivenBackIsClaimableAtOnce) {
+    ASSERT_TRUE(s().create_job(make_job("job_r", 100)));
+    auto claimed = s().claim_job(1000, 2000);
+    ASSERT_TRUE(claimed);
+    // A worker that stops (shutdown) gives its lease back: lease_until 0.
+    ASSERT_TRUE(s().renew_job_lease("job_r", 2000, 0));
+    auto again = s().claim_job(1001, 3000);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->id, "job_r");
+    EXPECT_EQ(again->attempts, 2);
+    expect_error(s().renew_job_lease("job_r", 2000, 0), store_errc::conflict);  // no longer its holder's
+
+    // A checkpoint saves the progress with the lease; the worker taking the job over reads it.
+    auto progress = *again;
+    progress.doc["progress"] = json::object{{"next_row", 200}};
+    progress.errors = "[{\"errors\":[]}]";
+    expect_error(s().checkpoint_job(progress, 2000, 4000), store_errc::conflict);
+    EXPECT_FALSE(s().get_job("job_r")->doc.contains("progress"));
+    ASSERT_TRUE(s().checkpoint_job(progress, 3000, 4000));
+    auto taken_over = s().claim_job(4000, 5000);
+    ASSERT_TRUE(taken_over);
+    EXPECT_EQ(taken_over->doc.at("progress").at("next_row").as_int64(), 200);
+    EXPECT_EQ(taken_over->errors, "[{\"errors\":[]}]");
+}
+
+TEST_P(StoreConformance, JobOutputChunksReadInOrderAndGoWithTheExpiredJob) {
+    ASSERT_TRUE(s().create_job(make_job("job_x", 100)));
+    ASSERT_TRUE(s().append_job_output("job_x", 1, "second"));
+    ASSERT_TRUE(s().append_job_output("job_x", 0, "first"));
+    EXPECT_EQ(s().job_output("job_x").value(), (std::vector<std::string>{"first", "second"}));
+    expect_error(s().append_job_output("job_x", 0, "again"), store_errc::already_exists);
+    ASSERT_TRUE(s().clear_job_output("job_x"));
+    EXPECT_TRUE(s().job_output("job_x")->empty());
+    ASSERT_TRUE(s().append_job_output("job_x", 0, "rerun"));
+
+    // A running job (expires_at 0) is never purged; a finished one goes at its expiry, output too.
+    ASSERT_TRUE(s().purge_expired(1'000'000));
+    EXPECT_TRUE(s().get_job("job_x"));
+    auto claimed = s().claim_job(200, 300);
+    ASSERT_TRUE(claimed);
+    claimed->status = "completed";
+    claimed->expires_at = 400;
+    ASSERT_TRUE(s().finish_job(*claimed, 300));
+    ASSERT_TRUE(s().purge_expired(399));
+    EXPECT_TRUE(s().get_job("job_x"));
+    ASSERT_TRUE(s().purge_expired(400));
+    expect_error(s().get_job("job_x"), store_errc::not_found);
+    EXPECT_TRUE(s().job_output("job_x")->empty());
+}
+
+TEST_P(StoreConformance, ConcurrentJobClaimsRunEachJobExactlyOnce) {
+    auto other = GetParam().shared ? second_instance() : nullptr;
+    constexpr int kJobs = 100;
+    for (int i = 0; i < kJobs; ++i) ASSERT_TRUE(s().create_job(make_job("job_" + std::to_string(i), i)));
+    std::vector<std::atomic<int>> claims(kJobs);
+    std::atomic<int> claimed{0};
+    std::barrier sync(kThreads);
+    std::vector<std::thread> threads;
+    // A claimer that lost a race may see no job although others are left (PostgreSQL re-checks the
+    // row it lost and finds nothing); the worker just polls again, and so do these threads.
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            sync.arrive_and_wait();
+            for (int idle = 0; claimed.load() < kJobs && idle < 10'000;) {
+                auto got = pick(s(), other.get(), t).claim_job(1000, 1'000'000);
+                if (!got) {
+                    ++idle;
+                    continue;
+                }
+                ++claimed;
+                ++claims[static_cast<std::size_t>(std::stoi(got->id.substr(4)))];
+            }
+        });
+    for (auto& th : threads) th.join();
+    for (int i = 0; i < kJobs; ++i) EXPECT_EQ(claims[static_cast<std::size_t>(i)].load(), 1) << "job " << i;
+}
+
+TEST_P(StoreConformance, UsersAfterWalksAConnectionByUserId) {
+    ASSERT_TRUE(s().create_user(make_user("auth0|c", "db", "c@example.com")));
+    ASSERT_TRUE(s().create_user(make_user("auth0|a", "db", "a@example.com")));
+    ASSERT_TRUE(s().create_user(make_user("auth0|B", "db", "b@example.com")));
+    ASSERT_TRUE(s().create_user(make_user("github|1", "github", "g@example.com")));
+    auto first = s().users_after("db", "", 2);
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->size(), 2u);
+    EXPECT_EQ((*first)[0].user_id, "auth0|B");  // bytewise: 'B' < 'a'
+    EXPECT_EQ((*first)[1].user_id, "auth0|a");
+    auto rest = s().users_after("db", (*first)[1].user_id, 2);
+    ASSERT_EQ(rest->size(), 1u);
+    EXPECT_EQ((*rest)[0].user_id, "auth0|c");
+    EXPECT_EQ(s().users_after("", "", 10)->size(), 4u);
+    EXPECT_TRUE(s().users_after("db", "auth0|c", 10)->empty());
+}
+
 // ---- organizations ----------------------------------------------------------------------------
 
 Organization make_organization(std::string id, std::string name) {

@@ -85,6 +85,7 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         r.add(verb::get, "/demo/callback", bind(&Endpoints::demo_callback));
         for (auto v : {verb::get, verb::post, verb::patch, verb::put, verb::delete_})
             r.add_prefix(v, "/api/v2/", bind(&Endpoints::management));
+        r.add_prefix(verb::get, "/jobs/exports/", bind(&Endpoints::export_download));
     }
 
   private:
@@ -451,6 +452,15 @@ class Endpoints : public std::enable_shared_from_this<Endpoints> {
         // This instance sees its own writes at once; others within the catalog's poll interval.
         if (request.method != "GET" && reply.status < 300) s_.catalog.invalidate();
         return to_response(std::move(reply));
+    }
+
+    // A bulk export's file: the link of its job's `location` carries its own authorization.
+    Response export_download(RequestContext& ctx) {
+        auto target = ctx.req.target();
+        auto file = target.substr(0, target.find('?')).substr(std::string_view("/jobs/exports/").size());
+        auto params = parse_query(ctx.query);
+        if (!params) return to_response(mgmt::render_error(mgmt::make_error(mgmt::mgmt_errc::route_not_found)));
+        return to_response(s_.management.download_export(file, params->get("expires"), params->get("signature")));
     }
 
     static Response to_response(mgmt::ApiResponse reply) {

@@ -24,7 +24,7 @@ struct RateLimits {
     // Per client address. An office NAT of hundreds of users is one address: the bursts let a
     // morning's logins through at once, the rates a login every few seconds per user all day.
     Limit authorize = RateLimitOptions{.burst = 300, .per_second = 10};  // GET /authorize
-    // GET /u/login, /u/signup, /u/connection, /u/reset-password, /u/email-verification
+    // GET /u/login, /u/signup, /u/connection, /u/reset-password, /u/email-verification, /jobs/exports/
     Limit login_page = RateLimitOptions{.burst = 300, .per_second = 10};
     // POST /u/login, /u/signup, /u/organization, /u/reset-password, /dbconnections/*
     Limit login_post = RateLimitOptions{.burst = 100, .per_second = 1};
@@ -54,7 +54,7 @@ struct LimitedRoute {
     std::string_view pattern;  // as registered with the Router (an exact path or a prefix)
     RouteLimit limit;
 };
-inline constexpr std::array<LimitedRoute, 15> kLimitedRoutes = {{
+inline constexpr std::array<LimitedRoute, 16> kLimitedRoutes = {{
     {bhttp::verb::get, "/authorize", RouteLimit::authorize},
     {bhttp::verb::get, "/u/login", RouteLimit::login_page},
     {bhttp::verb::get, "/u/signup", RouteLimit::login_page},
@@ -64,6 +64,8 @@ inline constexpr std::array<LimitedRoute, 15> kLimitedRoutes = {{
     {bhttp::verb::post, "/u/organization", RouteLimit::login_post},
     {bhttp::verb::get, "/u/reset-password", RouteLimit::login_page},
     {bhttp::verb::get, "/u/email-verification", RouteLimit::login_page},
+    // The bulk export's download: unauthenticated, each request may read the store.
+    {bhttp::verb::get, "/jobs/exports/", RouteLimit::login_page},
     {bhttp::verb::post, "/u/reset-password", RouteLimit::login_post},
     {bhttp::verb::post, "/dbconnections/signup", RouteLimit::dbconnections},
     {bhttp::verb::post, "/dbconnections/change_password", RouteLimit::dbconnections},

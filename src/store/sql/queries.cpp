@@ -39,6 +39,7 @@ struct query_def {
 #define GH_MAIL_COLS                                                                                          \
     "id, recipient, sender, subject, html_body, status, attempts, created_at, next_attempt_at, lease_until, " \
     "last_error"
+#define GH_JOB_COLS "id, type, status, doc, input, errors, attempts, created_at, updated_at, lease_until, expires_at"
 #define GH_TICKET_COLS "id_hash, kind, user_id, doc, created_at, expires_at, used_at"
 #define GH_LOG_COLS                                                                                         \
     "log_id, date_ms, type, description, client_id, client_name, ip, user_id, user_name, connection_name, " \
@@ -186,6 +187,12 @@ constexpr std::array kQueries = {
               "SELECT " GH_USER_COLS " FROM users WHERE connection_name = $1 AND username = $2"},
     query_def{query::user_list, "SELECT " GH_USER_COLS " FROM users ORDER BY created_at, user_id LIMIT $1 OFFSET $2"},
     query_def{query::user_count, "SELECT COUNT(*) FROM users"},
+    // Keyset paging over the primary key, compared bytewise on both backends.
+    query_def{query::user_list_after,
+              "SELECT " GH_USER_COLS " FROM users WHERE (CAST($1 AS TEXT) = '' OR connection_name = $1) AND "
+              "user_id > $2 ORDER BY user_id LIMIT $3",
+              "SELECT " GH_USER_COLS " FROM users WHERE (CAST($1 AS TEXT) = '' OR connection_name = $1) AND "
+              "(user_id COLLATE \"C\") > $2 ORDER BY user_id COLLATE \"C\" LIMIT $3"},
     query_def{query::user_list_by_email,
               "SELECT " GH_USER_COLS
               " FROM users WHERE email_norm = $3 ORDER BY created_at, user_id LIMIT $1 OFFSET $2"},
@@ -352,6 +359,36 @@ constexpr std::array kQueries = {
               "lease_until = 0 WHERE id = $1"},
     query_def{query::mail_get, "SELECT " GH_MAIL_COLS " FROM mail_queue WHERE id = $1"},
 
+    query_def{query::job_insert,
+              "INSERT INTO jobs (" GH_JOB_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"},
+    query_def{query::job_get, "SELECT " GH_JOB_COLS " FROM jobs WHERE id = $1"},
+    // A lease, as mail_claim: the outer condition is re-checked on the row, so of two claimers only
+    // the one whose UPDATE still sees it claimable gets the job back. The subquery is scalar (`=`,
+    // evaluated once): as `id IN (... LIMIT 1)` PostgreSQL may plan a semi join that re-runs it per
+    // row and claims every job at once.
+    query_def{query::job_claim,
+              "UPDATE jobs SET status = 'processing', attempts = attempts + 1, lease_until = $2, updated_at = $1 "
+              "WHERE id = (SELECT id FROM jobs WHERE status IN ('pending', 'processing') AND lease_until <= $1 "
+              "ORDER BY created_at, id LIMIT 1) AND status IN ('pending', 'processing') AND lease_until <= $1 "
+              "RETURNING " GH_JOB_COLS,
+              "UPDATE jobs SET status = 'processing', attempts = attempts + 1, lease_until = $2, updated_at = $1 "
+              "WHERE id = (SELECT id FROM jobs WHERE status IN ('pending', 'processing') AND lease_until <= $1 "
+              "ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AND status IN ('pending', 'processing') "
+              "AND lease_until <= $1 RETURNING " GH_JOB_COLS},
+    query_def{query::job_renew,
+              "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND status = 'processing' AND lease_until = $2"},
+    query_def{query::job_checkpoint,
+              "UPDATE jobs SET lease_until = $3, doc = $4, errors = $5, updated_at = $6 WHERE id = $1 AND "
+              "status = 'processing' AND lease_until = $2"},
+    query_def{query::job_finish,
+              "UPDATE jobs SET status = $3, doc = $4, errors = $5, updated_at = $6, expires_at = $7, lease_until = 0 "
+              "WHERE id = $1 AND status = 'processing' AND lease_until = $2"},
+    query_def{query::job_output_insert, "INSERT INTO job_output (job_id, seq, data) VALUES ($1, $2, $3)"},
+    query_def{query::job_output_get, "SELECT data FROM job_output WHERE job_id = $1 ORDER BY seq"},
+    query_def{query::job_output_clear, "DELETE FROM job_output WHERE job_id = $1"},
+    query_def{query::job_count_active,
+              "SELECT COUNT(*) FROM jobs WHERE type = $1 AND status IN ('pending', 'processing')"},
+
     query_def{query::ticket_insert,
               "INSERT INTO user_tickets (" GH_TICKET_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)"},
     query_def{query::ticket_get,
@@ -488,8 +525,13 @@ constexpr std::array kQueries = {
     query_def{query::purge_logs, "DELETE FROM logs WHERE date_ms < $1"},
     // Pending mail is never dropped here: only what was sent or given up.
     query_def{query::purge_finished_mail, "DELETE FROM mail_queue WHERE status <> 'pending' AND created_at < $1"},
+    // A running job has expires_at = 0: only finished ones past their retention go, output first.
+    query_def{query::purge_job_output,
+              "DELETE FROM job_output WHERE job_id IN (SELECT id FROM jobs WHERE expires_at > 0 AND expires_at <= $1)"},
+    query_def{query::purge_jobs, "DELETE FROM jobs WHERE expires_at > 0 AND expires_at <= $1"},
 };
 
+#undef GH_JOB_COLS
 #undef GH_KEY_COLS
 #undef GH_CLIENT_COLS
 #undef GH_CONNECTION_COLS

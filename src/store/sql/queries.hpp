@@ -79,6 +79,7 @@ enum class query : std::size_t {
     user_by_username,
     user_list,
     user_count,
+    user_list_after,
     user_list_by_email,
     user_count_by_email,
     user_update,
@@ -149,6 +150,17 @@ enum class query : std::size_t {
     mail_finish,
     mail_get,
 
+    job_insert,
+    job_get,
+    job_claim,
+    job_renew,
+    job_checkpoint,
+    job_finish,
+    job_output_insert,
+    job_output_get,
+    job_output_clear,
+    job_count_active,
+
     ticket_insert,
     ticket_get,
     ticket_redeem,
@@ -209,6 +221,8 @@ enum class query : std::size_t {
     purge_tickets,
     purge_logs,
     purge_finished_mail,
+    purge_job_output,
+    purge_jobs,
 
     count_
 };

@@ -288,6 +288,24 @@ result<Mail> mail_from(const row& r) {
     return m;
 }
 
+result<Job> job_from(const row& r) {
+    Job j;
+    j.id = r.text(0);
+    j.type = r.text(1);
+    j.status = r.text(2);
+    auto doc = parse_object(r.text(3));
+    if (!doc) return doc.error();
+    j.doc = std::move(*doc);
+    j.input = r.text(4);
+    j.errors = r.text(5);
+    j.attempts = r.int64(6);
+    j.created_at = r.int64(7);
+    j.updated_at = r.int64(8);
+    j.lease_until = r.int64(9);
+    j.expires_at = r.int64(10);
+    return j;
+}
+
 result<LogEvent> log_from(const row& r) {
     LogEvent e;
     e.log_id = r.text(0);
@@ -491,7 +509,8 @@ result<std::size_t> sql_store::purge_expired(std::int64_t now) {
         for (auto q :
              {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
               query::purge_idle_refresh_tokens, query::purge_orphaned_refresh_tokens, query::purge_tickets,
-              query::purge_organization_invitations, query::purge_grant_organizations}) {
+              query::purge_organization_invitations, query::purge_grant_organizations, query::purge_job_output,
+              query::purge_jobs}) {
             auto r = c.exec(q, {now});
             if (!r) return r.error();
             removed += static_cast<std::size_t>(r->affected);
@@ -819,6 +838,20 @@ result<PageResult<User>> sql_store::list_users(Page p, std::string_view email) {
     auto rows = c->exec(query::user_list_by_email, {clamp(p.limit), clamp(p.offset), norm});
     auto count = c->exec(query::user_count_by_email, {norm});
     return page_of(std::move(rows), std::move(count), &user_from);
+}
+
+result<std::vector<User>> sql_store::users_after(std::string_view connection, std::string_view after,
+                                                 std::size_t limit) {
+    auto r = run(query::user_list_after, {connection, after, clamp(limit)});
+    if (!r) return r.error();
+    std::vector<User> out;
+    out.reserve(r->rows.size());
+    for (const auto& row : r->rows) {
+        auto u = user_from(row);
+        if (!u) return u.error();
+        out.push_back(std::move(*u));
+    }
+    return out;
 }
 
 // The user columns of every user row (GH_USER_COLS in queries.cpp), for the composed search.
@@ -1370,6 +1403,64 @@ result<void> sql_store::finish_mail(const Mail& m) {
 }
 
 result<Mail> sql_store::get_mail(std::string_view id) { return first_row(run(query::mail_get, {id}), &mail_from); }
+
+// ---- jobs -----------------------------------------------------------------------------------
+
+result<void> sql_store::create_job(const Job& j) {
+    return ok_or_error(run(query::job_insert, {j.id, j.type, j.status, json::serialize(j.doc), j.input, j.errors,
+                                               j.attempts, j.created_at, j.updated_at, j.lease_until, j.expires_at}));
+}
+
+result<Job> sql_store::get_job(std::string_view id) { return first_row(run(query::job_get, {id}), &job_from); }
+
+result<Job> sql_store::claim_job(std::int64_t now, std::int64_t lease_until) {
+    return first_row(run(query::job_claim, {now, lease_until}), &job_from);
+}
+
+result<void> sql_store::renew_job_lease(std::string_view id, std::int64_t held, std::int64_t lease_until) {
+    auto r = run(query::job_renew, {id, held, lease_until});
+    if (!r) return r.error();
+    if (r->affected == 0) return fail(store_errc::conflict);
+    return {};
+}
+
+result<void> sql_store::checkpoint_job(const Job& j, std::int64_t held, std::int64_t lease_until) {
+    auto r = run(query::job_checkpoint, {j.id, held, lease_until, json::serialize(j.doc), j.errors, j.updated_at});
+    if (!r) return r.error();
+    if (r->affected == 0) return fail(store_errc::conflict);
+    return {};
+}
+
+result<void> sql_store::finish_job(const Job& j, std::int64_t held) {
+    auto r =
+        run(query::job_finish, {j.id, held, j.status, json::serialize(j.doc), j.errors, j.updated_at, j.expires_at});
+    if (!r) return r.error();
+    if (r->affected == 0) return fail(store_errc::conflict);
+    return {};
+}
+
+result<void> sql_store::append_job_output(std::string_view job_id, std::int64_t seq, std::string_view data) {
+    return ok_or_error(run(query::job_output_insert, {job_id, seq, data}));
+}
+
+result<std::vector<std::string>> sql_store::job_output(std::string_view job_id) {
+    auto r = run(query::job_output_get, {job_id});
+    if (!r) return r.error();
+    std::vector<std::string> out;
+    out.reserve(r->rows.size());
+    for (const auto& row : r->rows) out.push_back(row.text(0));
+    return out;
+}
+
+result<void> sql_store::clear_job_output(std::string_view job_id) {
+    return ok_or_error(run(query::job_output_clear, {job_id}));
+}
+
+result<std::size_t> sql_store::count_active_jobs(std::string_view type) {
+    auto r = run(query::job_count_active, {type});
+    if (!r) return r.error();
+    return r->rows.empty() ? 0 : static_cast<std::size_t>(r->rows.front().int64(0));
+}
 
 // ---- tickets --------------------------------------------------------------------------------
 

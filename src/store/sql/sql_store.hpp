@@ -69,6 +69,8 @@ class sql_store final : public Store {
     result<User> find_user_by_username(std::string_view connection, std::string_view username) override;
     result<PageResult<User>> list_users(Page, std::string_view email) override;
     result<PageResult<User>> search_users(const UserSearch& search) override;
+    result<std::vector<User>> users_after(std::string_view connection, std::string_view after,
+                                          std::size_t limit) override;
     result<void> update_user(const User&) override;
     result<void> replace_password_hash(std::string_view user_id, std::string_view current_hash,
                                        std::string_view new_hash) override;
@@ -157,6 +159,17 @@ class sql_store final : public Store {
     result<std::vector<Mail>> claim_due_mail(std::int64_t now, std::int64_t lease_until, std::size_t limit) override;
     result<void> finish_mail(const Mail&) override;
     result<Mail> get_mail(std::string_view id) override;
+
+    result<void> create_job(const Job&) override;
+    result<Job> get_job(std::string_view id) override;
+    result<Job> claim_job(std::int64_t now, std::int64_t lease_until) override;
+    result<void> renew_job_lease(std::string_view id, std::int64_t held, std::int64_t lease_until) override;
+    result<void> checkpoint_job(const Job& j, std::int64_t held, std::int64_t lease_until) override;
+    result<void> finish_job(const Job& j, std::int64_t held) override;
+    result<void> append_job_output(std::string_view job_id, std::int64_t seq, std::string_view data) override;
+    result<std::vector<std::string>> job_output(std::string_view job_id) override;
+    result<void> clear_job_output(std::string_view job_id) override;
+    result<std::size_t> count_active_jobs(std::string_view type) override;
 
     result<void> create_ticket(const UserTicket&) override;
     result<UserTicket> get_ticket(std::string_view id_hash, std::int64_t now) override;
