@@ -100,8 +100,13 @@ void apply_resource_server_defaults(json::object& doc, std::string_view identifi
 json::object client_grant_to_json(const store::ClientGrant& g) {
     json::array scope;
     for (const auto& s : g.scope) scope.emplace_back(s);
-    return json::object{
-        {"id", g.id}, {"client_id", g.client_id}, {"audience", g.audience}, {"scope", std::move(scope)}};
+    // Every grant is what Auth0 calls a client grant for subject_type "client" (client_credentials); the
+    // Management API accepts no other kind.
+    return json::object{{"id", g.id},
+                        {"client_id", g.client_id},
+                        {"audience", g.audience},
+                        {"scope", std::move(scope)},
+                        {"subject_type", "client"}};
 }
 
 store::result<std::int64_t> longest_token_lifetime(store::Store& store, std::int64_t floor) {
