@@ -144,6 +144,10 @@ describe('Auth0 fields of resource servers, clients and client grants', () => {
       body: { client_id: created.body.client_id, audience: `${gh.issuer}api/v2/`, scope: ['read:clients'] },
     });
     assert.equal(grant.status, 201, grant.text);
+    // A guessable secret is refused, and changes nothing.
+    assertAuth0Error(await fresh('PATCH', `/clients/${created.body.client_id}`, { body: { client_secret: 'x'.repeat(31) } }),
+      400, 'invalid_body', /client_secret/);
+    await mgmtToken(gh, { clientId: created.body.client_id, clientSecret: created.body.client_secret });
     const chosen = 'chosen-secret-0123456789-abcdefghijklmnop';
     const patched = await fresh('PATCH', `/clients/${created.body.client_id}`, { body: { client_secret: chosen } });
     assert.equal(patched.status, 200, patched.text);
