@@ -16,12 +16,10 @@ struct x509_deleter {
 struct pkcs7_deleter {
     void operator()(PKCS7* p) const noexcept { PKCS7_free(p); }
 };
-struct bio_deleter {
-    void operator()(BIO* p) const noexcept { BIO_free(p); }
-};
 using x509_ptr = std::unique_ptr<X509, x509_deleter>;
 using pkcs7_ptr = std::unique_ptr<PKCS7, pkcs7_deleter>;
-using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
+using detail::bio_ptr;
+using detail::bn_ptr;
 
 constexpr std::int64_t kValiditySeconds = 10LL * 365 * 24 * 3600;
 
@@ -39,11 +37,8 @@ bool set_serial(X509* cert, std::string_view kid) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(kid.data()), kid.size(), digest);
     digest[0] &= 0x7f;
-    BIGNUM* bn = BN_bin2bn(digest, 16, nullptr);
-    if (!bn) return false;
-    bool ok = BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != nullptr;
-    BN_free(bn);
-    return ok;
+    bn_ptr bn(BN_bin2bn(digest, 16, nullptr));
+    return bn && BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert)) != nullptr;
 }
 
 }  // namespace
