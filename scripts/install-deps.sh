@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
-       libssl-dev libsodium-dev libcrypt-dev libpsl-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev libcli11-dev libspdlog-dev
+       libssl-dev libsodium-dev libcrypt-dev libpsl-dev libcurl4-openssl-dev zlib1g-dev libsqlite3-dev libpq-dev libcli11-dev libspdlog-dev
        libgtest-dev libgmock-dev libbenchmark-dev)
 wanted=("${build[@]}")
 for profile in "$@"; do

@@ -11,6 +11,7 @@
 #include "mgmt/bootstrap.hpp"
 #include "mgmt/bulk_jobs.hpp"
 #include "mgmt/mgmt.hpp"
+#include "mgmt/signing_keys.hpp"
 #include "oauth/oauth.hpp"
 #include "store/event_log.hpp"
 #include "util/url.hpp"
@@ -147,7 +148,7 @@ int serve(const TenantOptions& tenant_options, const ServeOptions& options) {
     oauth::AuthorizationService authorization(catalog, *tenant.store);
     oauth::TokenService tokens(catalog, *tenant.store);
     const mgmt::Settings management_settings{tenant.config.issuer, tenant.config.secret_hash_key,
-                                             tenant.config.sealing_key};
+                                             tenant.config.sealing_key, token_lifetime_floor(tenant.config)};
     mgmt::ManagementApi management(*tenant.store, management_settings);
     http::Metrics metrics;
     http::Router router;
@@ -281,7 +282,7 @@ int init(const TenantOptions& tenant_options, const InitOptions& options) {
             throw std::runtime_error("demo callback " + callback + ": " + *problem +
                                      " (set it with --demo-callback; the default derives from --issuer)");
     for (auto alg : {"RS256", "ES256", "EdDSA"})
-        if (auto r = store.add_key(new_signing_key(tenant, alg)); !r)
+        if (auto r = store.add_key(mgmt::new_signing_key(tenant.config.sealing_key, alg)); !r)
             throw std::runtime_error(std::string("cannot store signing key: ") + r.error().message());
 
     mgmt::BootstrapOptions bootstrap;
@@ -397,24 +398,10 @@ int user_add(const TenantOptions& tenant_options, UserAddOptions options) {
 int keys_rotate(const TenantOptions& tenant_options, const std::string& alg) {
     require_existing_database(tenant_options);
     auto tenant = open_tenant(tenant_options, false);
-    // With another master key the new key would be unreadable to every running instance: prove
-    // this one opens the keys in force before retiring any of them.
-    auto keys = tenant.store->list_keys(util::unix_now());
-    if (!keys) throw std::runtime_error("cannot read the signing keys: " + keys.error().message());
-    for (const auto& key : *keys)
-        if (key.retired_at == 0 && !jose::unseal(key.private_key, tenant.config.sealing_key))
-            throw std::runtime_error("the master key does not open the current signing key " + key.kid +
-                                     ": refusing to rotate (is GATEHOUSE_MASTER_KEY / --master-key-file the one "
-                                     "the servers use?)");
-    auto keep = oauth::retired_key_lifetime(*tenant.store, tenant.config);
-    if (!keep) throw std::runtime_error("cannot read token lifetimes: " + keep.error().message());
-    auto next = new_signing_key(tenant, alg);
-    auto now = util::unix_now();
-    // Only `alg`'s current key retires; the other algorithms keep signing.
-    if (auto r = tenant.store->rotate_key(next, now, now + *keep); !r)
-        throw std::runtime_error("cannot rotate the key: " + r.error().message());
-    std::cout << "new " << alg << " signing key " << next.kid << "; the previous " << alg
-              << " key stays in the JWKS for " << *keep / 3600
+    auto rotation =
+        mgmt::rotate_signing_key(*tenant.store, tenant.config.sealing_key, alg, token_lifetime_floor(tenant.config));
+    std::cout << "new " << alg << " signing key " << rotation.key.kid << "; the previous " << alg
+              << " key stays in the JWKS for " << rotation.keep_seconds / 3600
               << " hours (the longest token lifetime of any API or client)\n";
     return 0;
 }

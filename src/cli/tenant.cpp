@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -174,20 +175,8 @@ Tenant open_tenant(const TenantOptions& options, bool create_master_key) {
     return tenant;
 }
 
-store::SigningKey new_signing_key(const Tenant& tenant, std::string_view alg_name) {
-    auto alg = jose::parse_alg(alg_name);
-    if (!alg)
-        throw std::runtime_error("unknown key algorithm \"" + std::string(alg_name) + "\" (use RS256, ES256 or EdDSA)");
-    auto key = jose::PrivateKey::generate(*alg);
-    auto sealed = jose::seal(key.to_pem(), tenant.config.sealing_key);
-    if (!sealed) throw std::runtime_error("cannot seal private key: " + sealed.error().message());
-    store::SigningKey row;
-    row.kid = key.kid();
-    row.alg = std::string(alg_name);
-    row.private_key = *sealed;
-    row.public_jwk = boost::json::serialize(key.public_jwk());
-    row.created_at = util::unix_now();
-    return row;
+std::int64_t token_lifetime_floor(const oauth::TenantConfig& config) {
+    return std::max(config.access_token_ttl, config.id_token_ttl);
 }
 
 bool is_initialised(store::Store& store) {

@@ -26,8 +26,9 @@ struct Tenant {
 // key. Throws std::runtime_error with a message meant for the operator.
 Tenant open_tenant(const TenantOptions& options, bool create_master_key);
 
-// Generates a signing key of `alg`, sealed with the tenant's master key, ready for the KeyStore.
-store::SigningKey new_signing_key(const Tenant& tenant, std::string_view alg);
+// The longest token lifetime the tenant's defaults allow (access and ID tokens): a rotated-out
+// signing key stays published at least this long.
+std::int64_t token_lifetime_floor(const oauth::TenantConfig& config);
 
 bool is_initialised(store::Store& store);
 

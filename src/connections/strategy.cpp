@@ -115,11 +115,10 @@ bool is_federated(strategy_kind k) noexcept { return k != strategy_kind::auth0; 
 std::optional<std::string> validate_options(std::string_view strategy, const json::object& options) {
     auto kind = parse_strategy(strategy);
     if (!kind) return "unknown strategy " + std::string(strategy);
-    if (const auto* up = options.if_contains("upstream_params")) {
-        // A database connection has no upstream request, so the parameters would silently go nowhere.
-        if (!is_federated(*kind)) return std::string("options.upstream_params is not supported for strategy auth0");
+    // Checked for every strategy: a database connection has no upstream request, so its parameters are
+    // used nowhere, but Auth0 stores them there too and its tools (the Terraform provider) send them.
+    if (const auto* up = options.if_contains("upstream_params"))
         if (auto err = validate_upstream_params(*up)) return "options." + *err;
-    }
     if (const auto* d = options.if_contains("disable_self_service_change_password"); d && !d->is_null()) {
         if (!d->is_bool()) return std::string("options.disable_self_service_change_password must be a boolean");
         // Storing true would claim a protection /dbconnections/change_password does not apply.

@@ -1,5 +1,9 @@
 #include "documents/documents.hpp"
 
+#include "util/json.hpp"
+
+#include <algorithm>
+
 namespace gatehouse::documents {
 
 namespace json = boost::json;
@@ -96,8 +100,36 @@ void apply_resource_server_defaults(json::object& doc, std::string_view identifi
 json::object client_grant_to_json(const store::ClientGrant& g) {
     json::array scope;
     for (const auto& s : g.scope) scope.emplace_back(s);
-    return json::object{
-        {"id", g.id}, {"client_id", g.client_id}, {"audience", g.audience}, {"scope", std::move(scope)}};
+    // Every grant is what Auth0 calls a client grant for subject_type "client" (client_credentials); the
+    // Management API accepts no other kind.
+    return json::object{{"id", g.id},
+                        {"client_id", g.client_id},
+                        {"audience", g.audience},
+                        {"scope", std::move(scope)},
+                        {"subject_type", "client"}};
+}
+
+store::result<std::int64_t> longest_token_lifetime(store::Store& store, std::int64_t floor) {
+    constexpr std::size_t kPage = 100;
+    std::int64_t longest = floor;
+    for (std::size_t offset = 0;; offset += kPage) {
+        auto page = store.list_resource_servers(store::Page{offset, kPage});
+        if (!page) return page.error();
+        for (const auto& rs : page->items) {
+            longest = std::max(longest, util::json_int(rs.doc, "token_lifetime", 86400));
+            longest = std::max(longest, util::json_int(rs.doc, "token_lifetime_for_web", 0));
+        }
+        if (page->items.size() < kPage) break;
+    }
+    for (std::size_t offset = 0;; offset += kPage) {
+        auto page = store.list_clients(store::Page{offset, kPage});
+        if (!page) return page.error();
+        for (const auto& c : page->items)
+            if (const auto* jwt = util::json_object(c.doc, "jwt_configuration"))
+                longest = std::max(longest, util::json_int(*jwt, "lifetime_in_seconds", 0));
+        if (page->items.size() < kPage) break;
+    }
+    return longest;
 }
 
 }  // namespace gatehouse::documents

@@ -24,4 +24,10 @@ void apply_client_defaults(boost::json::object& doc);
 // Fills Auth0's defaults for a resource server (API) whose identifier is `identifier`.
 void apply_resource_server_defaults(boost::json::object& doc, std::string_view identifier);
 
+// The longest lifetime of any token the tenant may have signed: `floor` (the tenant defaults), every
+// API's token_lifetime and token_lifetime_for_web, every client's ID-token lifetime
+// (jwt_configuration.lifetime_in_seconds), absent fields at Auth0's defaults. How long a rotated-out
+// signing key stays published. Reads every API and client, a page at a time (rotation is rare).
+store::result<std::int64_t> longest_token_lifetime(store::Store& store, std::int64_t floor);
+
 }  // namespace gatehouse::documents

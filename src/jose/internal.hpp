@@ -3,6 +3,8 @@
 
 #include "jose/jose.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 
 #include <memory>
@@ -17,8 +19,16 @@ struct pkey_deleter {
 struct md_ctx_deleter {
     void operator()(EVP_MD_CTX* p) const noexcept { EVP_MD_CTX_free(p); }
 };
+struct bn_deleter {
+    void operator()(BIGNUM* p) const noexcept { BN_free(p); }
+};
+struct bio_deleter {
+    void operator()(BIO* p) const noexcept { BIO_free(p); }
+};
 using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_deleter>;
 using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, md_ctx_deleter>;
+using bn_ptr = std::unique_ptr<BIGNUM, bn_deleter>;
+using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
 
 // Everything derived from the key is computed once here, so signing and publishing read only.
 struct key_state {

@@ -94,6 +94,18 @@ class PrivateKey {
     friend std::string sign_jwt(const PrivateKey&, const boost::json::object&, std::string_view);
 };
 
+// A self-signed X.509 certificate of a signing key: the container Auth0's Management API shows a
+// key in (`cert`, `pkcs7`, `fingerprint`, `thumbprint`). Subject and issuer are CN=`common_name`,
+// validity starts at `not_before` and lasts ten years, the serial derives from the kid. RS256 and
+// EdDSA certificates are the same at every call; an ES256 one carries a fresh ECDSA signature each time.
+struct Certificate {
+    std::string pem;    // "-----BEGIN CERTIFICATE-----"
+    std::string pkcs7;  // "-----BEGIN PKCS7-----": a certificates-only SignedData holding `pem`'s certificate
+    std::string sha1;   // SHA-1 of the DER certificate, 20 raw bytes
+};
+result<Certificate> self_signed_certificate(const PrivateKey& key, std::string_view common_name,
+                                            std::int64_t not_before);
+
 /// A verification key, from a JWK or from a PrivateKey. Immutable and thread-safe like PrivateKey.
 class PublicKey {
   public:

@@ -20,16 +20,12 @@ namespace json = boost::json;
 namespace gatehouse::jose {
 namespace {
 
+using detail::bio_ptr;
+using detail::bn_ptr;
 using detail::key_state;
 using detail::md_ctx_ptr;
 using detail::pkey_ptr;
 
-struct bn_deleter {
-    void operator()(BIGNUM* p) const noexcept { BN_free(p); }
-};
-struct bio_deleter {
-    void operator()(BIO* p) const noexcept { BIO_free(p); }
-};
 struct pkey_ctx_deleter {
     void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
 };
@@ -42,8 +38,6 @@ struct params_deleter {
 struct ecdsa_sig_deleter {
     void operator()(ECDSA_SIG* p) const noexcept { ECDSA_SIG_free(p); }
 };
-using bn_ptr = std::unique_ptr<BIGNUM, bn_deleter>;
-using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
 using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, pkey_ctx_deleter>;
 
 constexpr int kMinRsaBits = 2048;

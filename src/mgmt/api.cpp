@@ -15,7 +15,7 @@ namespace {
 using namespace detail;
 
 // Every resource family's table (one file each); Auth0 checks the scope before looking at ids or bodies.
-constexpr std::array<RouteTable, 14> route_tables = {
+constexpr std::array<RouteTable, 15> route_tables = {
     &connections_routes,
     &clients_routes,
     &resource_servers_routes,
@@ -29,6 +29,7 @@ constexpr std::array<RouteTable, 14> route_tables = {
     &jobs_routes,
     &logs_routes,
     &organizations_routes,
+    &signing_keys_routes,
     &absent_features_routes,
 };
 

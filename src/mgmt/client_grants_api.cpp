@@ -69,17 +69,54 @@ ApiResponse get_client_grant(Context& ctx) {
     return json_response(200, documents::client_grant_to_json(*g));
 }
 
+// Auth0's client-grant fields beyond client_id, audience and scope. Gatehouse's grants authorize a
+// client's own tokens (client_credentials) for the listed scopes, nothing else; every other value of
+// these fields would describe an authorization Gatehouse does not apply (a user-access grant, all
+// scopes, RAR types, organizations), so only the values that describe what it does are accepted.
+// They are not stored: documents::client_grant_to_json renders them.
+constexpr std::array<std::string_view, 6> kEnforcedFields = {
+    "subject_type",       "allow_all_scopes",       "authorization_details_types",
+    "organization_usage", "allow_any_organization", "default_for"};
+
+void check_enforced_fields(BodyCheck& check) {
+    check.one_of("subject_type", {"client", "user"})
+        .boolean("allow_all_scopes")
+        .string_array("authorization_details_types", 100)
+        .one_of("organization_usage", {"deny", "allow", "require"})
+        .boolean("allow_any_organization")
+        .string("default_for", 0, 64, true);
+    if (!check.ok()) return;
+    const json::object& body = check.body();
+    auto refuse = [&](std::string_view key, std::string_view why) {
+        check.fail(payload_error(std::string(key) + " is not supported by this server: " + std::string(why), key));
+    };
+    auto is = [&](std::string_view key, const json::value& v) {
+        const auto* found = body.if_contains(key);
+        return !found || *found == v;
+    };
+    if (!is("subject_type", "client")) return refuse("subject_type", "client grants authorize client_credentials only");
+    if (!is("allow_all_scopes", false)) return refuse("allow_all_scopes", "list the scopes");
+    if (!is("authorization_details_types", json::array{}))
+        return refuse("authorization_details_types", "authorization_details are not issued");
+    if (!is("organization_usage", "deny")) return refuse("organization_usage", "only deny");
+    if (!is("allow_any_organization", false)) return refuse("allow_any_organization", "only false");
+    if (!is("default_for", nullptr)) return refuse("default_for", "only null");
+}
+
 ApiResponse create_client_grant(Context& ctx) {
     auto body = parse_body(ctx.req);
     if (!body) return render_error(body.error());
     BodyCheck check(*body);
-    check.allowed({"client_id", "audience", "scope"})
+    std::vector<std::string_view> fields(kEnforcedFields.begin(), kEnforcedFields.end());
+    fields.insert(fields.end(), {"client_id", "audience", "scope"});
+    check.allowed(fields)
         .required("client_id")
         .required("audience")
         .required("scope")
         .string("client_id", 1, 64)
         .string("audience", 1, 600)
         .string_array("scope");
+    check_enforced_fields(check);
     if (!check.ok()) return render_error(*check.error());
     std::string client_id(body->at("client_id").get_string());
     std::string audience(body->at("audience").get_string());
@@ -108,7 +145,10 @@ ApiResponse update_client_grant(Context& ctx) {
     auto body = parse_body(ctx.req);
     if (!body) return render_error(body.error());
     BodyCheck check(*body);
-    check.allowed({"scope"}).string_array("scope");
+    std::vector<std::string_view> fields(kEnforcedFields.begin(), kEnforcedFields.end());
+    fields.push_back("scope");
+    check.allowed(fields).string_array("scope");
+    check_enforced_fields(check);
     if (!check.ok()) return render_error(*check.error());
     if (const auto* scope = body->if_contains("scope")) {
         auto rs = ctx.store.get_resource_server_by_identifier(g->audience);

@@ -85,7 +85,12 @@ constexpr auto kClientFields = std::to_array<std::string_view>({
     "resource_server_identifier",
     "identity_assertion_authorization_grant",
     "token_vault_privileged_access",
+    "b2b_integration_configuration",
 });
+
+// A secret chosen by the caller (PATCH only, as on Auth0): long enough that it cannot be guessed
+// online, like the 64-character secrets Gatehouse generates.
+constexpr std::size_t kMinChosenSecret = 32;
 
 // Fields that would switch on a protection Gatehouse does not enforce (PAR, DPoP/mTLS binding,
 // signed request objects, private_key_jwt or mTLS client authentication, FAPI profiles, quotas,
@@ -122,8 +127,23 @@ void check_not_enforced(BodyCheck& check) {
         return refuse("resource_server_identifier");
 }
 
-void check_client_body(BodyCheck& check) {
-    check.allowed(kClientFields)
+// b2b_integration_configuration (Auth0's B2BIntegrationConfiguration): descriptive, stored as sent.
+void check_b2b_integration(BodyCheck& check) {
+    const auto* b2b = check.body().if_contains("b2b_integration_configuration");
+    if (!check.ok() || !b2b) return;
+    BodyCheck inner(b2b->get_object(), "b2b_integration_configuration.");
+    inner.allowed({"sso_profiles", "integration_type"})
+        .string_array("sso_profiles", 1)
+        .one_of("integration_type", {"custom_auth_server", "third_party", "application"});
+    if (inner.error()) check.fail(inner.error()->message);
+}
+
+void check_client_body(BodyCheck& check, bool update) {
+    std::vector<std::string_view> fields(kClientFields.begin(), kClientFields.end());
+    if (update) fields.push_back("client_secret");
+    check.allowed(fields)
+        .string("client_secret", kMinChosenSecret, 255)
+        .object("b2b_integration_configuration")
         .string("name", 1, 128)
         .string("description", 0, 140)
         .one_of("app_type", {"native", "spa", "regular_web", "non_interactive", "sso_integration"})
@@ -171,6 +191,7 @@ void check_client_body(BodyCheck& check) {
         .string("third_party_security_mode", 0, 64)
         .string("redirection_policy", 0, 64)
         .string_array("async_approval_notification_channels", 10);
+    check_b2b_integration(check);
     check_not_enforced(check);
 }
 
@@ -365,7 +386,7 @@ ApiResponse create_client(Context& ctx) {
     auto body = parse_body(ctx.req);
     if (!body) return render_error(body.error());
     BodyCheck check(*body);
-    check_client_body(check);
+    check_client_body(check, false);
     check.required("name");
     if (!check.ok()) return render_error(*check.error());
     store::Client c;
@@ -399,15 +420,27 @@ ApiResponse update_client(Context& ctx) {
     auto body = parse_body(ctx.req);
     if (!body) return render_error(body.error());
     BodyCheck check(*body);
-    check_client_body(check);
+    check_client_body(check, true);
     if (!check.ok()) return render_error(*check.error());
+    std::optional<std::string> chosen_secret;
+    if (const auto* v = body->if_contains("client_secret")) {
+        chosen_secret = std::string(v->get_string());
+        body->erase("client_secret");  // never part of the stored document
+    }
     apply_fields(c->doc, *body);
     if (auto bad = check_refresh_token(c->doc, *body)) return render_error(*bad);
     if (auto bad = check_jwt_configuration(c->doc, *body)) return render_error(*bad);
     if (auto bad_url = check_client_urls(c->doc, *body)) return render_error(*bad_url);
     std::string secret;
+    if (chosen_secret && is_public(c->doc))
+        return render_error(
+            make_error(mgmt_errc::invalid_body,
+                       payload_error("a client with token_endpoint_auth_method none has no secret", "client_secret")));
     if (is_public(c->doc)) {
         c->secret_hash.clear();
+    } else if (chosen_secret) {
+        // The caller knows it: not echoed back.
+        c->secret_hash = util::hash_secret(ctx.settings.secret_hash_key, *chosen_secret);
     } else if (c->secret_hash.empty()) {
         // Turning a public client confidential needs a secret, and this is the only time it is shown.
         secret = new_secret();

@@ -44,6 +44,7 @@ constexpr std::array errors = {
     ErrorInfo{E::inexistent_organization, 404, "Not Found", "inexistent_organization",
               "No organization found by that id or name"},
     ErrorInfo{E::inexistent_invitation, 404, "Not Found", "inexistent_invitation", "The invitation does not exist"},
+    ErrorInfo{E::inexistent_signing_key, 404, "Not Found", "inexistent_key", "The key does not exist."},
     ErrorInfo{E::route_not_found, 404, "Not Found", "", "Not Found"},
     ErrorInfo{E::method_not_allowed, 405, "Method Not Allowed", "", "Method Not Allowed"},
     ErrorInfo{E::connection_conflict, 409, "Conflict", "connection_conflict",

@@ -33,6 +33,7 @@ enum class mgmt_errc {
     inexistent_log,              // 404: no log event with this id
     inexistent_organization,     // 404: no organization with this id or name
     inexistent_invitation,       // 404: no invitation with this id in the organization
+    inexistent_signing_key,      // 404: no signing key with this kid
     route_not_found,             // 404: no such endpoint
     method_not_allowed,          // 405: the endpoint exists, the method does not
     connection_conflict,         // 409: duplicate connection name

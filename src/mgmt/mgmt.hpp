@@ -41,13 +41,16 @@ struct ApiResponse {
 struct Settings {
     std::string issuer;           // public URL with trailing slash, e.g. "https://id.example.com/"
     std::string secret_hash_key;  // key of util::hash_secret for client secrets
-    std::string sealing_key;      // jose::seal key for upstream secrets in connection options
+    std::string sealing_key;      // jose::seal key for upstream secrets in connection options and signing keys
+    // The tenant's longest default token lifetime: a key rotated out stays published at least this long.
+    std::int64_t token_lifetime_floor = 86400;
 };
 
 // Routes: /connections[/{id}[/clients|/authorize-preview]], /clients[/{id}[/rotate-secret]],
 // /resource-servers[/{id}], /client-grants[/{id}], /users[/{id}[/roles|/permissions]], /users-by-email,
 // /roles[/{id}[/permissions|/users]], /organizations[/{id}[/members[/{user}/roles]|/enabled_connections[/{id}]|
-// /invitations[/{id}]]|/name/{name}], /tenants/settings.
+// /invitations[/{id}]]|/name/{name}], /tenants/settings,
+// /keys/signing[/rotate|/{kid}[/revoke]].
 // GET /connections/{id}/authorize-preview answers {"url": ...} built exactly as a login would build
 // it, with the per-login values replaced by fixed placeholders: state=STATE_PLACEHOLDER,
 // nonce=NONCE_PLACEHOLDER (oidc), code_challenge=CODE_CHALLENGE_PLACEHOLDER (when PKCE applies),

@@ -50,6 +50,7 @@ std::span<const Route> tickets_routes();
 std::span<const Route> jobs_routes();
 std::span<const Route> logs_routes();
 std::span<const Route> organizations_routes();
+std::span<const Route> signing_keys_routes();
 std::span<const Route> absent_features_routes();
 
 }  // namespace gatehouse::mgmt::detail

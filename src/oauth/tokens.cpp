@@ -44,27 +44,6 @@ bool is_end_user_management_scope(std::string_view scope) {
     return std::find(kEndUserScopes.begin(), kEndUserScopes.end(), scope) != kEndUserScopes.end();
 }
 
-store::result<std::int64_t> retired_key_lifetime(store::Store& store, const TenantConfig& config) {
-    constexpr std::size_t kPage = 100;
-    std::int64_t longest = std::max(config.access_token_ttl, config.id_token_ttl);
-    for (std::size_t offset = 0;; offset += kPage) {
-        auto page = store.list_resource_servers(store::Page{offset, kPage});
-        if (!page) return page.error();
-        for (const auto& rs : page->items) {
-            longest = std::max(longest, api_view(rs).token_lifetime);
-            longest = std::max(longest, util::json_int(rs.doc, "token_lifetime_for_web", 0));
-        }
-        if (page->items.size() < kPage) break;
-    }
-    for (std::size_t offset = 0;; offset += kPage) {
-        auto page = store.list_clients(store::Page{offset, kPage});
-        if (!page) return page.error();
-        for (const auto& c : page->items) longest = std::max(longest, client_view(c).id_token_ttl);
-        if (page->items.size() < kPage) break;
-    }
-    return longest;
-}
-
 std::string grant_id_of_jti(std::string_view jti) {
     auto dot = jti.find('.');
     return dot == std::string_view::npos ? std::string() : std::string(jti.substr(0, dot));

@@ -102,11 +102,6 @@ std::string left_half_hash(std::string_view value);
 // and /userinfo. `sub` is not included.
 boost::json::object profile_claims(const store::User& user, std::string_view scope);
 
-// How long a rotated-out signing key must stay in the JWKS so every token it signed still verifies:
-// the longest access-token lifetime of any API (at least the tenant default, 24 h) or ID-token
-// lifetime of any client. Reads every API and client, a page at a time (key rotation is rare).
-store::result<std::int64_t> retired_key_lifetime(store::Store& store, const TenantConfig& config);
-
 // The grant id carried in an access token's jti ("<grant_id>.<nonce>"), or "" when it has none.
 std::string grant_id_of_jti(std::string_view jti);
 

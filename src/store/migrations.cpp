@@ -375,6 +375,11 @@ CREATE TABLE job_output (
 );
 )sql";
 
+// A revoked signing key stays listed (Auth0's Management API shows it) but is never published or trusted.
+constexpr std::string_view kRevokedSigningKeys = R"sql(
+ALTER TABLE signing_keys ADD COLUMN revoked_at BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
     migration{2, "indexes for revoking a user's grants and sessions", kUserRevocationIndexes},
@@ -387,6 +392,7 @@ constexpr std::array kMigrations = {
     migration{9, "organizations, members, member roles, enabled connections, invitations", kOrganizations},
     migration{10, "user search indexes", kUserSearchIndexes, {}, kUserSearchIndexesPostgres},
     migration{11, "background jobs: bulk user import and export", kJobs},
+    migration{12, "revoked signing keys", kRevokedSigningKeys},
 };
 
 constexpr bool versions_are_sequential() {

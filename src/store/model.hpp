@@ -26,6 +26,7 @@ struct SigningKey {
     std::int64_t created_at = 0;
     std::int64_t retired_at = 0;  // 0 while this key signs; set when rotated out
     std::int64_t expires_at = 0;  // 0 = published forever; else dropped from JWKS after this instant
+    std::int64_t revoked_at = 0;  // 0 unless revoked: then never published or trusted again
 };
 
 struct Client {

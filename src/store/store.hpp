@@ -45,8 +45,13 @@ class KeyStore {
   public:
     virtual ~KeyStore() = default;
     virtual result<void> add_key(const SigningKey&) = 0;
-    // All keys not yet expired at `now`, newest first; the first with retired_at == 0 signs.
+    // All keys neither revoked nor expired at `now`, newest first; the first with retired_at == 0 signs.
     virtual result<std::vector<SigningKey>> list_keys(std::int64_t now) = 0;
+    // Every key ever stored, revoked and expired ones included, newest first (the Management API's list).
+    virtual result<std::vector<SigningKey>> list_all_keys() = 0;
+    // Revokes a retired key: it leaves the JWKS and stops verifying. not_found unless `kid` names a
+    // retired key that is not revoked yet (a signing key is never revoked: rotate it first).
+    virtual result<void> revoke_key(std::string_view kid, std::int64_t now) = 0;
     // Atomically retires the current signing key of next.alg (retired_at = now, expires_at =
     // keep_until; keys of other algs are untouched) and adds `next` as the signing key for that alg.
     virtual result<void> rotate_key(const SigningKey& next, std::int64_t now, std::int64_t keep_until) = 0;

@@ -379,6 +379,26 @@ TEST_P(StoreConformance, RotatingOneAlgorithmLeavesTheOtherAlgorithmsSigning) {
     EXPECT_EQ(by_kid["es2"].retired_at, 0);
 }
 
+TEST_P(StoreConformance, ARevokedKeyIsListedButNeverPublishedAndTheSigningKeyCannotBeRevoked) {
+    ASSERT_TRUE(s().add_key(make_key("rs1", 100)));
+    ASSERT_TRUE(s().rotate_key(make_key("rs2", 200), 200, 0));
+    expect_error(s().revoke_key("rs2", 300), store_errc::not_found);  // it signs
+    expect_error(s().revoke_key("nope", 300), store_errc::not_found);
+    auto before = s().config_version().value();
+    ASSERT_TRUE(s().revoke_key("rs1", 300));
+    EXPECT_GT(s().config_version().value(), before) << "instances reload their keys";
+    expect_error(s().revoke_key("rs1", 400), store_errc::not_found);  // once
+    auto published = s().list_keys(300).value();
+    ASSERT_EQ(published.size(), 1u);
+    EXPECT_EQ(published[0].kid, "rs2");
+    auto all = s().list_all_keys().value();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].kid, "rs2");
+    EXPECT_EQ(all[1].kid, "rs1");
+    EXPECT_EQ(all[1].revoked_at, 300);
+    EXPECT_EQ(all[0].revoked_at, 0);
+}
+
 // ---- clients --------------------------------------------------------------------------------
 
 TEST_P(StoreConformance, ClientCrud) {

@@ -14,7 +14,7 @@ struct query_def {
 
 // Column lists shared by the statements that read one aggregate, so every SELECT/RETURNING of
 // an aggregate yields the same column order and one row mapper serves them all.
-#define GH_KEY_COLS "kid, alg, private_key, public_jwk, created_at, retired_at, expires_at"
+#define GH_KEY_COLS "kid, alg, private_key, public_jwk, created_at, retired_at, expires_at, revoked_at"
 #define GH_CLIENT_COLS "client_id, secret_hash, doc, created_at, updated_at"
 #define GH_CONNECTION_COLS "id, name, strategy, doc, version, created_at, updated_at"
 #define GH_RS_COLS "id, identifier, doc, created_at, updated_at"
@@ -99,12 +99,19 @@ constexpr std::array kQueries = {
     query_def{query::tenant_settings_update,
               "UPDATE tenant_settings SET doc = $1, version = $2, updated_at = $3 WHERE id = 1 AND version = $4"},
 
-    query_def{query::key_insert, "INSERT INTO signing_keys (" GH_KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)"},
-    query_def{query::key_list, "SELECT " GH_KEY_COLS " FROM signing_keys WHERE expires_at = 0 OR expires_at > $1 "
+    query_def{query::key_insert, "INSERT INTO signing_keys (" GH_KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"},
+    query_def{query::key_list, "SELECT " GH_KEY_COLS " FROM signing_keys WHERE revoked_at = 0 AND "
+                               "(expires_at = 0 OR expires_at > $1) "
                                "ORDER BY CASE WHEN retired_at = 0 THEN 0 ELSE 1 END, created_at DESC, kid"},
     // Only the rotated algorithm's key: every other algorithm keeps signing.
     query_def{query::key_retire,
               "UPDATE signing_keys SET retired_at = $1, expires_at = $2 WHERE retired_at = 0 AND alg = $3"},
+    query_def{query::key_list_all, "SELECT " GH_KEY_COLS " FROM signing_keys "
+                                   "ORDER BY CASE WHEN retired_at = 0 THEN 0 ELSE 1 END, created_at DESC, kid"},
+    // The signing key of an algorithm (retired_at = 0) is never revoked: its tokens would stop verifying
+    // while it still signed new ones.
+    query_def{query::key_revoke,
+              "UPDATE signing_keys SET revoked_at = $1 WHERE kid = $2 AND retired_at <> 0 AND revoked_at = 0"},
 
     query_def{query::client_insert, "INSERT INTO clients (" GH_CLIENT_COLS ") VALUES ($1, $2, $3, $4, $5)"},
     query_def{query::client_get, "SELECT " GH_CLIENT_COLS " FROM clients WHERE client_id = $1"},

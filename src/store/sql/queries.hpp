@@ -35,6 +35,8 @@ enum class query : std::size_t {
     key_insert,
     key_list,
     key_retire,
+    key_list_all,
+    key_revoke,
 
     client_insert,
     client_get,

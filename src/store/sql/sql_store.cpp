@@ -81,6 +81,7 @@ result<SigningKey> key_from(const row& r) {
     k.created_at = r.int64(4);
     k.retired_at = r.int64(5);
     k.expires_at = r.int64(6);
+    k.revoked_at = r.int64(7);
     return k;
 }
 
@@ -573,14 +574,15 @@ result<void> sql_store::put_tenant_settings(const TenantSettings& s, std::int64_
 // ---- keys -----------------------------------------------------------------------------------
 
 result<void> sql_store::add_key(const SigningKey& k) {
-    return run_config_write(
-        query::key_insert,
-        {k.kid, k.alg, util::base64_encode(k.private_key), k.public_jwk, k.created_at, k.retired_at, k.expires_at},
-        false);
+    return run_config_write(query::key_insert,
+                            {k.kid, k.alg, util::base64_encode(k.private_key), k.public_jwk, k.created_at, k.retired_at,
+                             k.expires_at, k.revoked_at},
+                            false);
 }
 
-result<std::vector<SigningKey>> sql_store::list_keys(std::int64_t now) {
-    auto r = run(query::key_list, {now});
+namespace {
+
+result<std::vector<SigningKey>> keys_from(result<exec_result> r) {
     if (!r) return r.error();
     std::vector<SigningKey> out;
     for (const auto& row : r->rows) {
@@ -591,13 +593,25 @@ result<std::vector<SigningKey>> sql_store::list_keys(std::int64_t now) {
     return out;
 }
 
+}  // namespace
+
+result<std::vector<SigningKey>> sql_store::list_keys(std::int64_t now) {
+    return keys_from(run(query::key_list, {now}));
+}
+
+result<std::vector<SigningKey>> sql_store::list_all_keys() { return keys_from(run(query::key_list_all, {})); }
+
+result<void> sql_store::revoke_key(std::string_view kid, std::int64_t now) {
+    return run_config_write(query::key_revoke, {now, kid}, true);
+}
+
 result<void> sql_store::rotate_key(const SigningKey& next, std::int64_t now, std::int64_t keep_until) {
     auto private_key = util::base64_encode(next.private_key);
     return transact([&](connection& c) -> result<void> {
         if (auto b = c.exec(query::config_version_bump, {}); !b) return b.error();
         if (auto r = c.exec(query::key_retire, {marker(now), keep_until, next.alg}); !r) return r.error();
         return ok_or_error(c.exec(query::key_insert, {next.kid, next.alg, private_key, next.public_jwk, next.created_at,
-                                                      std::int64_t{0}, next.expires_at}));
+                                                      std::int64_t{0}, next.expires_at, std::int64_t{0}}));
     });
 }
 

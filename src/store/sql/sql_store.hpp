@@ -29,6 +29,8 @@ class sql_store final : public Store {
     result<void> add_key(const SigningKey&) override;
     result<std::vector<SigningKey>> list_keys(std::int64_t now) override;
     result<void> rotate_key(const SigningKey& next, std::int64_t now, std::int64_t keep_until) override;
+    result<std::vector<SigningKey>> list_all_keys() override;
+    result<void> revoke_key(std::string_view kid, std::int64_t now) override;
 
     result<void> create_client(const Client&) override;
     result<Client> get_client(std::string_view client_id) override;

@@ -264,9 +264,12 @@ test('upstream_params: every rejection is 400 naming the key, and nothing is sto
   }
   assertAuth0Error(await api('PATCH', `/connections/${base.body.id}`, { body: { options: options('x') } }), 400, 'invalid_body', /upstream_params/);
   assertAuth0Error(await api('PATCH', `/connections/${base.body.id}`, { body: { options: options([]) } }), 400, 'invalid_body', /upstream_params/);
-  // A database connection refuses upstream_params altogether.
-  assertAuth0Error(await api('POST', '/connections', { body: { name: unique('db'), strategy: 'auth0', options: { upstream_params: { a: { value: 'b' } } } } }),
+  // A database connection stores them as Auth0 does (its Terraform provider sends them), by the same rules.
+  assertAuth0Error(await api('POST', '/connections', { body: { name: unique('db'), strategy: 'auth0', options: { upstream_params: { a: { value: 1 } } } } }),
     400, 'invalid_body', /upstream_params/);
+  const db = await api('POST', '/connections', { body: { name: unique('db'), strategy: 'auth0', options: { upstream_params: { a: { value: 'b' } } } } });
+  assert.equal(db.status, 201, db.text);
+  assert.deepEqual((await api('GET', `/connections/${db.body.id}`)).body.options.upstream_params, { a: { value: 'b' } });
   // Nothing half-written: the connection is exactly as created.
   const g = await api('GET', `/connections/${base.body.id}`);
   assert.deepEqual(g.body, base.body);

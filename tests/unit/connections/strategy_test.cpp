@@ -141,7 +141,9 @@ TEST(ValidateOptions, PerStrategyRules) {
         return validate_options(strategy, json::parse(options).as_object());
     };
     EXPECT_FALSE(check("auth0", "{}"));
-    EXPECT_TRUE(check("auth0", R"({"upstream_params":{"a":{"value":"b"}}})"));
+    // Stored (Auth0 does too), still validated.
+    EXPECT_FALSE(check("auth0", R"({"upstream_params":{"a":{"value":"b"}}})"));
+    EXPECT_TRUE(check("auth0", R"({"upstream_params":{"a":{"value":1}}})"));
     EXPECT_TRUE(check("nope", "{}"));
     EXPECT_FALSE(check("wordpress", "{}"));
     EXPECT_FALSE(check("twitter", R"({"authorizationURL":null,"tokenURL":null})"));

@@ -41,7 +41,7 @@ TEST_F(ConnectionsApi, CreateRejectsBadInputAndWritesNothing) {
         {R"({"name":"-bad","strategy":"auth0"})", "String does not match pattern"},
         {R"({"name":"ok","strategy":"saml"})", "No enum match for: \"saml\""},
         {R"({"name":"ok","strategy":"auth0","foo":1,"bar":2})", "Additional properties not allowed: foo,bar"},
-        {R"({"name":"ok","strategy":"auth0","options":{"upstream_params":{"a":{"value":"b"}}}})", "upstream_params"},
+        {R"({"name":"ok","strategy":"auth0","options":{"upstream_params":{"a":{"value":1}}}})", "upstream_params"},
         {R"({"name":"ok","strategy":"oauth2","options":{"client_id":"c","tokenURL":"https://t.test/t"}})",
          "authorizationURL"},
         {R"({"name":"ok","strategy":"wordpress","options":{"upstream_params":{"blog":{"value":1}}}})", "blog"},
