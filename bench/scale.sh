@@ -35,11 +35,14 @@ done
 if [[ ! -x $LOADGEN ]]; then cmake --build "$build" --target gatehouse_loadgen; fi
 ((USERS > BASE)) || { echo "bench: BENCH_SCALE_USERS must be above $BASE" >&2; exit 1; }
 
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+
 # ------------------------------------------------------------------------------------ the parent
 # Runs each backend in a child (PostgreSQL inside with-postgres.sh) that appends its rows to a file.
 if [[ -z ${SCALE_BACKEND:-} ]]; then
-    rows=$(mktemp /tmp/gatehouse-scale-rows.XXXXXX)
-    trap 'rm -f "$rows"' EXIT
+    rows="$work/rows"
+    touch "$rows"
     for backend in ${BENCH_SCALE_BACKENDS:-sqlite postgres}; do
         case $backend in
         sqlite) SCALE_BACKEND=sqlite SCALE_ROWS=$rows "$0" "$build" ;;
@@ -76,12 +79,13 @@ if [[ -z ${SCALE_BACKEND:-} ]]; then
 fi
 
 # ------------------------------------------------------------------------------------ one backend
-# shellcheck source=bench/lib.sh
-source "$here/lib.sh"
-
 case $SCALE_BACKEND in
 sqlite) DB="sqlite://$work/gatehouse.db" LABEL=SQLite ;;
-postgres) DB=$GATEHOUSE_TEST_PG_URL LABEL=PostgreSQL ;;
+postgres)  # no data directory to keep a key file in: the key comes from the environment
+    DB=$GATEHOUSE_TEST_PG_URL LABEL=PostgreSQL
+    GATEHOUSE_MASTER_KEY=$(openssl rand -base64 32)
+    export GATEHOUSE_MASTER_KEY
+    ;;
 esac
 MGMT_ID=benchMgmtClient00000000000000000
 MGMT_SECRET=bench-management-secret-0123456789abcdefghijklmnopqrstuvwxyzABCD
