@@ -9,6 +9,7 @@
 
 #include "email/liquid.hpp"
 #include "store/store.hpp"
+#include "util/periodic_thread.hpp"
 
 #include <boost/json.hpp>
 
@@ -103,10 +104,7 @@ class MailWorker {
     void process(store::Mail mail, const std::optional<SmtpSettings>& smtp);
     store::Store& store_;
     WorkerOptions options_;
-    std::thread thread_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
+    util::PeriodicThread thread_;
 };
 
 }  // namespace gatehouse::email

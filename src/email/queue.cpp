@@ -64,34 +64,16 @@ std::chrono::seconds retry_delay(const WorkerOptions& options, std::int64_t atte
     return std::clamp(seconds, std::chrono::seconds(1), options.retry_cap);
 }
 
-MailWorker::MailWorker(store::Store& store, WorkerOptions options) : store_(store), options_(std::move(options)) {}
+MailWorker::MailWorker(store::Store& store, WorkerOptions options)
+    : store_(store),
+      options_(std::move(options)),
+      thread_("mail queue", options_.poll_interval, [this] { drain_once(); }) {}
 
 MailWorker::~MailWorker() { stop(); }
 
-void MailWorker::start() {
-    thread_ = std::thread([this] {
-        std::unique_lock lock(mutex_);
-        while (!stopping_) {
-            lock.unlock();
-            try {
-                drain_once();
-            } catch (const std::exception& e) {
-                spdlog::error("mail queue: {}", e.what());
-            }
-            lock.lock();
-            wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_; });
-        }
-    });
-}
+void MailWorker::start() { thread_.start(); }
 
-void MailWorker::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-}
+void MailWorker::stop() { thread_.stop(); }
 
 void MailWorker::drain_once() {
     for (;;) {

@@ -446,41 +446,20 @@ bool run_export(store::Store& store, store::Job& job, Lease& lease) {
 }  // namespace
 
 JobWorker::JobWorker(store::Store& store, Settings settings, JobWorkerOptions options)
-    : store_(store), settings_(std::move(settings)), options_(options) {}
+    : store_(store),
+      settings_(std::move(settings)),
+      options_(options),
+      thread_("jobs", options_.poll_interval, [this] { drain_once(); }) {}
 
 JobWorker::~JobWorker() { stop(); }
 
-void JobWorker::start() {
-    thread_ = std::thread([this] {
-        std::unique_lock lock(mutex_);
-        while (!stopping_) {
-            lock.unlock();
-            try {
-                drain_once();
-            } catch (const std::exception& e) {
-                spdlog::error("jobs: {}", e.what());
-            }
-            lock.lock();
-            wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_; });
-        }
-    });
-}
+void JobWorker::start() { thread_.start(); }
 
-void JobWorker::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-}
+void JobWorker::stop() { thread_.stop(); }
 
 void JobWorker::drain_once() {
     for (;;) {
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_) return;
-        }
+        if (thread_.stopping()) return;
         auto now = util::unix_now();
         auto job = store_.claim_job(now, now + options_.lease.count());
         if (!job) {
@@ -494,10 +473,7 @@ void JobWorker::drain_once() {
 
 void JobWorker::run(store::Job job) {
     spdlog::info("job {} ({}) started, attempt {}", job.id, job.type, job.attempts);
-    Lease lease(store_, job, options_.lease, [this] {
-        std::lock_guard lock(mutex_);
-        return stopping_;
-    });
+    Lease lease(store_, job, options_.lease, [this] { return thread_.stopping(); });
     bool held = true;
     if (job.type == "users_import") {
         held = run_import(store_, job, lease);

@@ -9,6 +9,7 @@
 
 #include "mgmt/mgmt.hpp"
 #include "store/store.hpp"
+#include "util/periodic_thread.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -44,10 +45,7 @@ class JobWorker {
     store::Store& store_;
     Settings settings_;
     JobWorkerOptions options_;
-    std::thread thread_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
+    util::PeriodicThread thread_;
 };
 
 // GET <issuer>jobs/exports/<file> with `expires` and `signature` (the export's `location`): the
