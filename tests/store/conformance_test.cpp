@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <map>
@@ -1414,6 +1415,22 @@ Mail make_mail(std::string id, std::int64_t due) {
     m.created_at = 1000;
     m.next_attempt_at = due;
     return m;
+}
+
+// A claim takes at most its batch: the rest stays for the next claim (or another instance).
+TEST_P(StoreConformance, MailClaimTakesAtMostItsBatchOldestFirst) {
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(s().enqueue_mail(make_mail("batch" + std::to_string(i), 100 + i)));
+    std::vector<std::string> order;
+    for (std::size_t expected : {2u, 2u, 1u, 0u}) {
+        auto claimed = s().claim_due_mail(200, 260, 2);
+        ASSERT_TRUE(claimed);
+        ASSERT_EQ(claimed->size(), expected);
+        std::vector<std::string> ids;  // RETURNING has no order: sort within each claim
+        for (const auto& m : *claimed) ids.push_back(m.id);
+        std::sort(ids.begin(), ids.end());
+        order.insert(order.end(), ids.begin(), ids.end());
+    }
+    EXPECT_EQ(order, (std::vector<std::string>{"batch0", "batch1", "batch2", "batch3", "batch4"}));
 }
 
 TEST_P(StoreConformance, MailIsClaimedWhenDueAndLeasedUntilFinished) {

@@ -358,9 +358,12 @@ constexpr std::array kQueries = {
               "UPDATE mail_queue SET lease_until = $2 WHERE id IN (SELECT id FROM mail_queue WHERE status = 'pending' "
               "AND next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $3) "
               "AND status = 'pending' AND lease_until <= $1 RETURNING " GH_MAIL_COLS,
-              "UPDATE mail_queue SET lease_until = $2 WHERE id IN (SELECT id FROM mail_queue WHERE status = 'pending' "
-              "AND next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $3 "
-              "FOR UPDATE SKIP LOCKED) AND status = 'pending' AND lease_until <= $1 RETURNING " GH_MAIL_COLS},
+              // Materialised: as a plain `IN (... LIMIT $3)` PostgreSQL may re-run the subquery per row
+              // (a semi join) and claim more than $3, as the jobs claim showed.
+              "WITH due AS MATERIALIZED (SELECT id FROM mail_queue WHERE status = 'pending' AND next_attempt_at <= $1 "
+              "AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+              "UPDATE mail_queue SET lease_until = $2 WHERE id IN (SELECT id FROM due) AND status = 'pending' "
+              "AND lease_until <= $1 RETURNING " GH_MAIL_COLS},
     query_def{query::mail_finish,
               "UPDATE mail_queue SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, "
               "lease_until = 0 WHERE id = $1"},
