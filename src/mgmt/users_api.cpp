@@ -149,6 +149,9 @@ expected<store::UserSearch> parse_user_search(const ApiRequest& req, const Pagin
     }
     search.page = store_page(paging);
     search.with_total = paging.include_totals;
+    // Auth0's `total` of a user search stops at the window too ("total number of results in the
+    // query (max 1,000)"), which keeps it one bounded index walk on a tenant of any size.
+    search.total_cap = kMaxSearchWindow;
     return search;
 }
 

@@ -85,7 +85,8 @@ struct UserSearch {
     std::string connection;            // empty: any
     std::optional<UserSort> sort;      // none: created_at, then user_id
     Page page;
-    bool with_total = true;  // run the COUNT too
+    bool with_total = true;     // run the COUNT too
+    std::size_t total_cap = 0;  // count at most this many matches (0: every one)
 };
 
 }  // namespace gatehouse::store

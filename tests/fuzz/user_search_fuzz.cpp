@@ -55,7 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (auto d : {store::sql::dialect::sqlite, store::sql::dialect::postgres}) {
         auto sql = store::sql::compose_user_search(search, d, "user_id");
         FUZZ_CHECK(highest_placeholder(sql.select) == sql.params.size());
-        FUZZ_CHECK(highest_placeholder(sql.count) <= sql.count_params);
+        FUZZ_CHECK(highest_placeholder(sql.count(1000)) <= sql.where_params);
+        FUZZ_CHECK(sql.select_in_index_order.empty() ||
+                   highest_placeholder(sql.select_in_index_order) == sql.params.size());
         FUZZ_CHECK(sql.select.find(';') == std::string::npos);
         FUZZ_CHECK(sql.select.find("--") == std::string::npos);
     }

@@ -14,6 +14,7 @@
 #include <barrier>
 #include <map>
 #include <thread>
+#include <tuple>
 
 namespace gatehouse::store {
 namespace {
@@ -907,6 +908,91 @@ TEST_P(UserSearchConformance, SortPagingTotalsAndConnection) {
     paged.filter = match(UserField::name, UserMatch::op::prefix, "jan");
     paged.page = Page{0, 10};
     EXPECT_EQ(s().search_users(paged).value().total, 2u);
+}
+
+// On SQLite a search in the default order either sorts every match or walks the created_at index,
+// chosen by how many rows match (sql_store::search_users); both must give the same pages, and on
+// PostgreSQL (one plan) the same again.
+TEST_P(UserSearchConformance, DenseAndSparseMatchesPageAlikeWhicheverPlanRuns) {
+    struct seeded {
+        std::int64_t created_at;
+        std::string user_id, connection, email;
+    };
+    std::vector<seeded> all;
+    for (int k = 0; k < 400; ++k) {
+        // created_at runs against the email order, so neither index gives the other's order.
+        auto created = static_cast<std::int64_t>((k * 7919) % 400) + 1000;
+        auto email = (k % 10 == 9 ? "zed" : "user") + std::to_string(k) + "@example.com";
+        seeded u{created, "auth0|" + std::to_string(k), k % 3 == 0 ? "other" : "db", email};
+        ASSERT_TRUE(s().create_user(make_user(u.user_id, u.connection, u.email, u.created_at)));
+        all.push_back(std::move(u));
+    }
+    std::sort(all.begin(), all.end(), [](const seeded& a, const seeded& b) {
+        return std::tie(a.created_at, a.user_id) < std::tie(b.created_at, b.user_id);
+    });
+    auto expected = [&](std::string_view prefix, std::string_view connection, Page page) {
+        std::vector<std::string> out;
+        std::size_t seen = 0;
+        for (const auto& u : all) {
+            if (!u.email.starts_with(prefix) || (!connection.empty() && u.connection != connection)) continue;
+            if (seen++ >= page.offset && out.size() < page.limit) out.push_back(u.user_id);
+        }
+        return out;
+    };
+    // "user" matches 360 of 400 (dense), "user12" matches 11 (sparse).
+    for (std::string prefix : {"user", "user12", "zed39"})
+        for (std::string connection : {"", "db"})
+            for (auto page : {Page{0, 10}, Page{30, 20}, Page{350, 50}}) {
+                UserSearch search;
+                search.filter = match(UserField::email, UserMatch::op::prefix, prefix);
+                search.connection = connection;
+                search.page = page;
+                search.with_total = false;
+                auto r = s().search_users(search);
+                ASSERT_TRUE(r) << r.error().message();
+                std::vector<std::string> got;
+                for (const auto& u : r->items) got.push_back(u.user_id);
+                EXPECT_EQ(got, expected(prefix, connection, page))
+                    << prefix << " connection=" << connection << " offset " << page.offset;
+            }
+}
+
+TEST_P(UserSearchConformance, TotalCountsMatchesUpToItsCap) {
+    seed();
+    UserSearch search;
+    search.page = Page{0, 1};
+    search.total_cap = 3;
+    EXPECT_EQ(s().search_users(search).value().total, 3u);
+    search.total_cap = 0;
+    EXPECT_EQ(s().search_users(search).value().total, 4u);
+    search.filter = match(UserField::name, UserMatch::op::prefix, "jan");
+    search.total_cap = 3;
+    EXPECT_EQ(s().search_users(search).value().total, 2u);
+}
+
+// Only SQLite (no statistics on ranges) gets the second plan, and only for the default order.
+TEST(UserSearchSql, OnlySqliteDefaultOrderSearchesMayWalkTheOrderIndex) {
+    UserSearch search;
+    search.filter = match(UserField::email, UserMatch::op::prefix, "jane");
+    auto sqlite = sql::compose_user_search(search, sql::dialect::sqlite, "user_id");
+    EXPECT_NE(sqlite.select_in_index_order.find("INDEXED BY users_created_idx"), std::string::npos);
+    search.connection = "db";
+    EXPECT_NE(sql::compose_user_search(search, sql::dialect::sqlite, "user_id")
+                  .select_in_index_order.find("INDEXED BY users_connection_created_idx"),
+              std::string::npos);
+    EXPECT_TRUE(sql::compose_user_search(search, sql::dialect::postgres, "user_id").select_in_index_order.empty());
+    search.sort = UserSort{UserField::email, false};
+    EXPECT_TRUE(sql::compose_user_search(search, sql::dialect::sqlite, "user_id").select_in_index_order.empty());
+    search.sort.reset();
+    search.filter.reset();
+    EXPECT_TRUE(sql::compose_user_search(search, sql::dialect::sqlite, "user_id").select_in_index_order.empty());
+    EXPECT_EQ(sqlite.count(0).find("LIMIT"), std::string::npos);
+    EXPECT_NE(sqlite.count(1000).find("LIMIT 1000"), std::string::npos);
+
+    // 50 rows of 1,000,000: walking wins from ~7,000 matches; tiny tables always sort.
+    EXPECT_EQ(sql::dense_match_threshold(50, 1000000), 7071u);
+    EXPECT_EQ(sql::dense_match_threshold(10, 10), 32u);
+    EXPECT_EQ(sql::dense_match_threshold(1000, 100000000), 100000u);
 }
 
 // A trailing-wildcard search is the index range [prefix, prefix_upper_bound(prefix)): the bound must

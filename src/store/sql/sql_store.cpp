@@ -872,19 +872,50 @@ result<std::vector<User>> sql_store::users_after(std::string_view connection, st
 constexpr std::string_view kUserColumns =
     "user_id, connection_name, email, COALESCE(username, ''), password_hash, doc, created_at, updated_at";
 
+namespace {
+
+// Whether SQLite's plan for the search reads the matches through an index of the filter and sorts
+// them all; otherwise (no indexed term) it walks the order's index already, and a probe would only
+// read the matches twice.
+bool sqlite_sorts_every_match(connection& c, const composed_user_search& composed) {
+    auto plan =
+        c.exec_dynamic("EXPLAIN QUERY PLAN " + composed.select, param_views(composed.params, composed.params.size()));
+    if (!plan) return false;
+    for (const auto& step : plan->rows)
+        if (step.text(3).find("TEMP B-TREE FOR ORDER BY") != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
 result<PageResult<User>> sql_store::search_users(const UserSearch& search) {
     auto c = pool_->acquire();
     auto composed = compose_user_search(search, c->dialect(), kUserColumns);
-    auto rows = c->exec_dynamic(composed.select, param_views(composed.params, composed.params.size()));
-    if (!rows) return rows.error();
+    auto filter_params = param_views(composed.params, composed.where_params);
     PageResult<User> out;
+    const std::string* select = &composed.select;
+    if (!composed.select_in_index_order.empty() && sqlite_sorts_every_match(*c, composed)) {
+        // SQLite only (see composed_user_search): probe how many rows match, up to the point where
+        // walking the order's index wins, from an estimate of the table's size (its highest rowid,
+        // read from the b-tree's edge).
+        auto rows = c->exec_dynamic("SELECT COALESCE(MAX(rowid), 0) FROM users", {});
+        if (!rows) return rows.error();
+        auto window = search.page.offset + search.page.limit;
+        auto threshold = dense_match_threshold(window, static_cast<std::size_t>(rows->rows.at(0).int64(0)));
+        auto probe = c->exec_dynamic(composed.count(threshold), filter_params);
+        if (!probe) return probe.error();
+        auto matches = static_cast<std::size_t>(probe->rows.at(0).int64(0));
+        if (matches >= threshold) select = &composed.select_in_index_order;
+    }
+    auto rows = c->exec_dynamic(*select, param_views(composed.params, composed.params.size()));
+    if (!rows) return rows.error();
     for (const auto& r : rows->rows) {
         auto u = user_from(r);
         if (!u) return u.error();
         out.items.push_back(std::move(*u));
     }
     if (search.with_total) {
-        auto count = c->exec_dynamic(composed.count, param_views(composed.params, composed.count_params));
+        auto count = c->exec_dynamic(composed.count(search.total_cap), filter_params);
         if (!count) return count.error();
         out.total = count->rows.empty() ? 0 : static_cast<std::size_t>(count->rows[0].int64(0));
     }

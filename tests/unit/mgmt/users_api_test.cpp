@@ -92,6 +92,25 @@ TEST_F(UsersApi, ListSearchAndByEmail) {
     expect_error(call("GET", "/users", {}, {{"q", "email:a"}, {"search_engine", "v1"}}), 400, "invalid_query_string");
 }
 
+// Auth0 reports at most 1000 as a search's total (the window it pages through), so the count is
+// one bounded index walk however large the tenant.
+TEST_F(UsersApi, TotalsStopAtTheThousandUsersASearchCanPageThrough) {
+    for (int k = 0; k < 1002; ++k) {
+        store::User u;
+        u.user_id = "auth0|bulk" + std::to_string(k);
+        u.connection = "Username-Password-Authentication";
+        u.email = "bulk" + std::to_string(k) + "@example.com";
+        u.password_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+        u.doc = {{"email_verified", false}};
+        u.created_at = u.updated_at = 1000 + k;
+        ASSERT_TRUE(store_->create_user(u));
+    }
+    auto all = body(call("GET", "/users", {}, {{"per_page", "1"}, {"include_totals", "true"}}));
+    EXPECT_EQ(all.at("total"), 1000);
+    auto few = body(call("GET", "/users", {}, {{"q", "email:bulk100*"}, {"include_totals", "true"}}));
+    EXPECT_EQ(few.at("total"), 3);  // bulk100, bulk1000, bulk1001
+}
+
 TEST_F(UsersApi, PatchPasswordBlockedMetadataAndDelete) {
     auto id = create_user("c@example.com");
     auto path = "/users/auth0%7C" + id.substr(6);
