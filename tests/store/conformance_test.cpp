@@ -2139,6 +2139,41 @@ TEST_P(StoreConformance, LogsAreListedNewestFirstAndReadBackWhole) {
     EXPECT_EQ(s().list_logs(q)->total, 3u);
 }
 
+// The writer sends a batch as multi-row INSERTs of at most 100 events: a batch spanning several
+// statements is written whole, every field in its own row, or not at all.
+TEST_P(StoreConformance, BatchesLongerThanOneStatementAreWrittenWholeOrNotAtAll) {
+    std::vector<LogEvent> batch;
+    for (int i = 0; i < 250; ++i) {
+        batch.push_back(make_log(1000 + i, i % 2 ? "s" : "f", "auth0|u" + std::to_string(i), "c" + std::to_string(i)));
+        batch.back().user_name = "user " + std::to_string(i);
+        batch.back().details = json::object{{"n", i}};
+    }
+    auto clashing = batch;
+    clashing.back().log_id = clashing.front().log_id;  // in the third statement
+    EXPECT_FALSE(s().append_logs(clashing));
+    LogQuery q;
+    q.with_total = true;
+    EXPECT_EQ(s().list_logs(q)->total, 0u);
+
+    ASSERT_TRUE(s().append_logs(batch));
+    EXPECT_EQ(s().list_logs(q)->total, 250u);
+    for (int i : {0, 99, 100, 101, 249}) {
+        const auto& want = batch[static_cast<std::size_t>(i)];
+        auto got = s().get_log(want.log_id);
+        ASSERT_TRUE(got) << i;
+        EXPECT_EQ(got->date_ms, want.date_ms);
+        EXPECT_EQ(got->type, want.type);
+        EXPECT_EQ(got->description, want.description);
+        EXPECT_EQ(got->client_id, want.client_id);
+        EXPECT_EQ(got->client_name, want.client_name);
+        EXPECT_EQ(got->ip, want.ip);
+        EXPECT_EQ(got->user_id, want.user_id);
+        EXPECT_EQ(got->user_name, want.user_name);
+        EXPECT_EQ(got->connection, want.connection);
+        EXPECT_EQ(got->details, want.details);
+    }
+}
+
 TEST_P(StoreConformance, LogFiltersCombineWithAndOrAndDateRangesAndPageInSql) {
     std::vector<LogEvent> batch;
     for (int i = 0; i < 10; ++i)

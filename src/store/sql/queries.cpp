@@ -409,8 +409,6 @@ constexpr std::array kQueries = {
               "RETURNING " GH_TICKET_COLS},
     query_def{query::ticket_retire_user,
               "UPDATE user_tickets SET used_at = $3 WHERE user_id = $1 AND kind = $2 AND used_at = 0"},
-    query_def{query::log_insert,
-              "INSERT INTO logs (" GH_LOG_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"},
     query_def{query::log_get, "SELECT " GH_LOG_COLS " FROM logs WHERE log_id = $1"},
 
     query_def{query::organization_insert,

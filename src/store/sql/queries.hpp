@@ -167,7 +167,6 @@ enum class query : std::size_t {
     ticket_get,
     ticket_redeem,
     ticket_retire_user,
-    log_insert,
     log_get,
 
     organization_insert,

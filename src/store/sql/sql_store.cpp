@@ -1530,14 +1530,31 @@ result<void> sql_store::retire_user_tickets(std::string_view user_id, std::strin
 
 // ---- tenant logs ----------------------------------------------------------------------------
 
+// Events per INSERT statement (11 parameters each): one statement per event cost the SQLite writer
+// a third more CPU, and PostgreSQL a round trip per event.
+constexpr std::size_t kLogRowsPerInsert = 100;
+
 result<void> sql_store::append_logs(std::span<const LogEvent> events) {
     if (events.empty()) return {};
     return transact([&](connection& c) -> result<void> {
-        for (const auto& e : events) {
-            auto details = json::serialize(e.details);
-            auto r = c.exec(query::log_insert, {e.log_id, e.date_ms, e.type, e.description, e.client_id, e.client_name,
-                                                e.ip, e.user_id, e.user_name, e.connection, details});
-            if (!r) return r.error();
+        std::vector<std::string> details;
+        std::vector<param> params;
+        for (std::size_t start = 0; start < events.size(); start += kLogRowsPerInsert) {
+            auto chunk = events.subspan(start, std::min(kLogRowsPerInsert, events.size() - start));
+            details.clear();
+            details.reserve(chunk.size());  // the parameters point into it: no reallocation below
+            params.clear();
+            std::string text = "INSERT INTO logs (" + std::string(log_columns()) + ") VALUES ";
+            for (const auto& e : chunk) {
+                details.push_back(json::serialize(e.details));
+                text += params.empty() ? "(" : ", (";
+                for (int column = 0; column < 11; ++column)
+                    text += (column ? ", $" : "$") + std::to_string(params.size() + column + 1);
+                text += ")";
+                params.insert(params.end(), {e.log_id, e.date_ms, e.type, e.description, e.client_id, e.client_name,
+                                             e.ip, e.user_id, e.user_name, e.connection, details.back()});
+            }
+            if (auto r = c.exec_dynamic(text, params); !r) return r.error();
         }
         return {};
     });
