@@ -104,3 +104,43 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2fx", a / b; else
 pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.0f%%", 100 * a / b; else print "—" }'; }
 rate() { local r; r=$(fmt_int "$1"); echo "$r $2"; }
 ms() { awk -v v="$1" 'BEGIN{ printf (v < 10 ? "%.2f" : "%.1f"), v }'; }
+
+# The Gatehouse tenant run.sh and tenant_logs.sh measure: `init --demo` with a fixed management client
+# and three APIs (RS256, ES256, EdDSA) granted to it. start_tenant <name> [serve flags...] serves a
+# fresh one from $work/<name>.db on the server core and sets T_url T_port T_pid T_start_ms T_idle_kib
+# T_mgmt_token T_demo_id T_demo_password; AUD[alg] is each algorithm's API, cc_body <audience> the
+# client_credentials request for it.
+MGMT_ID=benchMgmtClient00000000000000000
+MGMT_SECRET=bench-management-secret-0123456789abcdefghijklmnopqrstuvwxyzABCD
+declare -A AUD=([RS256]="https://bench-RS256.example/" [ES256]="https://bench-ES256.example/"
+    [EdDSA]="https://bench-EdDSA.example/")
+start_tenant() {
+    local name=$1 init_out alg
+    shift
+    T_port=$(free_port)
+    T_url="http://127.0.0.1:$T_port"
+    local common=(--db "sqlite://$work/$name.db" --issuer "$T_url/")
+    log "$name: gatehouse init + serve on core $SCORE (port $T_port)"
+    init_out=$(GATEHOUSE_BOOTSTRAP_CLIENT_ID=$MGMT_ID GATEHOUSE_BOOTSTRAP_CLIENT_SECRET=$MGMT_SECRET \
+        "$BIN" init "${common[@]}" --demo --demo-callback http://localhost:3000/callback)
+    T_demo_id=$(awk '/demo SPA client_id/{print $NF}' <<<"$init_out")
+    T_demo_password=$(awk '/demo user password/{print $4}' <<<"$init_out")
+    # Rate limits off: the load comes from one client and one address by design.
+    start_server "$name" "$T_port" /.well-known/openid-configuration \
+        "$BIN" serve "${common[@]}" --listen "127.0.0.1:$T_port" --threads 1 --log-level warn --no-rate-limits "$@"
+    T_pid=$S_pid T_start_ms=$S_start_ms T_idle_kib=$S_idle_kib
+    T_mgmt_token=$(curl -sf "$T_url/oauth/token" -d grant_type=client_credentials -d "client_id=$MGMT_ID" \
+        -d "client_secret=$MGMT_SECRET" --data-urlencode "audience=$T_url/api/v2/" | jget .access_token)
+    for alg in RS256 ES256 EdDSA; do
+        tenant_api POST resource-servers \
+            "{\"name\":\"bench $alg\",\"identifier\":\"${AUD[$alg]}\",\"signing_alg\":\"$alg\",\"token_lifetime\":86400}" >/dev/null
+        tenant_api POST client-grants "{\"client_id\":\"$MGMT_ID\",\"audience\":\"${AUD[$alg]}\",\"scope\":[]}" >/dev/null
+        # Each audience answers before any run starts.
+        curl -sf "$T_url/oauth/token" -d "$(cc_body "${AUD[$alg]}")" | jget .access_token | cut -d. -f1 | grep -q . ||
+            { log "$name: no $alg token"; exit 1; }
+    done
+}
+tenant_api() { # <METHOD> <path under /api/v2/> [JSON body], on the last tenant started
+    curl -sf -X "$1" "$T_url/api/v2/$2" -H "authorization: Bearer $T_mgmt_token" -H 'content-type: application/json' ${3:+-d "$3"}
+}
+cc_body() { echo "grant_type=client_credentials&client_id=$MGMT_ID&client_secret=$MGMT_SECRET&audience=$(node -p 'encodeURIComponent(process.argv[1])' "$1")"; }

@@ -50,40 +50,14 @@ ssl_alg() { ssl_rate "${SSL_OP[$1]}" "${SSL_PAT[$1]}"; }
 mean() { awk -v a="$1" -v b="$2" 'BEGIN{ printf "%.0f", (a + b) / 2 }'; }
 
 # ------------------------------------------------------------------------------------ gatehouse
-MGMT_ID=benchMgmtClient00000000000000000
-MGMT_SECRET=bench-management-secret-0123456789abcdefghijklmnopqrstuvwxyzABCD
-GH_PORT=$(free_port)
-GH="http://127.0.0.1:$GH_PORT"
-common=(--db "sqlite://$work/gatehouse.db" --issuer "$GH/")
-log "gatehouse init + serve on core $SCORE (port $GH_PORT)"
-init_out=$(GATEHOUSE_BOOTSTRAP_CLIENT_ID=$MGMT_ID GATEHOUSE_BOOTSTRAP_CLIENT_SECRET=$MGMT_SECRET \
-    "$BIN" init "${common[@]}" --demo --demo-callback http://localhost:3000/callback)
-DEMO_ID=$(awk '/demo SPA client_id/{print $NF}' <<<"$init_out")
-DEMO_PASSWORD=$(awk '/demo user password/{print $4}' <<<"$init_out")
-# Rate limits off: the load comes from one client and one address by design.
-start_server gatehouse "$GH_PORT" /.well-known/openid-configuration \
-    "$BIN" serve "${common[@]}" --listen "127.0.0.1:$GH_PORT" --threads 1 --log-level warn --no-rate-limits \
-    ${BENCH_SERVE_FLAGS:-}
-GH_PID=$S_pid GH_START=$S_start_ms GH_IDLE=$S_idle_kib
-
-mgmt_token=$(curl -sf "$GH/oauth/token" -d grant_type=client_credentials -d "client_id=$MGMT_ID" \
-    -d "client_secret=$MGMT_SECRET" --data-urlencode "audience=$GH/api/v2/" | jget .access_token)
-api() { curl -sf -X "$1" "$GH/api/v2/$2" -H "authorization: Bearer $mgmt_token" -H 'content-type: application/json' ${3:+-d "$3"}; }
-declare -A AUD
-for alg in RS256 ES256 EdDSA; do
-    AUD[$alg]="https://bench-$alg.example/"
-    api POST resource-servers "{\"name\":\"bench $alg\",\"identifier\":\"${AUD[$alg]}\",\"signing_alg\":\"$alg\",\"token_lifetime\":86400}" >/dev/null
-    api POST client-grants "{\"client_id\":\"$MGMT_ID\",\"audience\":\"${AUD[$alg]}\",\"scope\":[]}" >/dev/null
-done
-CONN_ID=$(api GET connections | jget '[0].id')
-rt_common=(--port "$GH_PORT" --client-id "$DEMO_ID" --username demo@example.com --password "$DEMO_PASSWORD")
+# shellcheck disable=SC2086 # BENCH_SERVE_FLAGS is a list of flags
+start_tenant gatehouse ${BENCH_SERVE_FLAGS:-}
+GH=$T_url GH_PORT=$T_port GH_PID=$T_pid GH_START=$T_start_ms GH_IDLE=$T_idle_kib
+mgmt_token=$T_mgmt_token
+CONN_ID=$(tenant_api GET connections | jget '[0].id')
+rt_common=(--port "$GH_PORT" --client-id "$T_demo_id" --username demo@example.com --password "$T_demo_password")
 # An API audience makes it a JWT (aud: [API, <issuer>userinfo]); without one it would be the opaque JWE.
 user_at=$("$LOADGEN" once "${rt_common[@]}" --scope "openid profile email" --audience "${AUD[RS256]}" | jget .access_token)
-cc_body() { echo "grant_type=client_credentials&client_id=$MGMT_ID&client_secret=$MGMT_SECRET&audience=$(node -p 'encodeURIComponent(process.argv[1])' "$1")"; }
-for alg in RS256 ES256 EdDSA; do  # each audience answers before the run starts
-    curl -sf "$GH/oauth/token" -d "$(cc_body "${AUD[$alg]}")" | jget .access_token | cut -d. -f1 | grep -q . ||
-        { log "no $alg token"; exit 1; }
-done
 
 declare -A G  # G[key.field]
 keep() { G[$1.rate]=$R_rate G[$1.p50]=$R_p50 G[$1.p99]=$R_p99 G[$1.rss]=$R_rss G[$1.lcpu]=$R_lcpu G[$1.scpu]=$R_scpu G[$1.err]=$R_errors; log "$1: $R_rate/s p50 $R_p50 ms p99 $R_p99 ms errors $R_errors (server CPU $R_scpu%, loadgen $R_lcpu%)"; }

@@ -87,8 +87,6 @@ postgres)  # no data directory to keep a key file in: the key comes from the env
     export GATEHOUSE_MASTER_KEY
     ;;
 esac
-MGMT_ID=benchMgmtClient00000000000000000
-MGMT_SECRET=bench-management-secret-0123456789abcdefghijklmnopqrstuvwxyzABCD
 GH_PORT=$(free_port)
 GH="http://127.0.0.1:$GH_PORT"
 common=(--db "$DB" --issuer "$GH/")

@@ -4,6 +4,7 @@
 #include "store/event_log.hpp"
 #include "store/migrations.hpp"
 #include "store/sql/user_search_sql.hpp"
+#include "store/sqlite/sqlite_connection.hpp"
 #include "store/store.hpp"
 #include "util/json.hpp"
 
@@ -968,6 +969,17 @@ TEST_P(UserSearchConformance, TotalCountsMatchesUpToItsCap) {
     search.filter = match(UserField::name, UserMatch::op::prefix, "jan");
     search.total_cap = 3;
     EXPECT_EQ(s().search_users(search).value().total, 2u);
+}
+
+// Each $n keeps its number in SQLite's syntax; the next new number becomes a bare ? (no lookup in
+// SQLite's code generator, which made a 1,100-parameter INSERT quadratic), any other stays ?n.
+TEST(SqlitePlaceholders, NewNumbersInOrderAreBareRepeatsAndGapsKeepTheirNumber) {
+    using sqlite::to_sqlite_placeholders;
+    EXPECT_EQ(to_sqlite_placeholders("VALUES ($1, $2), ($3, $4)"), "VALUES (?, ?), (?, ?)");
+    EXPECT_EQ(to_sqlite_placeholders("a = $1 AND b = $2 AND c = $1"), "a = ? AND b = ? AND c = ?1");
+    EXPECT_EQ(to_sqlite_placeholders("a = $2 AND b = $1 AND c = $3"), "a = ?2 AND b = ?1 AND c = ?");
+    EXPECT_EQ(to_sqlite_placeholders("x = $10 AND y = $11"), "x = ?10 AND y = ?");
+    EXPECT_EQ(to_sqlite_placeholders("doc ->> '$.a' = $1 AND z = '$'"), "doc ->> '$.a' = ? AND z = '$'");
 }
 
 // Only SQLite (no statistics on ranges) gets the second plan, and only for the default order.

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <charconv>
 #include <stdexcept>
 
 namespace gatehouse::store::sqlite {
@@ -24,10 +26,21 @@ boost::system::error_code classify(sqlite3* db, int rc, std::string_view what) {
 std::string to_sqlite_placeholders(std::string_view sql) {
     std::string out;
     out.reserve(sql.size());
-    for (std::size_t i = 0; i < sql.size(); ++i) {
-        char ch = sql[i];
-        if (ch == '$' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') ch = '?';
-        out.push_back(ch);
+    std::size_t highest = 0;  // SQLite numbers a bare ? highest + 1
+    for (std::size_t i = 0; i < sql.size();) {
+        if (sql[i] != '$' || i + 1 >= sql.size() || sql[i + 1] < '0' || sql[i + 1] > '9') {
+            out.push_back(sql[i++]);
+            continue;
+        }
+        auto digits = sql.find_first_not_of("0123456789", i + 1);
+        if (digits == std::string_view::npos) digits = sql.size();
+        auto number = sql.substr(i + 1, digits - i - 1);
+        std::size_t n = 0;
+        std::from_chars(number.data(), number.data() + number.size(), n);
+        out += '?';
+        if (n != highest + 1) out += number;
+        highest = std::max(highest, n);
+        i = digits;
     }
     return out;
 }

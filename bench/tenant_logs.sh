@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The cost of the tenant logs on the token path (issue 16), part of `make bench`: two identical
+# tenants served side by side on the same core, one with tenant logs (the default) and one with
+# `--no-tenant-logs`, measured in alternation (on, off, off, on, on, off, ...) so the VM's drift
+# from minute to minute falls on both alike. Each scenario's figure is the median of the rounds; the
+# server's CPU time per request is given beside the rate. Writes bench/results/tenant-logs-latest.md.
+# Usage: bench/tenant_logs.sh [build-dir]. Environment: BENCH_LOG_ROUNDS (5), BENCH_DURATION (s, 5),
+# BENCH_WARMUP (s, 1), BENCH_CONNECTIONS (wrk, 32), BENCH_RT_CONNECTIONS (load driver, 16),
+# BENCH_SERVER_CORE (0), BENCH_CLIENT_CORE (1).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=${1:-build}
+[[ $build = /* ]] || build="$root/$build"
+BIN="$build/gatehouse"
+LOADGEN=${BENCH_LOADGEN:-"$build/bench/gatehouse_loadgen"}
+DURATION=${BENCH_DURATION:-5}
+WARMUP=${BENCH_WARMUP:-1}
+CONNS=${BENCH_CONNECTIONS:-32}
+RT_CONNS=${BENCH_RT_CONNECTIONS:-16}
+ROUNDS=${BENCH_LOG_ROUNDS:-5}
+SCORE=${BENCH_SERVER_CORE:-0}
+CCORE=${BENCH_CLIENT_CORE:-1}
+LUA="$here/wrk/request.lua"
+OUT="$here/results/tenant-logs-latest.md"
+
+for tool in wrk taskset curl node; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh build bench)" >&2; exit 1; }
+done
+[[ -x $BIN ]] || { echo "bench: $BIN not built (make build)" >&2; exit 1; }
+if [[ ! -x $LOADGEN ]]; then cmake --build "$build" --target gatehouse_loadgen; fi
+
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+
+declare -A URL PORT PID DEMO PW
+start_tenant logs-on
+URL[on]=$T_url PORT[on]=$T_port PID[on]=$T_pid DEMO[on]=$T_demo_id PW[on]=$T_demo_password
+ON_TOKEN=$T_mgmt_token
+start_tenant logs-off --no-tenant-logs
+URL[off]=$T_url PORT[off]=$T_port PID[off]=$T_pid DEMO[off]=$T_demo_id PW[off]=$T_demo_password
+
+# run <scenario> <side>: one measured run (R_* from lib.sh's measure).
+run() {
+    case $1 in
+    cc_ES256 | cc_RS256)
+        wrk_warm "${URL[$2]}/oauth/token" POST "$(cc_body "${AUD[${1#cc_}]}")"
+        wrk_measure "${PID[$2]}" "${URL[$2]}/oauth/token"
+        ;;
+    refresh)
+        loadgen_run "${PID[$2]}" --port "${PORT[$2]}" --client-id "${DEMO[$2]}" --username demo@example.com \
+            --password "${PW[$2]}" --scenario refresh --scope "openid offline_access" --connections "$RT_CONNS"
+        ;;
+    esac
+}
+
+scenarios=(cc_ES256 cc_RS256 refresh)
+declare -A RATES CPU_US  # [scenario.side] = space-separated per-round figures
+for scenario in "${scenarios[@]}"; do
+    for ((round = 1; round <= ROUNDS; round++)); do
+        order=(on off)
+        ((round % 2 == 0)) && order=(off on)
+        for side in "${order[@]}"; do
+            run "$scenario" "$side"
+            ((R_errors == 0)) || { log "$scenario $side: $R_errors errors"; exit 1; }
+            # Server CPU time per request: CPU% of one core over the run, divided by the rate.
+            us=$(awk -v c="$R_scpu" -v r="$R_rate" 'BEGIN{ printf "%.0f", (r > 0 ? 1e4 * c / r : 0) }')
+            RATES[$scenario.$side]+="$R_rate "
+            CPU_US[$scenario.$side]+="$us "
+            log "$scenario round $round logs $side: $R_rate/s, server CPU $R_scpu% ($us µs/request)"
+        done
+    done
+done
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{v[NR]=$1} END{ print v[int((NR + 1) / 2)] }'; }
+label() {
+    case $1 in
+    cc_ES256) echo "client_credentials ES256 (wrk)" ;;
+    cc_RS256) echo "client_credentials RS256 (wrk)" ;;
+    refresh) echo "refresh_token rotation (load driver)" ;;
+    esac
+}
+rows=()
+for scenario in "${scenarios[@]}"; do
+    on=$(median "${RATES[$scenario.on]}") off=$(median "${RATES[$scenario.off]}")
+    con=$(median "${CPU_US[$scenario.on]}") coff=$(median "${CPU_US[$scenario.off]}")
+    rows+=("| $(label "$scenario") | $(fmt_int "$on") /s | $(fmt_int "$off") /s | $(pct "$on" "$off") | $con µs | $coff µs | ${RATES[$scenario.on]% } | ${RATES[$scenario.off]% } |")
+done
+T_url=${URL[on]} T_mgmt_token=$ON_TOKEN
+events=$(tenant_api GET 'logs?include_totals=true&per_page=1' | jget .total)
+dropped=$(grep -c 'events dropped' "$work/logs-on.log" || true)
+
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (+ uncommitted changes)" || true)
+mkdir -p "$here/results"
+{
+    echo "# Tenant logs on the token path — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty"
+    echo
+    echo "Machine: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cores; $(uname -sr)." \
+         "Two tenants, one with tenant logs (the default) and one with \`--no-tenant-logs\`, each served" \
+         "with \`--threads 1\` on core $SCORE (the event writer's thread too), the load generator on core $CCORE;" \
+         "$ROUNDS rounds of ${WARMUP}s warm-up + ${DURATION}s per scenario and tenant, the two alternating" \
+         "(on, off, off, on, ...). Figures: the median round; CPU = the server's CPU time per request."
+    echo
+    echo "| scenario | logs on | logs off | on / off | CPU logs on | CPU logs off | rounds on | rounds off |"
+    echo "|---|---:|---:|---:|---:|---:|---|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "Events written by the logs-on tenant over the runs: $(fmt_int "$events"); warnings of dropped events: $dropped."
+} >"$OUT"
+cat "$OUT"
