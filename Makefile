@@ -35,6 +35,7 @@ bench:
 	@$(MAKE) --no-print-directory build
 	@scripts/npm-install.sh
 	bench/run.sh $(BUILD)
+	bench/tenant_logs.sh $(BUILD)
 	@if [ -n "$$BENCH_SCALE_USERS" ]; then bench/scale.sh $(BUILD); else echo 'bench: scale part skipped (BENCH_SCALE_USERS=1000000 make bench runs it)'; fi
 
 # ASAN_EXCLUDE (a ctest regex) leaves suites out; CI leaves out security_postgres, the Node security
