@@ -1,6 +1,30 @@
-# Shared by bench/run.sh and bench/scale.sh (sourced): the work directory and its clean-up, the
-# RSS sampler, the measured load run (wrk or gatehouse_loadgen pinned to the client core) and the
-# server start. The caller sets BIN LOADGEN DURATION WARMUP CONNS SCORE CCORE LUA first.
+# shellcheck shell=bash
+# Shared by the bench scripts (sourced first): where things are, the tools check, the work directory
+# and its clean-up, the RSS sampler, the measured load run (wrk or gatehouse_loadgen pinned to the
+# client core), the server start and the measured tenant. The caller calls bench_init, then sets
+# DURATION WARMUP CONNS (its own defaults) before measuring.
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+LUA="$here/wrk/request.lua"
+SCORE=${BENCH_SERVER_CORE:-0}
+CCORE=${BENCH_CLIENT_CORE:-1}
+
+# bench_init <build-dir> <tool...>: sets build BIN LOADGEN, checks the tools and the binary, builds
+# the load driver if missing.
+bench_init() {
+    build=${1:-build}
+    shift
+    [[ $build = /* ]] || build="$root/$build"
+    BIN="$build/gatehouse"
+    LOADGEN=${BENCH_LOADGEN:-"$build/bench/gatehouse_loadgen"}
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh build bench)" >&2; exit 1; }
+    done
+    [[ -x $BIN ]] || { echo "bench: $BIN not built (make build)" >&2; exit 1; }
+    if [[ ! -x $LOADGEN ]]; then cmake --build "$build" --target gatehouse_loadgen; fi
+}
 
 work=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
 pids=()

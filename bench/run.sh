@@ -8,30 +8,15 @@
 # Quick run: BENCH_DURATION=2 BENCH_WARMUP=1 BENCH_ROUNDS=1.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${1:-build}
-[[ $build = /* ]] || build="$root/$build"
-BIN="$build/gatehouse"
-LOADGEN=${BENCH_LOADGEN:-"$build/bench/gatehouse_loadgen"}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init "${1:-build}" wrk taskset openssl curl node
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNECTIONS:-32}
 RT_CONNS=${BENCH_RT_CONNECTIONS:-16}
 SSL_SECONDS=${BENCH_OPENSSL_SECONDS:-3}
 ROUNDS=${BENCH_ROUNDS:-3}
-SCORE=${BENCH_SERVER_CORE:-0}
-CCORE=${BENCH_CLIENT_CORE:-1}
-LUA="$here/wrk/request.lua"
-
-for tool in wrk taskset openssl curl node; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh build bench)" >&2; exit 1; }
-done
-[[ -x $BIN ]] || { echo "bench: $BIN not built (make build)" >&2; exit 1; }
-if [[ ! -x $LOADGEN ]]; then cmake --build "$build" --target gatehouse_loadgen; fi
-
-# shellcheck source=bench/lib.sh
-source "$here/lib.sh"
 
 rows=()  # scenario | Gatehouse | p50 | p99 | RSS | peer | p50 | p99 | RSS | GH/peer | GH % of openssl | loadgen CPU | server CPU
 add_row() { local IFS='|'; rows+=("| $* |"); }

@@ -7,36 +7,21 @@
 # BENCH_CONNECTIONS (wrk, 8), BENCH_RT_CONNECTIONS (load driver, 16), BENCH_SERVER_CORE, BENCH_CLIENT_CORE.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${1:-build}
-[[ $build = /* ]] || build="$root/$build"
-BIN="$build/gatehouse"
-LOADGEN=${BENCH_LOADGEN:-"$build/bench/gatehouse_loadgen"}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init "${1:-build}" wrk taskset curl node
 USERS=${BENCH_SCALE_USERS:-10000}
 BASE=1000
 DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNECTIONS:-8}
 RT_CONNS=${BENCH_RT_CONNECTIONS:-16}
-SCORE=${BENCH_SERVER_CORE:-0}
-CCORE=${BENCH_CLIENT_CORE:-1}
-LUA="$here/wrk/request.lua"
 OUT="$here/results/scale-latest.md"
 # One bcrypt hash (cost 10) of PASSWORD, reused for every imported user: generating the rows costs
 # nothing, and each user's first login still verifies bcrypt, then rehashes to argon2id.
 PASSWORD='Scale-bench-password-1'
 BCRYPT='$2b$10$abcdefghijklmnopqrstuuyaDrgeWo0zWmGXKi8StflwkxOpPSJ56'
-
-for tool in wrk taskset curl node; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh build bench)" >&2; exit 1; }
-done
-[[ -x $BIN ]] || { echo "bench: $BIN not built (make build)" >&2; exit 1; }
-if [[ ! -x $LOADGEN ]]; then cmake --build "$build" --target gatehouse_loadgen; fi
 ((USERS > BASE)) || { echo "bench: BENCH_SCALE_USERS must be above $BASE" >&2; exit 1; }
-
-# shellcheck source=bench/lib.sh
-source "$here/lib.sh"
 
 # ------------------------------------------------------------------------------------ the parent
 # Runs each backend in a child (PostgreSQL inside with-postgres.sh) that appends its rows to a file.

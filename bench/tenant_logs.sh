@@ -9,30 +9,15 @@
 # BENCH_SERVER_CORE (0), BENCH_CLIENT_CORE (1).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${1:-build}
-[[ $build = /* ]] || build="$root/$build"
-BIN="$build/gatehouse"
-LOADGEN=${BENCH_LOADGEN:-"$build/bench/gatehouse_loadgen"}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_init "${1:-build}" wrk taskset curl node
 DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
 CONNS=${BENCH_CONNECTIONS:-32}
 RT_CONNS=${BENCH_RT_CONNECTIONS:-16}
 ROUNDS=${BENCH_LOG_ROUNDS:-5}
-SCORE=${BENCH_SERVER_CORE:-0}
-CCORE=${BENCH_CLIENT_CORE:-1}
-LUA="$here/wrk/request.lua"
 OUT="$here/results/tenant-logs-latest.md"
-
-for tool in wrk taskset curl node; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh build bench)" >&2; exit 1; }
-done
-[[ -x $BIN ]] || { echo "bench: $BIN not built (make build)" >&2; exit 1; }
-if [[ ! -x $LOADGEN ]]; then cmake --build "$build" --target gatehouse_loadgen; fi
-
-# shellcheck source=bench/lib.sh
-source "$here/lib.sh"
 
 declare -A URL PORT PID DEMO PW
 start_tenant logs-on

@@ -2173,16 +2173,12 @@ TEST_P(StoreConformance, BatchesLongerThanOneStatementAreWrittenWholeOrNotAtAll)
         const auto& want = batch[static_cast<std::size_t>(i)];
         auto got = s().get_log(want.log_id);
         ASSERT_TRUE(got) << i;
-        EXPECT_EQ(got->date_ms, want.date_ms);
-        EXPECT_EQ(got->type, want.type);
-        EXPECT_EQ(got->description, want.description);
-        EXPECT_EQ(got->client_id, want.client_id);
-        EXPECT_EQ(got->client_name, want.client_name);
-        EXPECT_EQ(got->ip, want.ip);
-        EXPECT_EQ(got->user_id, want.user_id);
-        EXPECT_EQ(got->user_name, want.user_name);
-        EXPECT_EQ(got->connection, want.connection);
-        EXPECT_EQ(got->details, want.details);
+        auto columns = [](const LogEvent& e) {
+            return std::tie(e.date_ms, e.type, e.description, e.client_id, e.client_name, e.ip, e.user_id, e.user_name,
+                            e.connection);
+        };
+        EXPECT_EQ(columns(*got), columns(want)) << i;
+        EXPECT_EQ(got->details, want.details) << i;
     }
 }
 
