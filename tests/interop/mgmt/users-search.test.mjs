@@ -173,14 +173,21 @@ test('clients and resource-server list filters run in SQL and page over the filt
   const before = (await mgmt.clients.list({ app_type: 'spa', include_totals: true })).response.total;
   const made = [];
   for (const app_type of ['spa', 'spa', 'non_interactive']) made.push(await mgmt.clients.create({ name: unique(app_type), app_type }));
-  // Oldest first (created_at in seconds, then client_id): the last two pages of one hold the new SPAs.
-  const last = [];
-  for (const page of [before, before + 1]) {
+  // Pages of one SPA each cover the filtered rows exactly once: every SPA, each on one page, the new
+  // two among them. (Oldest first is by created_at in seconds, then client_id, so an older SPA made
+  // in the same second may sort after a new one: which pages hold the new two is not fixed.)
+  const seen = [];
+  for (let page = 0; page < before + 2; page++) {
     const spas = await mgmt.clients.list({ app_type: 'spa', include_totals: true, per_page: 1, page });
     assert.equal(spas.response.total, before + 2);
-    last.push(...spas.data.map((c) => c.client_id));
+    assert.equal(spas.data.length, 1);
+    assert.equal(spas.data[0].app_type, 'spa');
+    seen.push(spas.data[0].client_id);
   }
-  assert.deepEqual(last.sort(), [made[0].client_id, made[1].client_id].sort());
+  assert.equal(new Set(seen).size, before + 2);
+  assert.ok(seen.includes(made[0].client_id) && seen.includes(made[1].client_id));
+  assert.ok(!seen.includes(made[2].client_id));
+  assert.deepEqual((await mgmt.clients.list({ app_type: 'spa', per_page: 1, page: before + 2 })).data, []);
   const both = await mgmt.clients.list({ app_type: 'spa,non_interactive', per_page: 50 });
   assert.deepEqual(both.data.map((c) => c.client_id).filter((id) => made.some((m) => m.client_id === id)).length, 3);
   const thirdParty = await mgmt.clients.list({ is_first_party: false });
