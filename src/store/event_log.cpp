@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace gatehouse::store {
 
 std::string new_log_id(std::int64_t date_ms) {
@@ -37,13 +39,17 @@ void BatchedEventLog::record(LogEvent event) {
     bool full_batch = false;
     {
         std::lock_guard lock(mutex_);
-        if (queue_.size() >= options_.capacity) {
+        if (queued_ >= options_.capacity) {
             dropped_.fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        queue_.push_back(std::move(event));
+        if (queued_ < queue_.size())
+            queue_[queued_] = std::move(event);
+        else
+            queue_.push_back(std::move(event));
+        ++queued_;
         ++queued_total_;
-        full_batch = queue_.size() == options_.batch_size;
+        full_batch = queued_ == options_.batch_size;
     }
     if (full_batch) wake_.notify_one();
 }
@@ -61,26 +67,29 @@ void BatchedEventLog::run() {
     std::unique_lock lock(mutex_);
     for (;;) {
         wake_.wait_for(lock, options_.flush_interval,
-                       [&] { return stopping_ || flush_requested_ || queue_.size() >= options_.batch_size; });
-        if (queue_.empty()) {
+                       [&] { return stopping_ || flush_requested_ || queued_ >= options_.batch_size; });
+        if (queued_ == 0) {
             flush_requested_ = false;
             if (stopping_) return;
             continue;
         }
+        // The written slots of the last batch go back to record() in exchange.
         batch.swap(queue_);
+        auto n = std::exchange(queued_, 0);
         lock.unlock();
-        write(batch);
+        write(std::span<const LogEvent>(batch.data(), n));
+        // Beyond one batch of slots (after a burst) the rest are freed here, once.
+        if (batch.size() > options_.batch_size) batch.resize(options_.batch_size);
         lock.lock();
-        written_total_ += batch.size();
-        batch.clear();
+        written_total_ += n;
         drained_.notify_all();
     }
 }
 
-void BatchedEventLog::write(std::vector<LogEvent>& batch) {
+void BatchedEventLog::write(std::span<const LogEvent> batch) {
     for (std::size_t start = 0; start < batch.size(); start += options_.batch_size) {
         auto n = std::min(options_.batch_size, batch.size() - start);
-        if (auto r = store_.append_logs(std::span<const LogEvent>(batch.data() + start, n)); !r)
+        if (auto r = store_.append_logs(batch.subspan(start, n)); !r)
             spdlog::error("tenant logs: {} events could not be written: {}", n, r.error().message());
     }
     auto dropped = dropped_.load(std::memory_order_relaxed);

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -49,14 +50,19 @@ class BatchedEventLog final : public EventLog {
 
   private:
     void run();
-    void write(std::vector<LogEvent>& batch);
+    void write(std::span<const LogEvent> batch);
 
     LogStore& store_;
     Options options_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable drained_;
+    // Slots: the first queued_ hold pending events; the rest are written ones, kept so the next
+    // events are moved into them. Their memory is then released on the request thread that made it,
+    // never by the writer (a free from another thread took glibc's arena lock: 3% of the server's
+    // CPU at 14,000 tokens/s).
     std::vector<LogEvent> queue_;
+    std::size_t queued_ = 0;
     std::uint64_t queued_total_ = 0;   // events ever queued
     std::uint64_t written_total_ = 0;  // events ever taken by the writer (written or failed)
     bool stopping_ = false;
