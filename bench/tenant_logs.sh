@@ -3,10 +3,12 @@
 # tenants served side by side on the same core, one with tenant logs (the default) and one with
 # `--no-tenant-logs`, measured in alternation (on, off, off, on, on, off, ...) so the VM's drift
 # from minute to minute falls on both alike. Each scenario's figure is the median of the rounds; the
-# server's CPU time per request is given beside the rate. Writes bench/results/tenant-logs-latest.md.
+# server's CPU time per request is given beside the rate; a last scenario sends one token request at
+# a time and reports its latency, the token path as a single caller meets it (the writer then runs
+# in the gaps). Writes bench/results/tenant-logs-latest.md.
 # Usage: bench/tenant_logs.sh [build-dir]. Environment: BENCH_LOG_ROUNDS (5), BENCH_DURATION (s, 5),
 # BENCH_WARMUP (s, 1), BENCH_CONNECTIONS (wrk, 32), BENCH_RT_CONNECTIONS (load driver, 16),
-# BENCH_SERVER_CORE (0), BENCH_CLIENT_CORE (1).
+# BENCH_SERVER_CORE (0), BENCH_CLIENT_CORE (1), BENCH_LOG_SCENARIOS (all: cc_ES256 cc_RS256 refresh one_ES256).
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
@@ -33,6 +35,10 @@ run() {
         wrk_warm "${URL[$2]}/oauth/token" POST "$(cc_body "${AUD[${1#cc_}]}")"
         wrk_measure "${PID[$2]}" "${URL[$2]}/oauth/token"
         ;;
+    one_ES256)
+        CONNS=1 wrk_warm "${URL[$2]}/oauth/token" POST "$(cc_body "${AUD[ES256]}")"
+        CONNS=1 wrk_measure "${PID[$2]}" "${URL[$2]}/oauth/token"
+        ;;
     refresh)
         loadgen_run "${PID[$2]}" --port "${PORT[$2]}" --client-id "${DEMO[$2]}" --username demo@example.com \
             --password "${PW[$2]}" --scenario refresh --scope "openid offline_access" --connections "$RT_CONNS"
@@ -40,8 +46,8 @@ run() {
     esac
 }
 
-scenarios=(cc_ES256 cc_RS256 refresh)
-declare -A RATES CPU_US  # [scenario.side] = space-separated per-round figures
+read -ra scenarios <<<"${BENCH_LOG_SCENARIOS:-cc_ES256 cc_RS256 refresh one_ES256}"
+declare -A RATES CPU_US P50 P99  # [scenario.side] = space-separated per-round figures
 for scenario in "${scenarios[@]}"; do
     for ((round = 1; round <= ROUNDS; round++)); do
         order=(on off)
@@ -53,6 +59,7 @@ for scenario in "${scenarios[@]}"; do
             us=$(awk -v c="$R_scpu" -v r="$R_rate" 'BEGIN{ printf "%.0f", (r > 0 ? 1e4 * c / r : 0) }')
             RATES[$scenario.$side]+="$R_rate "
             CPU_US[$scenario.$side]+="$us "
+            P50[$scenario.$side]+="$R_p50 " P99[$scenario.$side]+="$R_p99 "
             log "$scenario round $round logs $side: $R_rate/s, server CPU $R_scpu% ($us µs/request)"
         done
     done
@@ -64,6 +71,7 @@ label() {
     cc_ES256) echo "client_credentials ES256 (wrk)" ;;
     cc_RS256) echo "client_credentials RS256 (wrk)" ;;
     refresh) echo "refresh_token rotation (load driver)" ;;
+    one_ES256) echo "client_credentials ES256, one connection (wrk)" ;;
     esac
 }
 rows=()
@@ -72,6 +80,8 @@ for scenario in "${scenarios[@]}"; do
     con=$(median "${CPU_US[$scenario.on]}") coff=$(median "${CPU_US[$scenario.off]}")
     rows+=("| $(label "$scenario") | $(fmt_int "$on") /s | $(fmt_int "$off") /s | $(pct "$on" "$off") | $con µs | $coff µs | ${RATES[$scenario.on]% } | ${RATES[$scenario.off]% } |")
 done
+one_p50_on=$(median "${P50[one_ES256.on]:-}") one_p50_off=$(median "${P50[one_ES256.off]:-}")
+one_p99_on=$(median "${P99[one_ES256.on]:-}") one_p99_off=$(median "${P99[one_ES256.off]:-}")
 T_url=${URL[on]} T_mgmt_token=$ON_TOKEN
 events=$(tenant_api GET 'logs?include_totals=true&per_page=1' | jget .total)
 dropped=$(grep -c 'events dropped' "$work/logs-on.log" || true)
@@ -92,6 +102,15 @@ mkdir -p "$here/results"
     echo "|---|---:|---:|---:|---:|---:|---|---|"
     printf '%s\n' "${rows[@]}"
     echo
+    if [[ -n $one_p50_on ]]; then
+        echo "One token request at a time (the one-connection row), its latency in ms, median round:"
+        echo
+        echo "| latency | logs on | logs off | rounds on | rounds off |"
+        echo "|---|---:|---:|---|---|"
+        echo "| p50 | $one_p50_on | $one_p50_off | ${P50[one_ES256.on]% } | ${P50[one_ES256.off]% } |"
+        echo "| p99 | $one_p99_on | $one_p99_off | ${P99[one_ES256.on]% } | ${P99[one_ES256.off]% } |"
+        echo
+    fi
     echo "Events written by the logs-on tenant over the runs: $(fmt_int "$events"); warnings of dropped events: $dropped."
 } >"$OUT"
 cat "$OUT"
