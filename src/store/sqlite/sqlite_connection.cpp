@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace gatehouse::store::sqlite {
 
@@ -58,16 +60,28 @@ sqlite_connection::sqlite_connection(const std::string& path) {
     // busy_timeout first: the journal_mode switch itself needs the lock another process may hold.
     // synchronous=NORMAL is durable against process crashes in WAL mode (only an OS crash or
     // power loss can drop the last transactions), and saves an fsync per commit.
-    const char* pragmas =
-        "PRAGMA busy_timeout = 5000;"
-        "PRAGMA journal_mode = WAL;"
-        "PRAGMA synchronous = NORMAL;"
-        "PRAGMA foreign_keys = ON;";
-    char* err = nullptr;
-    rc = sqlite3_exec(db_, pragmas, nullptr, nullptr, &err);
-    if (rc != SQLITE_OK) {
+    configure(path, "PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms) + ";");
+    configure(path, "PRAGMA journal_mode = WAL;");
+    configure(path,
+              "PRAGMA synchronous = NORMAL;"
+              "PRAGMA foreign_keys = ON;");
+}
+
+void sqlite_connection::configure(const std::string& path, const std::string& pragmas) {
+    // Switching a new file to WAL answers SQLITE_BUSY at once, without the busy handler, when
+    // another connection is switching it too (instances starting together on one fresh file), so
+    // the wait busy_timeout would give is made here.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+    for (;;) {
+        char* err = nullptr;
+        int rc = sqlite3_exec(db_, pragmas.c_str(), nullptr, nullptr, &err);
+        if (rc == SQLITE_OK) return;
         std::string msg = err ? err : sqlite3_errstr(rc);
         sqlite3_free(err);
+        if ((rc & 0xff) == SQLITE_BUSY && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            continue;
+        }
         sqlite3_close(db_);
         db_ = nullptr;
         throw std::runtime_error("cannot configure SQLite database '" + path + "': " + msg);

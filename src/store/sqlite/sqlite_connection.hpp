@@ -29,6 +29,11 @@ class sqlite_connection final : public sql::connection {
     result<void> exec_script(std::string_view sql) override;
 
   private:
+    // How long a statement waits for a lock another connection holds before it fails.
+    static constexpr int busy_timeout_ms = 5000;
+
+    // Runs startup pragmas, retrying while another connection holds the lock; throws if it cannot.
+    void configure(const std::string& path, const std::string& pragmas);
     sqlite3_stmt* statement(sql::query id);
     result<sql::exec_result> bind_and_step(sqlite3_stmt* st, std::span<const sql::param> params);
 
