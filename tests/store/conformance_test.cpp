@@ -2182,6 +2182,33 @@ TEST_P(StoreConformance, BatchesLongerThanOneStatementAreWrittenWholeOrNotAtAll)
     }
 }
 
+// SQLite keeps composed statements prepared by their text: the same text runs again with new values,
+// and more shapes than the cache holds (one per batch length here) start it over without losing a row.
+TEST_P(StoreConformance, ComposedStatementsKeptPreparedBindEachCallsOwnValues) {
+    std::vector<std::string> ids;
+    for (int round = 0; round < 2; ++round)
+        for (int length = 1; length <= 40; ++length) {
+            std::vector<LogEvent> batch;
+            for (int i = 0; i < length; ++i) {
+                batch.push_back(make_log(1000 * round + length, "s", "auth0|r" + std::to_string(round), "c"));
+                batch.back().user_name = std::to_string(round) + "/" + std::to_string(length) + "/" + std::to_string(i);
+                ids.push_back(batch.back().log_id);
+            }
+            ASSERT_TRUE(s().append_logs(batch)) << round << "/" << length;
+        }
+    LogQuery q;
+    q.with_total = true;
+    q.filter = log_equals(LogFilter::kind::user_id, "auth0|r1");
+    EXPECT_EQ(s().list_logs(q)->total, 820u);
+    for (std::size_t i : {std::size_t{0}, std::size_t{819}, std::size_t{820}, ids.size() - 1}) {
+        auto got = s().get_log(ids[i]);
+        ASSERT_TRUE(got) << i;
+        EXPECT_EQ(got->log_id, ids[i]);
+    }
+    EXPECT_EQ(s().get_log(ids.back())->user_name, "1/40/39");
+    EXPECT_EQ(s().get_log(ids.front())->user_name, "0/1/0");
+}
+
 TEST_P(StoreConformance, LogFiltersCombineWithAndOrAndDateRangesAndPageInSql) {
     std::vector<LogEvent> batch;
     for (int i = 0; i < 10; ++i)

@@ -23,6 +23,15 @@ boost::system::error_code classify(sqlite3* db, int rc, std::string_view what) {
     return store_errc::backend;
 }
 
+// Resets a kept statement on every exit, so it never holds a read transaction open between calls.
+struct reset_on_exit {
+    sqlite3_stmt* st;
+    ~reset_on_exit() {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+};
+
 }  // namespace
 
 std::string to_sqlite_placeholders(std::string_view sql) {
@@ -62,9 +71,12 @@ sqlite_connection::sqlite_connection(const std::string& path) {
     // power loss can drop the last transactions), and saves an fsync per commit.
     configure(path, "PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms) + ";");
     configure(path, "PRAGMA journal_mode = WAL;");
+    // temp_store=MEMORY keeps statement journals in memory: a multi-row INSERT's outgrew SQLite's
+    // 64 KiB default and went to a temporary file, created and unlinked per statement.
     configure(path,
               "PRAGMA synchronous = NORMAL;"
-              "PRAGMA foreign_keys = ON;");
+              "PRAGMA foreign_keys = ON;"
+              "PRAGMA temp_store = MEMORY;");
 }
 
 void sqlite_connection::configure(const std::string& path, const std::string& pragmas) {
@@ -90,6 +102,7 @@ void sqlite_connection::configure(const std::string& path, const std::string& pr
 
 sqlite_connection::~sqlite_connection() {
     for (auto* s : statements_) sqlite3_finalize(s);
+    finalize_composed();
     sqlite3_close(db_);
 }
 
@@ -111,30 +124,31 @@ sqlite3_stmt* sqlite_connection::statement(sql::query id) {
 result<sql::exec_result> sqlite_connection::exec(sql::query id, std::initializer_list<sql::param> params) {
     sqlite3_stmt* st = statement(id);
     if (!st) return make_error_code(store_errc::backend);
-    // Reset on every exit, so a statement never holds a read transaction open between calls.
-    struct reset_guard {
-        sqlite3_stmt* st;
-        ~reset_guard() {
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-        }
-    } guard{st};
+    reset_on_exit guard{st};
     return bind_and_step(st, std::span<const sql::param>(params.begin(), params.size()));
 }
 
 result<sql::exec_result> sqlite_connection::exec_dynamic(std::string_view sql, std::span<const sql::param> params) {
     auto text = to_sqlite_placeholders(sql);
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, text.c_str(), static_cast<int>(text.size()), &st, nullptr) != SQLITE_OK) {
-        spdlog::error("store: sqlite prepare of a composed statement failed: {}", sqlite3_errmsg(db_));
-        sqlite3_finalize(st);
-        return make_error_code(store_errc::backend);
+    auto cached = composed_.find(text);
+    if (cached == composed_.end()) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &st,
+                               nullptr) != SQLITE_OK) {
+            spdlog::error("store: sqlite prepare of a composed statement failed: {}", sqlite3_errmsg(db_));
+            sqlite3_finalize(st);
+            return make_error_code(store_errc::backend);
+        }
+        if (composed_.size() >= max_composed_statements) finalize_composed();
+        cached = composed_.emplace(std::move(text), st).first;
     }
-    struct finalize_guard {
-        sqlite3_stmt* st;
-        ~finalize_guard() { sqlite3_finalize(st); }
-    } guard{st};
-    return bind_and_step(st, params);
+    reset_on_exit guard{cached->second};
+    return bind_and_step(cached->second, params);
+}
+
+void sqlite_connection::finalize_composed() {
+    for (auto& [text, st] : composed_) sqlite3_finalize(st);
+    composed_.clear();
 }
 
 result<sql::exec_result> sqlite_connection::bind_and_step(sqlite3_stmt* st, std::span<const sql::param> params) {

@@ -8,6 +8,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -37,8 +38,16 @@ class sqlite_connection final : public sql::connection {
     sqlite3_stmt* statement(sql::query id);
     result<sql::exec_result> bind_and_step(sqlite3_stmt* st, std::span<const sql::param> params);
 
+    void finalize_composed();
+
+    // Composed statements (searches, multi-row log INSERTs) are kept prepared by their text: the
+    // tenant log writer's 100-row INSERT spent more time in SQLite's parser than in its B-trees.
+    // Few shapes recur; past the bound the cache starts over.
+    static constexpr std::size_t max_composed_statements = 32;
+
     sqlite3* db_ = nullptr;
     std::array<sqlite3_stmt*, sql::query_count> statements_{};
+    std::unordered_map<std::string, sqlite3_stmt*> composed_;
 };
 
 // PostgreSQL's $n placeholders in SQLite's syntax, numbered alike (so a parameter may repeat): the
