@@ -520,13 +520,12 @@ constexpr std::array kQueries = {
     query_def{query::purge_codes, "DELETE FROM authorization_codes WHERE expires_at <= $1"},
     // expires_at = 0 is a refresh token without an absolute lifetime; it is never purged.
     query_def{query::purge_refresh_tokens, "DELETE FROM refresh_tokens WHERE expires_at > 0 AND expires_at <= $1"},
-    // A family whose current token passed its idle end is over; its rotated tokens go with it (a
-    // family always has exactly one current token, so none left means the family is gone).
+    // A family whose current token passed its idle end is over: all of it goes at once (the idle
+    // index finds the current tokens, the family index their families), so no rotated token is left
+    // for a later scan to find.
     query_def{query::purge_idle_refresh_tokens,
-              "DELETE FROM refresh_tokens WHERE rotated_at = 0 AND idle_expires_at > 0 AND idle_expires_at <= $1"},
-    query_def{query::purge_orphaned_refresh_tokens,
-              "DELETE FROM refresh_tokens WHERE rotated_at > 0 AND CAST($1 AS BIGINT) > 0 AND NOT EXISTS (SELECT 1 "
-              "FROM refresh_tokens c WHERE c.grant_id = refresh_tokens.grant_id AND c.rotated_at = 0)"},
+              "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT grant_id FROM refresh_tokens WHERE rotated_at = 0 "
+              "AND idle_expires_at > 0 AND idle_expires_at <= $1)"},
     query_def{query::purge_sessions, "DELETE FROM sessions WHERE expires_at <= $1"},
     query_def{query::purge_interactions, "DELETE FROM interactions WHERE expires_at <= $1"},
     query_def{query::purge_tickets, "DELETE FROM user_tickets WHERE expires_at <= $1"},

@@ -216,7 +216,6 @@ enum class query : std::size_t {
     purge_codes,
     purge_refresh_tokens,
     purge_idle_refresh_tokens,
-    purge_orphaned_refresh_tokens,
     purge_sessions,
     purge_interactions,
     purge_tickets,

@@ -509,7 +509,7 @@ result<std::size_t> sql_store::purge_expired(std::int64_t now) {
         std::size_t removed = 0;
         for (auto q :
              {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
-              query::purge_idle_refresh_tokens, query::purge_orphaned_refresh_tokens, query::purge_tickets,
+              query::purge_idle_refresh_tokens, query::purge_tickets,
               query::purge_organization_invitations, query::purge_grant_organizations, query::purge_job_output,
               query::purge_jobs}) {
             auto r = c.exec(q, {now});
