@@ -124,6 +124,14 @@ start_server() {
     S_idle_kib=$(rss_kib "$S_pid")
 }
 
+# "<date>, commit <short hash>[ (+ uncommitted changes)]": the heading of every results file.
+run_label() {
+    local commit dirty
+    commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (+ uncommitted changes)" || true)
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty"
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2fx", a / b; else print "—" }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.0f%%", 100 * a / b; else print "—" }'; }
 rate() { local r; r=$(fmt_int "$1"); echo "$r $2"; }

@@ -127,10 +127,8 @@ rows+=("| idle RSS (MiB) / start to first answer (ms) | $(mib "$GH_IDLE") MiB / 
 
 cpu_model=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
 mem=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (+ uncommitted changes)" || true)
 {
-    echo "# Gatehouse bench — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty"
+    echo "# Gatehouse bench — $(run_label)"
     echo
     echo "Machine: $cpu_model, $(nproc) cores, $mem RAM; $(uname -sr). Server pinned to core $SCORE with \`--threads 1\`" \
          "(oidc-provider: node on the same core), load generator on core $CCORE; loopback;" \

@@ -40,11 +40,9 @@ if [[ -z ${SCALE_BACKEND:-} ]]; then
     done
     cpu_model=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
     mem=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-    commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (+ uncommitted changes)" || true)
     mkdir -p "$here/results"
     {
-        echo "# Gatehouse scale bench — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty"
+        echo "# Gatehouse scale bench — $(run_label)"
         echo
         echo "Machine: $cpu_model, $(nproc) cores, $mem RAM; $(uname -sr). Server pinned to core $SCORE with" \
              "\`--threads 1\` (PostgreSQL's own processes unpinned), load generator on core $CCORE; loopback;" \

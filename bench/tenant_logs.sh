@@ -86,11 +86,9 @@ T_url=${URL[on]} T_mgmt_token=$ON_TOKEN
 events=$(tenant_api GET 'logs?include_totals=true&per_page=1' | jget .total)
 dropped=$(grep -c 'events dropped' "$work/logs-on.log" || true)
 
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (+ uncommitted changes)" || true)
 mkdir -p "$here/results"
 {
-    echo "# Tenant logs on the token path — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty"
+    echo "# Tenant logs on the token path — $(run_label)"
     echo
     echo "Machine: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cores; $(uname -sr)." \
          "Two tenants, one with tenant logs (the default) and one with \`--no-tenant-logs\`, each served" \
