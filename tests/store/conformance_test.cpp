@@ -1240,23 +1240,20 @@ TEST_P(StoreConformance, TouchingAReusableTokenMovesItsIdleEndOnlyWhileCurrent) 
     expect_error(s().touch_refresh_token("missing", 2500), store_errc::not_found);
 }
 
+// A token of a family without an absolute end, idle after `idle_expires_at`.
+RefreshToken make_idle_refresh(std::string hash, std::string grant_id, std::int64_t idle_expires_at) {
+    auto t = make_refresh(std::move(hash), std::move(grant_id));
+    t.expires_at = 0;
+    t.idle_expires_at = idle_expires_at;
+    return t;
+}
+
 TEST_P(StoreConformance, PurgeDropsAFamilyWhoseCurrentTokenWentIdle) {
-    auto idle = make_refresh("i0", "fam-idle");
-    idle.expires_at = 0;
-    idle.idle_expires_at = 300;
-    ASSERT_TRUE(s().create_refresh_token(idle));
-    auto idle_next = make_refresh("i1", "fam-idle");
-    idle_next.expires_at = 0;
-    idle_next.idle_expires_at = 400;
-    ASSERT_TRUE(s().exchange_refresh_token("i0", idle_next, 200, 0));
-    auto busy = make_refresh("b0", "fam-busy");
-    busy.expires_at = 0;
-    busy.idle_expires_at = 100;  // its rotated token went idle long ago: irrelevant
-    ASSERT_TRUE(s().create_refresh_token(busy));
-    auto busy_next = make_refresh("b1", "fam-busy");
-    busy_next.expires_at = 0;
-    busy_next.idle_expires_at = 900;
-    ASSERT_TRUE(s().exchange_refresh_token("b0", busy_next, 90, 0));
+    ASSERT_TRUE(s().create_refresh_token(make_idle_refresh("i0", "fam-idle", 300)));
+    ASSERT_TRUE(s().exchange_refresh_token("i0", make_idle_refresh("i1", "fam-idle", 400), 200, 0));
+    // Its rotated token went idle long ago: irrelevant.
+    ASSERT_TRUE(s().create_refresh_token(make_idle_refresh("b0", "fam-busy", 100)));
+    ASSERT_TRUE(s().exchange_refresh_token("b0", make_idle_refresh("b1", "fam-busy", 900), 90, 0));
 
     EXPECT_EQ(s().purge_expired(500).value(), 2u);
     expect_error(s().get_refresh_token("i0"), store_errc::not_found);
@@ -1271,25 +1268,16 @@ TEST_P(StoreConformance, PurgeDropsAFamilyWhoseCurrentTokenWentIdle) {
 TEST_P(StoreConformance, PurgeStallThroughOneLongRefreshFamily) {
     constexpr int rotations = 20'000;
     for (int i = 0; i < rotations; ++i) {
-        auto t = make_refresh("long-" + std::to_string(i), "fam-long");
-        t.expires_at = 0;
+        auto t = make_idle_refresh("long-" + std::to_string(i), "fam-long", 0);
         t.generation = i;
         t.rotated_at = 1000 + i;
         ASSERT_TRUE(s().create_refresh_token(t));
     }
-    auto current = make_refresh("long-current", "fam-long");
-    current.expires_at = 0;
+    auto current = make_idle_refresh("long-current", "fam-long", 900'000);
     current.generation = rotations;
-    current.idle_expires_at = 900'000;
     ASSERT_TRUE(s().create_refresh_token(current));
-    auto idle = make_refresh("idle-0", "fam-idle");
-    idle.expires_at = 0;
-    idle.idle_expires_at = 300;
-    ASSERT_TRUE(s().create_refresh_token(idle));
-    auto idle_next = make_refresh("idle-1", "fam-idle");
-    idle_next.expires_at = 0;
-    idle_next.idle_expires_at = 400;
-    ASSERT_TRUE(s().exchange_refresh_token("idle-0", idle_next, 200, 0));
+    ASSERT_TRUE(s().create_refresh_token(make_idle_refresh("idle-0", "fam-idle", 300)));
+    ASSERT_TRUE(s().exchange_refresh_token("idle-0", make_idle_refresh("idle-1", "fam-idle", 400), 200, 0));
 
     auto started = std::chrono::steady_clock::now();
     EXPECT_EQ(s().purge_expired(100'000).value(), 2u) << "the idle family, both of its tokens";
