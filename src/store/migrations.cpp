@@ -384,9 +384,11 @@ ALTER TABLE signing_keys ADD COLUMN revoked_at BIGINT NOT NULL DEFAULT 0;
 // The purge used to look for it under grant_id alone, once per rotated token: quadratic in a
 // family's length, so a client rotating one token a few hundred thousand times stalled the server's
 // store for minutes. The idle purge now takes whole families, so no rotated token outlives its
-// current one; those earlier purges left behind go here, once.
+// current one; those earlier purges left behind go here, once. The purge of a login's organization
+// asks the same of authorization codes, by grant_id, once per organization grant.
 constexpr std::string_view kRefreshTokenFamilies = R"sql(
 CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (grant_id, rotated_at);
+CREATE INDEX authorization_codes_grant_idx ON authorization_codes (grant_id);
 DROP INDEX refresh_tokens_grant_idx;
 DELETE FROM refresh_tokens WHERE rotated_at > 0 AND NOT EXISTS (SELECT 1 FROM refresh_tokens c
     WHERE c.grant_id = refresh_tokens.grant_id AND c.rotated_at = 0);
@@ -405,7 +407,7 @@ constexpr std::array kMigrations = {
     migration{10, "user search indexes", kUserSearchIndexes, {}, kUserSearchIndexesPostgres},
     migration{11, "background jobs: bulk user import and export", kJobs},
     migration{12, "revoked signing keys", kRevokedSigningKeys},
-    migration{13, "refresh-token families indexed by their current token", kRefreshTokenFamilies},
+    migration{13, "refresh-token families and code grants indexed by grant", kRefreshTokenFamilies},
 };
 
 constexpr bool versions_are_sequential() {

@@ -1288,6 +1288,26 @@ TEST_P(StoreConformance, PurgeStallThroughOneLongRefreshFamily) {
     EXPECT_TRUE(s().get_refresh_token("long-current"));
 }
 
+// Organization logins leave a grant row each, purged an hour later unless a code or refresh token
+// still holds the grant; looking for the code by grant_id without an index scanned every pending code
+// once per grant row (12,000 x 12,000: seconds of SQLite's one connection, every minute).
+TEST_P(StoreConformance, PurgeStallThroughManyOrganizationGrantsAndPendingCodes) {
+    constexpr int rows = 12'000;
+    for (int i = 0; i < rows; ++i) {
+        auto code = make_code("pending-" + std::to_string(i));
+        code.expires_at = 1'000'000;
+        ASSERT_TRUE(s().create_code(code));
+        ASSERT_TRUE(s().record_grant_organization("org-grant-" + std::to_string(i), "org_1", 0));
+    }
+    ASSERT_TRUE(s().record_grant_organization("grant-pending-7", "org_1", 0));
+
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(s().purge_expired(100'000).value(), static_cast<std::size_t>(rows)) << "the unheld grant rows";
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+    EXPECT_EQ(s().grant_organization("grant-pending-7").value(), "org_1") << "its code still holds it";
+    expect_error(s().grant_organization("org-grant-7"), store_errc::not_found);
+}
+
 TEST_P(StoreConformance, RevokingAUserEndsEveryFamilyAndCodeGrantOfThatUserOnly) {
     ASSERT_TRUE(s().create_refresh_token(make_refresh("u1", "fam-u1")));
     ASSERT_TRUE(s().exchange_refresh_token("u1", make_refresh("u2", "fam-u1"), 2000, 0));
