@@ -2326,6 +2326,26 @@ TEST_P(StoreConformance, RetentionPurgesOldLogsAndFinishedMailButNeverPendingMai
     EXPECT_TRUE(s().get_mail("pending"));
 }
 
+// The retention purge deletes in bounded statements (see purge_history): after a long stop it takes
+// every old event over several of them, and nothing newer.
+TEST_P(StoreConformance, RetentionPurgeOfMoreEventsThanOneStatementTakesThemAll) {
+    constexpr int old_events = 12'345;
+    std::vector<LogEvent> batch;
+    for (int i = 0; i < old_events + 3; ++i) {
+        batch.push_back(make_log(i < old_events ? 1000 + i : 900'000 + i, "s", "", ""));
+        if (batch.size() == 100 || i == old_events + 2) {
+            ASSERT_TRUE(s().append_logs(batch));
+            batch.clear();
+        }
+    }
+    auto removed = s().purge_history(500'000, 0);
+    ASSERT_TRUE(removed);
+    EXPECT_EQ(*removed, static_cast<std::size_t>(old_events));
+    LogQuery q;
+    q.with_total = true;
+    EXPECT_EQ(s().list_logs(q)->total, 3u);
+}
+
 TEST_P(StoreConformance, BatchedEventLogWritesEverythingQueuedAndDropsBeyondCapacity) {
     {
         // No batch fills and the interval is long: nothing is written before flush(), so exactly the

@@ -509,9 +509,8 @@ result<std::size_t> sql_store::purge_expired(std::int64_t now) {
         std::size_t removed = 0;
         for (auto q :
              {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
-              query::purge_idle_refresh_tokens, query::purge_tickets,
-              query::purge_organization_invitations, query::purge_grant_organizations, query::purge_job_output,
-              query::purge_jobs}) {
+              query::purge_idle_refresh_tokens, query::purge_tickets, query::purge_organization_invitations,
+              query::purge_grant_organizations, query::purge_job_output, query::purge_jobs}) {
             auto r = c.exec(q, {now});
             if (!r) return r.error();
             removed += static_cast<std::size_t>(r->affected);
@@ -1590,14 +1589,22 @@ result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
     return out;
 }
 
+// Events past the retention go in statements of at most this many, each its own transaction, so
+// the first purge after a long stop or a shorter retention (millions of events) never holds a
+// connection (SQLite's only one) for more than a moment.
+constexpr std::int64_t kLogPurgeBatch = 5000;
+
 result<std::size_t> sql_store::purge_history(std::int64_t before_ms, std::int64_t mail_before) {
-    return transact([&](connection& c) -> result<std::size_t> {
-        auto logs = c.exec(query::purge_logs, {before_ms});
+    std::size_t removed = 0;
+    for (;;) {
+        auto logs = run(query::purge_logs, {before_ms, kLogPurgeBatch});
         if (!logs) return logs.error();
-        auto mail = c.exec(query::purge_finished_mail, {mail_before});
-        if (!mail) return mail.error();
-        return static_cast<std::size_t>(logs->affected + mail->affected);
-    });
+        removed += static_cast<std::size_t>(logs->affected);
+        if (logs->affected < kLogPurgeBatch) break;
+    }
+    auto mail = run(query::purge_finished_mail, {mail_before});
+    if (!mail) return mail.error();
+    return removed + static_cast<std::size_t>(mail->affected);
 }
 
 }  // namespace gatehouse::store::sql
