@@ -507,28 +507,44 @@ constexpr std::array kQueries = {
               "DELETE FROM organization_invitations WHERE ticket_hash = $1 AND expires_at > $2 "
               "RETURNING " GH_INVITATION_COLS},
     query_def{query::organization_invitations_delete_by_org, "DELETE FROM organization_invitations WHERE org_id = $1"},
-    query_def{query::purge_organization_invitations, "DELETE FROM organization_invitations WHERE expires_at <= $1"},
+    query_def{query::purge_organization_invitations,
+              "DELETE FROM organization_invitations WHERE id IN (SELECT id FROM organization_invitations WHERE "
+              "expires_at <= $1 LIMIT CAST($2 AS BIGINT))"},
     query_def{query::grant_organization_insert,
               "INSERT INTO grant_organizations (grant_id, org_id, created_at) VALUES ($1, $2, $3)"},
     query_def{query::grant_organization_get, "SELECT org_id FROM grant_organizations WHERE grant_id = $1"},
     // A grant's organization outlives its code by a margin, so an exchange racing the purge still finds it.
     query_def{query::purge_grant_organizations,
-              "DELETE FROM grant_organizations WHERE created_at + 3600 <= $1 AND NOT EXISTS (SELECT 1 FROM "
-              "authorization_codes c WHERE c.grant_id = grant_organizations.grant_id) AND NOT EXISTS (SELECT 1 FROM "
-              "refresh_tokens r WHERE r.grant_id = grant_organizations.grant_id)"},
+              "DELETE FROM grant_organizations WHERE grant_id IN (SELECT grant_id FROM grant_organizations g WHERE "
+              "g.created_at + 3600 <= $1 AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.grant_id = "
+              "g.grant_id) AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = g.grant_id) LIMIT CAST($2 "
+              "AS BIGINT))"},
 
-    query_def{query::purge_codes, "DELETE FROM authorization_codes WHERE expires_at <= $1"},
+    // Each purge statement takes at most $2 rows (families for the idle one): see
+    // sql_store::purge_expired.
+    query_def{query::purge_codes,
+              "DELETE FROM authorization_codes WHERE code_hash IN (SELECT code_hash FROM authorization_codes WHERE "
+              "expires_at <= $1 LIMIT CAST($2 AS BIGINT))"},
     // expires_at = 0 is a refresh token without an absolute lifetime; it is never purged.
-    query_def{query::purge_refresh_tokens, "DELETE FROM refresh_tokens WHERE expires_at > 0 AND expires_at <= $1"},
+    query_def{
+        query::purge_refresh_tokens,
+        "DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens WHERE expires_at > "
+        "0 AND expires_at <= $1 LIMIT CAST($2 AS BIGINT))"},
     // A family whose current token passed its idle end is over: all of it goes at once (the idle
     // index finds the current tokens, the family index their families), so no rotated token is left
     // for a later scan to find.
     query_def{query::purge_idle_refresh_tokens,
               "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT grant_id FROM refresh_tokens WHERE rotated_at = 0 "
-              "AND idle_expires_at > 0 AND idle_expires_at <= $1)"},
-    query_def{query::purge_sessions, "DELETE FROM sessions WHERE expires_at <= $1"},
-    query_def{query::purge_interactions, "DELETE FROM interactions WHERE expires_at <= $1"},
-    query_def{query::purge_tickets, "DELETE FROM user_tickets WHERE expires_at <= $1"},
+              "AND idle_expires_at > 0 AND idle_expires_at <= $1 LIMIT CAST($2 AS BIGINT))"},
+    query_def{query::purge_sessions,
+              "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE expires_at <= $1 LIMIT "
+              "CAST($2 AS BIGINT))"},
+    query_def{query::purge_interactions,
+              "DELETE FROM interactions WHERE id IN (SELECT id FROM interactions WHERE expires_at <= $1 LIMIT CAST($2 "
+              "AS BIGINT))"},
+    query_def{query::purge_tickets,
+              "DELETE FROM user_tickets WHERE id_hash IN (SELECT id_hash FROM user_tickets WHERE expires_at <= $1 "
+              "LIMIT CAST($2 AS BIGINT))"},
     // At most $2 events per statement: see sql_store::purge_history.
     query_def{query::purge_logs,
               "DELETE FROM logs WHERE log_id IN (SELECT log_id FROM logs WHERE date_ms < $1 LIMIT CAST($2 AS BIGINT))"},

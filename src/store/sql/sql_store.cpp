@@ -504,19 +504,37 @@ result<int> sql_store::migrate() {
     });
 }
 
+// Expired rows go in statements of at most this many, each its own transaction: the first purge
+// after a long stop may find millions, and must not hold a connection (SQLite's only one) while it
+// deletes them. Every table has its statement, looped until one takes fewer than the batch.
+constexpr std::int64_t kPurgeBatch = 5000;
+
 result<std::size_t> sql_store::purge_expired(std::int64_t now) {
-    return transact([&](connection& c) -> result<std::size_t> {
-        std::size_t removed = 0;
-        for (auto q :
-             {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
-              query::purge_idle_refresh_tokens, query::purge_tickets, query::purge_organization_invitations,
-              query::purge_grant_organizations, query::purge_job_output, query::purge_jobs}) {
-            auto r = c.exec(q, {now});
+    std::size_t removed = 0;
+    for (auto q : {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
+                   query::purge_idle_refresh_tokens, query::purge_tickets, query::purge_organization_invitations,
+                   query::purge_grant_organizations}) {
+        for (;;) {
+            auto r = run(q, {now, kPurgeBatch});
             if (!r) return r.error();
             removed += static_cast<std::size_t>(r->affected);
+            // The idle purge counts tokens but limits families, each of at least one token, so fewer
+            // tokens than the batch also means it took every family left.
+            if (r->affected < kPurgeBatch) break;
         }
-        return removed;
+    }
+    // Finished jobs are few (one per import or export); their output goes first.
+    auto finished_jobs = transact([&](connection& c) -> result<std::size_t> {
+        std::size_t jobs = 0;
+        for (auto q : {query::purge_job_output, query::purge_jobs}) {
+            auto r = c.exec(q, {now});
+            if (!r) return r.error();
+            jobs += static_cast<std::size_t>(r->affected);
+        }
+        return jobs;
     });
+    if (!finished_jobs) return finished_jobs.error();
+    return removed + *finished_jobs;
 }
 
 // ---- meta -----------------------------------------------------------------------------------
@@ -1589,18 +1607,14 @@ result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
     return out;
 }
 
-// Events past the retention go in statements of at most this many, each its own transaction, so
-// the first purge after a long stop or a shorter retention (millions of events) never holds a
-// connection (SQLite's only one) for more than a moment.
-constexpr std::int64_t kLogPurgeBatch = 5000;
-
+// Events past the retention go kPurgeBatch at a time too: a shorter retention may leave millions.
 result<std::size_t> sql_store::purge_history(std::int64_t before_ms, std::int64_t mail_before) {
     std::size_t removed = 0;
     for (;;) {
-        auto logs = run(query::purge_logs, {before_ms, kLogPurgeBatch});
+        auto logs = run(query::purge_logs, {before_ms, kPurgeBatch});
         if (!logs) return logs.error();
         removed += static_cast<std::size_t>(logs->affected);
-        if (logs->affected < kLogPurgeBatch) break;
+        if (logs->affected < kPurgeBatch) break;
     }
     auto mail = run(query::purge_finished_mail, {mail_before});
     if (!mail) return mail.error();
