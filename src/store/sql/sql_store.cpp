@@ -7,9 +7,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 namespace gatehouse::store::sql {
 
@@ -505,23 +507,31 @@ result<int> sql_store::migrate() {
 }
 
 // Expired rows go in statements of at most this many, each its own transaction: the first purge
-// after a long stop may find millions, and must not hold a connection (SQLite's only one) while it
-// deletes them. Every table has its statement, looped until one takes fewer than the batch.
+// after a long stop (or a shorter log retention) may find millions, and must not hold a connection
+// (SQLite's only one) while it deletes them.
 constexpr std::int64_t kPurgeBatch = 5000;
+
+// Runs a purge statement ($1 the cut-off, $2 the batch) until one takes fewer rows than the batch.
+// The idle refresh purge counts tokens but limits families, each of at least one token, so fewer
+// tokens than the batch also means it took every family left.
+result<std::size_t> sql_store::delete_in_batches(query q, std::int64_t cutoff) {
+    std::size_t removed = 0;
+    for (;;) {
+        auto r = run(q, {cutoff, kPurgeBatch});
+        if (!r) return r.error();
+        removed += static_cast<std::size_t>(r->affected);
+        if (r->affected < kPurgeBatch) return removed;
+    }
+}
 
 result<std::size_t> sql_store::purge_expired(std::int64_t now) {
     std::size_t removed = 0;
     for (auto q : {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
                    query::purge_idle_refresh_tokens, query::purge_tickets, query::purge_organization_invitations,
                    query::purge_grant_organizations}) {
-        for (;;) {
-            auto r = run(q, {now, kPurgeBatch});
-            if (!r) return r.error();
-            removed += static_cast<std::size_t>(r->affected);
-            // The idle purge counts tokens but limits families, each of at least one token, so fewer
-            // tokens than the batch also means it took every family left.
-            if (r->affected < kPurgeBatch) break;
-        }
+        auto r = delete_in_batches(q, now);
+        if (!r) return r.error();
+        removed += *r;
     }
     // Finished jobs are few (one per import or export); their output goes first.
     auto finished_jobs = transact([&](connection& c) -> result<std::size_t> {
@@ -1551,6 +1561,25 @@ result<void> sql_store::retire_user_tickets(std::string_view user_id, std::strin
 // a third more CPU, and PostgreSQL a round trip per event.
 constexpr std::size_t kLogRowsPerInsert = 100;
 
+// "INSERT INTO logs (...) VALUES ($1, ..., $11), ($12, ...)" for n rows: the prefix of the
+// kLogRowsPerInsert-row text that ends after the n-th row, composed once for the process.
+std::string_view log_insert_text(std::size_t rows) {
+    static const auto statement = [] {
+        std::pair<std::string, std::array<std::size_t, kLogRowsPerInsert + 1>> out;
+        auto& [text, row_ends] = out;
+        text = "INSERT INTO logs (" + std::string(log_columns()) + ") VALUES ";
+        for (std::size_t row = 0; row < kLogRowsPerInsert; ++row) {
+            text += row ? ", (" : "(";
+            for (std::size_t column = 0; column < 11; ++column)
+                text += (column ? ", $" : "$") + std::to_string(row * 11 + column + 1);
+            text += ")";
+            row_ends[row + 1] = text.size();
+        }
+        return out;
+    }();
+    return std::string_view(statement.first).substr(0, statement.second[rows]);
+}
+
 result<void> sql_store::append_logs(std::span<const LogEvent> events) {
     if (events.empty()) return {};
     return transact([&](connection& c) -> result<void> {
@@ -1561,17 +1590,12 @@ result<void> sql_store::append_logs(std::span<const LogEvent> events) {
             details.clear();
             details.reserve(chunk.size());  // the parameters point into it: no reallocation below
             params.clear();
-            std::string text = "INSERT INTO logs (" + std::string(log_columns()) + ") VALUES ";
             for (const auto& e : chunk) {
                 details.push_back(json::serialize(e.details));
-                text += params.empty() ? "(" : ", (";
-                for (int column = 0; column < 11; ++column)
-                    text += (column ? ", $" : "$") + std::to_string(params.size() + column + 1);
-                text += ")";
                 params.insert(params.end(), {e.log_id, e.date_ms, e.type, e.description, e.client_id, e.client_name,
                                              e.ip, e.user_id, e.user_name, e.connection, details.back()});
             }
-            if (auto r = c.exec_dynamic(text, params); !r) return r.error();
+            if (auto r = c.exec_dynamic(log_insert_text(chunk.size()), params); !r) return r.error();
         }
         return {};
     });
@@ -1607,18 +1631,12 @@ result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
     return out;
 }
 
-// Events past the retention go kPurgeBatch at a time too: a shorter retention may leave millions.
 result<std::size_t> sql_store::purge_history(std::int64_t before_ms, std::int64_t mail_before) {
-    std::size_t removed = 0;
-    for (;;) {
-        auto logs = run(query::purge_logs, {before_ms, kPurgeBatch});
-        if (!logs) return logs.error();
-        removed += static_cast<std::size_t>(logs->affected);
-        if (logs->affected < kPurgeBatch) break;
-    }
+    auto logs = delete_in_batches(query::purge_logs, before_ms);
+    if (!logs) return logs.error();
     auto mail = run(query::purge_finished_mail, {mail_before});
     if (!mail) return mail.error();
-    return removed + static_cast<std::size_t>(mail->affected);
+    return *logs + static_cast<std::size_t>(mail->affected);
 }
 
 }  // namespace gatehouse::store::sql
