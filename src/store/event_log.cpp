@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace gatehouse::store {
@@ -15,7 +16,11 @@ std::string new_log_id(std::int64_t date_ms) {
     auto seq = sequence.fetch_add(1, std::memory_order_relaxed) % 100000000;
     std::string random;
     for (unsigned char b : util::random_bytes(10)) random.push_back(static_cast<char>('0' + b % 10));
-    return fmt::format("{:014}{:08}{}", date_ms < 0 ? 0 : date_ms, seq, random);
+    return fmt::format("{}{:08}{}", log_id_floor(date_ms), seq, random);
+}
+
+std::string log_id_floor(std::int64_t date_ms) {
+    return fmt::format("{:014}", std::clamp<std::int64_t>(date_ms, 0, kLastLogIdDate));
 }
 
 BatchedEventLog::BatchedEventLog(LogStore& store, Options options)

@@ -30,6 +30,11 @@ class EventLog {
 // A new log_id for an event dated `date_ms`: 14 digits of date, 8 of a per-process sequence,
 // 10 random digits. Fixed width, so text order is date order.
 std::string new_log_id(std::int64_t date_ms);
+// The date in 14 digits that begins the log_id of an event dated `date_ms` (clamped to 0 ..
+// kLastLogIdDate): every event dated earlier has a smaller log_id, every other one a larger. Date
+// ranges and the retention purge are log_id ranges through it.
+inline constexpr std::int64_t kLastLogIdDate = 99'999'999'999'999;
+std::string log_id_floor(std::int64_t date_ms);
 
 class BatchedEventLog final : public EventLog {
   public:

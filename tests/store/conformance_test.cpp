@@ -2326,6 +2326,55 @@ TEST_P(StoreConformance, LogFiltersCombineWithAndOrAndDateRangesAndPageInSql) {
     EXPECT_EQ(next->items[1].log_id, batch[8].log_id);
 }
 
+// Date ranges run on log_id (it begins with the date): both ends are kept to the millisecond, and
+// dates beyond log_id's 14 digits or before 1970 still bound nothing wrongly.
+TEST_P(StoreConformance, LogDateRangesIncludeBothEndsToTheMillisecond) {
+    std::vector<LogEvent> batch;
+    for (std::int64_t date : {2999, 3000, 3001, 5999, 6000, 6001}) batch.push_back(make_log(date, "s", "", ""));
+    ASSERT_TRUE(s().append_logs(batch));
+    auto dates_between = [&](std::int64_t from, std::int64_t to) {
+        LogQuery q;
+        q.oldest_first = true;
+        q.filter.op = LogFilter::kind::date;
+        q.filter.from_ms = from;
+        q.filter.to_ms = to;
+        auto page = s().list_logs(q);
+        std::vector<std::int64_t> out;
+        for (const auto& e : page->items) out.push_back(e.date_ms);
+        return out;
+    };
+    EXPECT_EQ(dates_between(3000, 6000), (std::vector<std::int64_t>{3000, 3001, 5999, 6000}));
+    EXPECT_EQ(dates_between(3001, 3001), (std::vector<std::int64_t>{3001}));
+    EXPECT_EQ(dates_between(-5, 2999), (std::vector<std::int64_t>{2999}));
+    EXPECT_EQ(dates_between(6001, 253'402'300'799'999), (std::vector<std::int64_t>{6001}));  // 9999-12-31
+    EXPECT_EQ(dates_between(INT64_MIN, 3000), (std::vector<std::int64_t>{2999, 3000}));
+    EXPECT_EQ(dates_between(6000, INT64_MAX), (std::vector<std::int64_t>{6000, 6001}));
+}
+
+// user_id and client_id are indexed only where they are set (client credentials have no user): events
+// without one are still found by every other filter, and by an explicit empty value.
+TEST_P(StoreConformance, LogsWithoutUserOrClientAreFoundByTheOtherFilters) {
+    ASSERT_TRUE(
+        s().append_logs(std::vector<LogEvent>{make_log(1000, "seccft", "", "c1"), make_log(2000, "s", "auth0|a", "c1"),
+                                              make_log(3000, "f", "auth0|a", ""), make_log(4000, "f", "", "")}));
+    auto matching = [&](LogFilter f) {
+        LogQuery q;
+        q.with_total = true;
+        q.filter = std::move(f);
+        return types_of(*s().list_logs(q));
+    };
+    using strings = std::vector<std::string>;
+    EXPECT_EQ(matching(log_equals(LogFilter::kind::user_id, "auth0|a")), (strings{"f", "s"}));
+    EXPECT_EQ(matching(log_equals(LogFilter::kind::client_id, "c1")), (strings{"s", "seccft"}));
+    EXPECT_EQ(matching(log_equals(LogFilter::kind::user_id, "")), (strings{"f", "seccft"}));
+    EXPECT_EQ(matching(log_equals(LogFilter::kind::client_id, "")), (strings{"f", "f"}));
+    EXPECT_EQ(matching(log_equals(LogFilter::kind::type, "f")), (strings{"f", "f"}));
+    LogFilter either;
+    either.op = LogFilter::kind::either;
+    either.operands = {log_equals(LogFilter::kind::user_id, "auth0|a"), log_equals(LogFilter::kind::type, "seccft")};
+    EXPECT_EQ(matching(either), (strings{"f", "s", "seccft"}));
+}
+
 TEST_P(StoreConformance, RetentionPurgesOldLogsAndFinishedMailButNeverPendingMail) {
     ASSERT_TRUE(s().append_logs(std::vector<LogEvent>{make_log(1000, "s", "", ""), make_log(5000, "s", "", "")}));
     auto sent = make_mail("sent", 0);

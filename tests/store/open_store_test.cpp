@@ -1,8 +1,11 @@
 // open_store: which URLs select which backend, and that unusable ones fail with a readable
 // message at startup instead of later.
 #include "store/backends.hpp"
+#include "store/event_log.hpp"
+#include "store/migrations.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
 #include "store/store.hpp"
+#include "util/json.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -122,6 +125,121 @@ TEST_F(OpenStore, RefusesADatabaseMigratedByANewerGatehouse) {
     sqlite3_close(db);
     auto msg = open_error(path);
     EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
+}
+
+// A SQLite file as a Gatehouse at schema `version` left it (migrations 1 to `version`), open for
+// the test to put rows in.
+sqlite3* database_at(const std::string& path, int version) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    auto exec = [&](const std::string& sql) {
+        char* error = nullptr;
+        EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "") << sql;
+        sqlite3_free(error);
+    };
+    exec(std::string(schema_migrations_ddl));
+    for (const auto& m : migrations()) {
+        if (m.version > version) break;
+        exec(std::string(migration_sql(m, sql::dialect::sqlite)));
+        exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (" + std::to_string(m.version) +
+             ", 'm', 0)");
+    }
+    return db;
+}
+
+std::int64_t count_rows(const std::string& path, const std::string& select_count) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, select_count.c_str(), -1, &st, nullptr), SQLITE_OK) << select_count;
+    std::int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+std::size_t logs_matching(Store& s, LogFilter filter) {
+    LogQuery q;
+    q.with_total = true;
+    q.filter = std::move(filter);
+    auto page = s.list_logs(q);
+    EXPECT_TRUE(page);
+    return page ? page->total : 0;
+}
+
+LogFilter log_filter(LogFilter::kind k, std::string value) {
+    LogFilter f;
+    f.op = k;
+    f.value = std::move(value);
+    return f;
+}
+
+// Migration 14 rebuilds SQLite's logs table (keyed by log_id, fewer indexes): events written before
+// it are all kept, read back whole and found by every filter and by the retention purge.
+TEST_F(OpenStore, TenantLogsWrittenBeforeTheLogTableRebuildSurviveIt) {
+    auto path = (fs::path(dir_) / "v13.db").string();
+    auto* db = database_at(path, 13);
+    struct old_event {
+        std::int64_t date_ms;
+        const char *type, *user_id, *client_id;
+    };
+    std::vector<std::string> ids;
+    for (auto e : {old_event{1000, "seccft", "", "c1"}, old_event{2000, "s", "auth0|a", "c1"},
+                   old_event{3000, "f", "auth0|b", ""}}) {
+        ids.push_back(new_log_id(e.date_ms));
+        auto insert = "INSERT INTO logs VALUES ('" + ids.back() + "', " + std::to_string(e.date_ms) + ", '" + e.type +
+                      "', 'description', '" + e.client_id + "', 'App', '127.0.0.1', '" + e.user_id +
+                      "', 'name', 'Username-Password-Authentication', '{\"n\":" + std::to_string(e.date_ms) + "}')";
+        ASSERT_EQ(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << insert;
+    }
+    sqlite3_close(db);
+
+    {
+        auto s = open_store(path);
+        EXPECT_EQ(logs_matching(*s, {}), 3u);
+        auto second = s->get_log(ids[1]);
+        ASSERT_TRUE(second);
+        EXPECT_EQ(second->user_id, "auth0|a");
+        EXPECT_EQ(second->connection, "Username-Password-Authentication");
+        EXPECT_EQ(second->details, (json::object{{"n", 2000}}));
+        EXPECT_EQ(logs_matching(*s, log_filter(LogFilter::kind::user_id, "auth0|a")), 1u);
+        EXPECT_EQ(logs_matching(*s, log_filter(LogFilter::kind::client_id, "c1")), 2u);
+        EXPECT_EQ(logs_matching(*s, log_filter(LogFilter::kind::type, "f")), 1u);
+        LogFilter range;
+        range.op = LogFilter::kind::date;
+        range.from_ms = 1500;
+        range.to_ms = 3000;
+        EXPECT_EQ(logs_matching(*s, range), 2u);
+        EXPECT_EQ(*s->purge_history(2500, 0), 2u);
+        EXPECT_EQ(logs_matching(*s, {}), 1u);
+    }
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs' AND sql LIKE '%WITHOUT ROWID%'"),
+              1);
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs_date_idx'"), 0);
+}
+
+// Migration 13 deletes the rotated refresh tokens earlier purges left without their family's
+// current token, and nothing of a family that still has one.
+TEST_F(OpenStore, RefreshFamilyMigrationDeletesOnlyOrphanedRotatedTokens) {
+    auto path = (fs::path(dir_) / "v12.db").string();
+    auto* db = database_at(path, 12);
+    auto insert = [&](const std::string& hash, const std::string& grant, int rotated_at) {
+        auto sql =
+            "INSERT INTO refresh_tokens (token_hash, grant_id, client_id, user_id, scope, audience, session_id, "
+            "auth_time, created_at, expires_at, rotated_at, revoked_at) VALUES ('" +
+            hash + "', '" + grant + "', 'c', 'u', 'openid', '', '', 0, 0, 0, " + std::to_string(rotated_at) + ", 0)";
+        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+    };
+    insert("live-1", "family", 5);
+    insert("live-2", "family", 9);
+    insert("live-current", "family", 0);
+    insert("orphan-1", "orphaned", 5);
+    insert("orphan-2", "orphaned", 9);
+    sqlite3_close(db);
+
+    open_store(path).reset();
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM refresh_tokens WHERE grant_id = 'family'"), 3);
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM refresh_tokens WHERE grant_id = 'orphaned'"), 0);
 }
 
 TEST_F(OpenStore, UnknownSchemeIsNamed) {

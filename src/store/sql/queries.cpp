@@ -545,9 +545,11 @@ constexpr std::array kQueries = {
     query_def{query::purge_tickets,
               "DELETE FROM user_tickets WHERE id_hash IN (SELECT id_hash FROM user_tickets WHERE expires_at <= $1 "
               "LIMIT CAST($2 AS BIGINT))"},
-    // At most $2 events per statement: see sql_store::purge_history.
+    // At most $2 events per statement (see sql_store::purge_history), dated before the log_id $1 begins
+    // with (log_id_floor): the oldest, at the start of the primary key.
     query_def{query::purge_logs,
-              "DELETE FROM logs WHERE log_id IN (SELECT log_id FROM logs WHERE date_ms < $1 LIMIT CAST($2 AS BIGINT))"},
+              "DELETE FROM logs WHERE log_id IN (SELECT log_id FROM logs WHERE log_id < $1 ORDER BY log_id LIMIT "
+              "CAST($2 AS BIGINT))"},
     // Pending mail is never dropped here: only what was sent or given up.
     query_def{query::purge_finished_mail, "DELETE FROM mail_queue WHERE status <> 'pending' AND created_at < $1"},
     // A running job has expires_at = 0: only finished ones past their retention go, output first.

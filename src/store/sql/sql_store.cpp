@@ -1,5 +1,6 @@
 #include "store/sql/sql_store.hpp"
 
+#include "store/event_log.hpp"
 #include "store/migrations.hpp"
 #include "store/sql/user_search_sql.hpp"
 #include "util/util.hpp"
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <limits>
 #include <set>
 #include <stdexcept>
@@ -357,11 +359,17 @@ class LogWhere {
             case kind::client_id:
                 return equals("client_id", f.value);
             case kind::date:
+                // log_id begins with the date (new_log_id): the range is also one of the primary key,
+                // which is what an index on it walks (date_ms has none).
                 sql_ += "(1 = 1";
                 if (f.from_ms != INT64_MIN)
-                    sql_ += " AND date_ms >= CAST($" + std::to_string(bind(f.from_ms)) + " AS BIGINT)";
-                if (f.to_ms != INT64_MAX)
+                    sql_ += " AND date_ms >= CAST($" + std::to_string(bind(f.from_ms)) + " AS BIGINT) AND log_id >= $" +
+                            std::to_string(bind_text(log_id_floor(f.from_ms)));
+                if (f.to_ms != INT64_MAX) {
                     sql_ += " AND date_ms <= CAST($" + std::to_string(bind(f.to_ms)) + " AS BIGINT)";
+                    if (f.to_ms < kLastLogIdDate)
+                        sql_ += " AND log_id < $" + std::to_string(bind_text(log_id_floor(f.to_ms + 1)));
+                }
                 sql_ += ")";
                 return;
             case kind::both:
@@ -380,11 +388,17 @@ class LogWhere {
             }
         }
     }
+    // user_id and client_id are indexed only where they are not empty (migration 14): the index's
+    // condition, repeated word for word, is what lets SQLite and PostgreSQL use it.
     void equals(std::string_view column, const std::string& value) {
-        sql_ += std::string(column) + " = CAST($" + std::to_string(bind(std::string_view(value))) + " AS TEXT)";
+        sql_ += "(" + std::string(column) + " = CAST($" + std::to_string(bind(std::string_view(value))) + " AS TEXT)";
+        if (!value.empty() && column != "type") sql_ += " AND " + std::string(column) + " <> ''";
+        sql_ += ")";
     }
+    std::size_t bind_text(std::string text) { return bind(std::string_view(texts_.emplace_back(std::move(text)))); }
 
     std::string sql_;
+    std::deque<std::string> texts_;  // values made here (log_id bounds) that params_ point into
     std::vector<param> params_;
 };
 
@@ -514,7 +528,7 @@ constexpr std::int64_t kPurgeBatch = 5000;
 // Runs a purge statement ($1 the cut-off, $2 the batch) until one takes fewer rows than the batch.
 // The idle refresh purge counts tokens but limits families, each of at least one token, so fewer
 // tokens than the batch also means it took every family left.
-result<std::size_t> sql_store::delete_in_batches(query q, std::int64_t cutoff) {
+result<std::size_t> sql_store::delete_in_batches(query q, param cutoff) {
     std::size_t removed = 0;
     for (;;) {
         auto r = run(q, {cutoff, kPurgeBatch});
@@ -1632,7 +1646,7 @@ result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
 }
 
 result<std::size_t> sql_store::purge_history(std::int64_t before_ms, std::int64_t mail_before) {
-    auto logs = delete_in_batches(query::purge_logs, before_ms);
+    auto logs = delete_in_batches(query::purge_logs, log_id_floor(before_ms));
     if (!logs) return logs.error();
     auto mail = run(query::purge_finished_mail, {mail_before});
     if (!mail) return mail.error();

@@ -190,7 +190,7 @@ class sql_store final : public Store {
     result<exec_result> run(query q, std::initializer_list<param> params);
     result<void> run_config_write(query q, std::initializer_list<param> params, bool must_affect);
     // A purge statement ($1 cut-off, $2 batch) run batch by batch, each in its own transaction.
-    result<std::size_t> delete_in_batches(query q, std::int64_t cutoff);
+    result<std::size_t> delete_in_batches(query q, param cutoff);
 
     std::unique_ptr<sql::pool> pool_;
 };
