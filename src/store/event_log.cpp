@@ -12,11 +12,18 @@
 namespace gatehouse::store {
 
 std::string new_log_id(std::int64_t date_ms) {
+    // The random digits tell apart the ids of processes sharing one store, each counting its sequence
+    // from 0 (instances started together, a restart within the same millisecond). Drawn once per
+    // process: drawing them per event cost every token request a system call (OpenSSL's generator
+    // checks getpid() on each draw).
+    static const std::string instance = [] {
+        std::string digits;
+        for (unsigned char b : util::random_bytes(10)) digits.push_back(static_cast<char>('0' + b % 10));
+        return digits;
+    }();
     static std::atomic<std::uint64_t> sequence{0};
     auto seq = sequence.fetch_add(1, std::memory_order_relaxed) % 100000000;
-    std::string random;
-    for (unsigned char b : util::random_bytes(10)) random.push_back(static_cast<char>('0' + b % 10));
-    return fmt::format("{}{:08}{}", log_id_floor(date_ms), seq, random);
+    return fmt::format("{}{:08}{}", log_id_floor(date_ms), seq, instance);
 }
 
 std::string log_id_floor(std::int64_t date_ms) {

@@ -129,9 +129,9 @@ result<sql::exec_result> sqlite_connection::exec(sql::query id, std::initializer
 }
 
 result<sql::exec_result> sqlite_connection::exec_dynamic(std::string_view sql, std::span<const sql::param> params) {
-    auto text = to_sqlite_placeholders(sql);
-    auto cached = composed_.find(text);
+    auto cached = composed_.find(sql);
     if (cached == composed_.end()) {
+        auto text = to_sqlite_placeholders(sql);
         sqlite3_stmt* st = nullptr;
         if (sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &st,
                                nullptr) != SQLITE_OK) {
@@ -140,7 +140,7 @@ result<sql::exec_result> sqlite_connection::exec_dynamic(std::string_view sql, s
             return make_error_code(store_errc::backend);
         }
         if (composed_.size() >= max_composed_statements) finalize_composed();
-        cached = composed_.emplace(std::move(text), st).first;
+        cached = composed_.emplace(std::string(sql), st).first;
     }
     reset_on_exit guard{cached->second};
     return bind_and_step(cached->second, params);
