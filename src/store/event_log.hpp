@@ -41,8 +41,11 @@ class BatchedEventLog final : public EventLog {
     struct Options {
         std::size_t capacity = 20000;  // queued events at most; beyond, new ones are dropped
         // Events per transaction. A transaction holds SQLite's one connection, and the core when
-        // the server has one, for its whole length: 500 (4 ms) tripled a lone caller's p99 latency.
-        std::size_t batch_size = 100;
+        // the server has one, for its whole length (500 events, 4 ms before migration 14, tripled a
+        // lone caller's p99 latency); each commit also writes every B-tree's edge pages to the WAL
+        // again, one system call per frame. 250 take about 0.7 ms of CPU on SQLite, 2.7 µs per
+        // event against 3.1 µs in transactions of 100 (bench/log_writer_bench.cpp, medians of 5).
+        std::size_t batch_size = 250;
         std::chrono::milliseconds flush_interval{200};
     };
 
