@@ -2,9 +2,12 @@
 // isolated database per test and removes it afterwards.
 #pragma once
 
+#include "store/model.hpp"
+
 #include <functional>
 #include <ostream>
 #include <string>
+#include <utility>
 
 namespace gatehouse::store::test_backends {
 
@@ -30,5 +33,13 @@ backend postgres_backend();
 
 // A fresh directory under the system temp dir, removed by the caller.
 std::string make_temp_dir();
+
+// The log filter "`k` equals `value`" (type, user_id or client_id).
+inline LogFilter log_equals(LogFilter::kind k, std::string value) {
+    LogFilter f;
+    f.op = k;
+    f.value = std::move(value);
+    return f;
+}
 
 }  // namespace gatehouse::store::test_backends

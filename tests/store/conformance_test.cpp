@@ -21,6 +21,7 @@ namespace gatehouse::store {
 namespace {
 
 using test_backends::backend;
+using test_backends::log_equals;
 
 class StoreConformance : public ::testing::TestWithParam<backend> {
   protected:
@@ -2187,13 +2188,6 @@ std::vector<std::string> types_of(const PageResult<LogEvent>& page) {
     std::vector<std::string> out;
     for (const auto& e : page.items) out.push_back(e.type);
     return out;
-}
-
-LogFilter log_equals(LogFilter::kind k, std::string value) {
-    LogFilter f;
-    f.op = k;
-    f.value = std::move(value);
-    return f;
 }
 
 TEST_P(StoreConformance, LogsAreListedNewestFirstAndReadBackWhole) {

@@ -167,13 +167,6 @@ std::size_t logs_matching(Store& s, LogFilter filter) {
     return page ? page->total : 0;
 }
 
-LogFilter log_filter(LogFilter::kind k, std::string value) {
-    LogFilter f;
-    f.op = k;
-    f.value = std::move(value);
-    return f;
-}
-
 // Migration 14 rebuilds SQLite's logs table (keyed by log_id, fewer indexes): events written before
 // it are all kept, read back whole and found by every filter and by the retention purge.
 TEST_F(OpenStore, TenantLogsWrittenBeforeTheLogTableRebuildSurviveIt) {
@@ -202,9 +195,9 @@ TEST_F(OpenStore, TenantLogsWrittenBeforeTheLogTableRebuildSurviveIt) {
         EXPECT_EQ(second->user_id, "auth0|a");
         EXPECT_EQ(second->connection, "Username-Password-Authentication");
         EXPECT_EQ(second->details, (json::object{{"n", 2000}}));
-        EXPECT_EQ(logs_matching(*s, log_filter(LogFilter::kind::user_id, "auth0|a")), 1u);
-        EXPECT_EQ(logs_matching(*s, log_filter(LogFilter::kind::client_id, "c1")), 2u);
-        EXPECT_EQ(logs_matching(*s, log_filter(LogFilter::kind::type, "f")), 1u);
+        EXPECT_EQ(logs_matching(*s, test_backends::log_equals(LogFilter::kind::user_id, "auth0|a")), 1u);
+        EXPECT_EQ(logs_matching(*s, test_backends::log_equals(LogFilter::kind::client_id, "c1")), 2u);
+        EXPECT_EQ(logs_matching(*s, test_backends::log_equals(LogFilter::kind::type, "f")), 1u);
         LogFilter range;
         range.op = LogFilter::kind::date;
         range.from_ms = 1500;
