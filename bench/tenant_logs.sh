@@ -66,6 +66,12 @@ for scenario in "${scenarios[@]}"; do
 done
 
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{v[NR]=$1} END{ print v[int((NR + 1) / 2)] }'; }
+# The median of the rounds' own on/off ratios: a round's two runs are back to back, so a drift of the
+# VM over minutes (rounds here have differed by a third) cancels within the pair.
+paired_pct() {
+    median "$(paste -d' ' <(tr ' ' '\n' <<<"$1" | grep .) <(tr ' ' '\n' <<<"$2" | grep .) |
+        awk '$2 > 0 { printf "%.1f ", 100 * $1 / $2 }')"
+}
 label() {
     case $1 in
     cc_ES256) echo "client_credentials ES256 (wrk)" ;;
@@ -78,7 +84,8 @@ rows=()
 for scenario in "${scenarios[@]}"; do
     on=$(median "${RATES[$scenario.on]}") off=$(median "${RATES[$scenario.off]}")
     con=$(median "${CPU_US[$scenario.on]}") coff=$(median "${CPU_US[$scenario.off]}")
-    rows+=("| $(label "$scenario") | $(fmt_int "$on") /s | $(fmt_int "$off") /s | $(pct "$on" "$off") | $con µs | $coff µs | ${RATES[$scenario.on]% } | ${RATES[$scenario.off]% } |")
+    paired=$(paired_pct "${RATES[$scenario.on]}" "${RATES[$scenario.off]}")
+    rows+=("| $(label "$scenario") | $(fmt_int "$on") /s | $(fmt_int "$off") /s | $(pct "$on" "$off") | ${paired}% | $con µs | $coff µs | ${RATES[$scenario.on]% } | ${RATES[$scenario.off]% } |")
 done
 one_p50_on=$(median "${P50[one_ES256.on]:-}") one_p50_off=$(median "${P50[one_ES256.off]:-}")
 one_p99_on=$(median "${P99[one_ES256.on]:-}") one_p99_off=$(median "${P99[one_ES256.off]:-}")
@@ -94,10 +101,11 @@ mkdir -p "$here/results"
          "Two tenants, one with tenant logs (the default) and one with \`--no-tenant-logs\`, each served" \
          "with \`--threads 1\` on core $SCORE (the event writer's thread too), the load generator on core $CCORE;" \
          "$ROUNDS rounds of ${WARMUP}s warm-up + ${DURATION}s per scenario and tenant, the two alternating" \
-         "(on, off, off, on, ...). Figures: the median round; CPU = the server's CPU time per request."
+         "(on, off, off, on, ...). Figures: the median round; paired = the median of each round's on/off;" \
+         "CPU = the server's CPU time per request."
     echo
-    echo "| scenario | logs on | logs off | on / off | CPU logs on | CPU logs off | rounds on | rounds off |"
-    echo "|---|---:|---:|---:|---:|---:|---|---|"
+    echo "| scenario | logs on | logs off | on / off | paired | CPU logs on | CPU logs off | rounds on | rounds off |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|---|"
     printf '%s\n' "${rows[@]}"
     echo
     if [[ -n $one_p50_on ]]; then
