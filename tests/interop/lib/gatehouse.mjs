@@ -90,9 +90,12 @@ export async function startGatehouse(options = {}) {
     cli(args, extraEnv = {}) {
       return execFileSync(binary(), [...args, ...common], { encoding: 'utf8', env: { ...baseEnv, ...extraEnv } });
     },
-    // What an attacker holding a copy of the database reads: one query's rows, as text.
+    // What an attacker holding a copy of the database reads: one query's rows, as text. The sqlite3
+    // shell waits for the running server's write transactions (the tenant-log writer's among them)
+    // as the server does, instead of failing at once with "database is locked".
     sql(query) {
-      const [cmd, args] = pg ? ['psql', [db, '-qAtc', query]] : ['sqlite3', [db.slice('sqlite://'.length), query]];
+      const [cmd, args] = pg ? ['psql', [db, '-qAtc', query]]
+        : ['sqlite3', ['-cmd', '.timeout 5000', db.slice('sqlite://'.length), query]];
       return execFileSync(cmd, args, { encoding: 'utf8' });
     },
   };

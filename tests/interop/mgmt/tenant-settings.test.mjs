@@ -4,7 +4,6 @@
 // session_lifetime, idle_session_lifetime.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { ManagementClient as LegacyManagementClient } from 'auth0/legacy';
 import { startGatehouse, browserLogin } from '../lib/gatehouse.mjs';
 import { decodeJwt } from '../lib/jwt.mjs';
@@ -127,7 +126,7 @@ test('default_audience applies to client_credentials and /authorize without audi
   const at = decodeJwt(tokens.access_token).payload;
   assert.ok([at.aud].flat().includes(API), `aud ${JSON.stringify(at.aud)}`);
   if (gh.backend === 'sqlite') {
-    const out = execFileSync('sqlite3', [gh.db.replace(/^sqlite:\/\//, ''), 'SELECT max(expires_at - created_at) FROM sessions'], { encoding: 'utf8' });
+    const out = gh.sql('SELECT max(expires_at - created_at) FROM sessions');
     assert.equal(Number(out.trim()), 2 * 3600, 'the hosted session lives session_lifetime hours');
   }
   assert.equal((await api('PATCH', '/tenants/settings', { body: { default_audience: '' } })).status, 200);

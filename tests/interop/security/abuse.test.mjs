@@ -5,7 +5,6 @@
 // serve flags, so it stays fast and independent of the defaults.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { startGatehouse } from '../lib/gatehouse.mjs';
 import { authorizeUrl, Browser } from '../federation/helpers.mjs';
 
@@ -20,11 +19,7 @@ async function start(options) {
 
 // Rows of a store table, straight from the database (SQLite file or PostgreSQL).
 function rows(gh, table) {
-  const sql = `SELECT count(*) FROM ${table}`;
-  const out = gh.backend === 'postgres'
-    ? execFileSync('psql', [gh.db, '-qAtc', sql], { encoding: 'utf8' })
-    : execFileSync('sqlite3', [gh.db.replace(/^sqlite:\/\//, ''), sql], { encoding: 'utf8' });
-  return Number(out.trim());
+  return Number(gh.sql(`SELECT count(*) FROM ${table}`).trim());
 }
 
 const get = (url, headers = {}) => fetch(url, { redirect: 'manual', headers, signal: AbortSignal.timeout(20_000) });
