@@ -353,11 +353,11 @@ class LogWhere {
                 sql_ += "1 = 1";
                 return;
             case kind::type:
-                return equals("type", f.value);
+                return equals("type", f.value, index::whole);
             case kind::user_id:
-                return equals("user_id", f.value);
+                return equals("user_id", f.value, index::where_set);
             case kind::client_id:
-                return equals("client_id", f.value);
+                return equals("client_id", f.value, index::where_set);
             case kind::date:
                 // log_id begins with the date (new_log_id): the range is also one of the primary key,
                 // which is what an index on it walks (date_ms has none).
@@ -390,9 +390,10 @@ class LogWhere {
     }
     // user_id and client_id are indexed only where they are not empty (migration 14): the index's
     // condition, repeated word for word, is what lets SQLite and PostgreSQL use it.
-    void equals(std::string_view column, const std::string& value) {
+    enum class index { whole, where_set };
+    void equals(std::string_view column, const std::string& value, index indexed) {
         sql_ += "(" + std::string(column) + " = CAST($" + std::to_string(bind(std::string_view(value))) + " AS TEXT)";
-        if (!value.empty() && column != "type") sql_ += " AND " + std::string(column) + " <> ''";
+        if (indexed == index::where_set && !value.empty()) sql_ += " AND " + std::string(column) + " <> ''";
         sql_ += ")";
     }
     std::size_t bind_text(std::string text) { return bind(std::string_view(texts_.emplace_back(std::move(text)))); }
