@@ -1,6 +1,7 @@
 #include "cli/tenant.hpp"
 
 #include "jose/jose.hpp"
+#include "store/sqlite/sqlite_connection.hpp"
 #include "util/util.hpp"
 
 #include <sys/stat.h>
@@ -36,12 +37,15 @@ std::string sqlite_path(const std::string& url) {
 void restrict_database_files(const std::string& db_file) {
     // The database holds password hashes and sealed keys: owner-only, like the key file. SQLite
     // creates -wal and -shm with the database file's mode, and the process umask (077) covers new
-    // files; existing ones from older versions are tightened here.
-    for (const auto* suffix : {"", "-wal", "-shm"}) {
-        std::error_code ec;
-        fs::path file = db_file + suffix;
-        if (fs::exists(file, ec))
-            fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
+    // files; existing ones from older versions are tightened here. The tenant-log file beside it
+    // names users and their addresses.
+    for (const auto& base : {db_file, store::sqlite::log_file_path(db_file)}) {
+        for (const auto* suffix : {"", "-wal", "-shm"}) {
+            std::error_code ec;
+            fs::path file = base + suffix;
+            if (fs::exists(file, ec))
+                fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
+        }
     }
 }
 

@@ -407,28 +407,32 @@ DROP INDEX logs_client_idx;
 CREATE INDEX logs_user_idx ON logs (user_id, log_id) WHERE user_id <> '';
 CREATE INDEX logs_client_idx ON logs (client_id, log_id) WHERE client_id <> '';
 )sql";
-constexpr std::string_view kTenantLogIndexesSqlite = R"sql(
-CREATE TABLE logs_by_id (
-    log_id TEXT PRIMARY KEY,
-    date_ms BIGINT NOT NULL,
-    type TEXT NOT NULL,
-    description TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    client_name TEXT NOT NULL,
-    ip TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    connection_name TEXT NOT NULL,
-    details TEXT NOT NULL
-) WITHOUT ROWID;
-INSERT INTO logs_by_id SELECT log_id, date_ms, type, description, client_id, client_name, ip, user_id, user_name,
-    connection_name, details FROM logs ORDER BY log_id;
-DROP TABLE logs;
-ALTER TABLE logs_by_id RENAME TO logs;
-CREATE INDEX logs_type_idx ON logs (type, log_id);
-CREATE INDEX logs_user_idx ON logs (user_id, log_id) WHERE user_id <> '';
-CREATE INDEX logs_client_idx ON logs (client_id, log_id) WHERE client_id <> '';
-)sql";
+// The SQLite log table since migration 14, in the store's file (migration 14) and in the log file
+// (kLogFileSchema).
+#define GH_SQLITE_LOG_COLUMNS                                                                        \
+    "(\n    log_id TEXT PRIMARY KEY,\n    date_ms BIGINT NOT NULL,\n    type TEXT NOT NULL,\n"       \
+    "    description TEXT NOT NULL,\n    client_id TEXT NOT NULL,\n    client_name TEXT NOT NULL,\n" \
+    "    ip TEXT NOT NULL,\n    user_id TEXT NOT NULL,\n    user_name TEXT NOT NULL,\n"              \
+    "    connection_name TEXT NOT NULL,\n    details TEXT NOT NULL\n) WITHOUT ROWID;\n"
+#define GH_SQLITE_LOG_INDEXES(if_not_exists)                         \
+    "CREATE INDEX " if_not_exists                                    \
+    "logs_type_idx ON logs (type, log_id);\n"                        \
+    "CREATE INDEX " if_not_exists                                    \
+    "logs_user_idx ON logs (user_id, log_id) WHERE user_id <> '';\n" \
+    "CREATE INDEX " if_not_exists "logs_client_idx ON logs (client_id, log_id) WHERE client_id <> '';\n"
+
+constexpr std::string_view kTenantLogIndexesSqlite =
+    "CREATE TABLE logs_by_id " GH_SQLITE_LOG_COLUMNS
+    "INSERT INTO logs_by_id SELECT log_id, date_ms, type, description, client_id, client_name, ip, user_id, "
+    "user_name,\n"
+    "    connection_name, details FROM logs ORDER BY log_id;\n"
+    "DROP TABLE logs;\n"
+    "ALTER TABLE logs_by_id RENAME TO logs;\n" GH_SQLITE_LOG_INDEXES("");
+
+// Nothing changes in the schema itself: SQLite file stores move their events to a file of their own
+// when they open (store/sqlite), and this version keeps an older Gatehouse, which would look for
+// them in the store's file, from starting on one.
+constexpr std::string_view kTenantLogFile = "SELECT 1;";
 
 constexpr std::array kMigrations = {
     migration{1, "initial schema", kInitialSchema},
@@ -446,7 +450,11 @@ constexpr std::array kMigrations = {
     migration{13, "refresh-token families and code grants indexed by grant", kRefreshTokenFamilies},
     migration{14, "tenant logs keyed by log_id, with partial user and client indexes", kTenantLogIndexes,
               kTenantLogIndexesSqlite},
+    migration{15, "tenant logs in a SQLite file of their own", kTenantLogFile},
 };
+
+constexpr std::string_view kLogFileSchema =
+    "CREATE TABLE IF NOT EXISTS logs " GH_SQLITE_LOG_COLUMNS GH_SQLITE_LOG_INDEXES("IF NOT EXISTS ");
 
 constexpr bool versions_are_sequential() {
     for (std::size_t i = 0; i < kMigrations.size(); ++i)
@@ -466,5 +474,7 @@ std::string_view migration_sql(const migration& m, sql::dialect d) noexcept {
 }
 
 int latest_schema_version() noexcept { return kMigrations.back().version; }
+
+std::string_view log_file_schema() noexcept { return kLogFileSchema; }
 
 }  // namespace gatehouse::store

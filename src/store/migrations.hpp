@@ -23,6 +23,11 @@ std::string_view migration_sql(const migration& m, sql::dialect d) noexcept;
 // The version a fully migrated database reports.
 int latest_schema_version() noexcept;
 
+// The tenant-log file of a SQLite store (store/sqlite: "<name>.logs.db" beside "<name>.db"): the log
+// table of migration 14 and its indexes, created if missing. Its version is the file's user_version.
+std::string_view log_file_schema() noexcept;
+inline constexpr int log_file_schema_version = 1;
+
 // Created outside the migration transaction, before anything else, by every dialect.
 inline constexpr std::string_view schema_migrations_ddl =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "

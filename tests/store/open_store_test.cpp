@@ -11,9 +11,11 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -206,9 +208,97 @@ TEST_F(OpenStore, TenantLogsWrittenBeforeTheLogTableRebuildSurviveIt) {
         EXPECT_EQ(*s->purge_history(2500, 0), 2u);
         EXPECT_EQ(logs_matching(*s, {}), 1u);
     }
-    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs' AND sql LIKE '%WITHOUT ROWID%'"),
-              1);
-    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs_date_idx'"), 0);
+    // Migration 15's store keeps them in its log file, in migration 14's table.
+    const auto logs_path = sqlite::log_file_path(path);
+    EXPECT_EQ(
+        count_rows(logs_path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs' AND sql LIKE '%WITHOUT ROWID%'"),
+        1);
+    EXPECT_EQ(count_rows(logs_path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs_date_idx'"), 0);
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'logs%'"), 0);
+}
+
+TEST_F(OpenStore, TenantLogsLiveInAFileOfTheirOwnBesideTheStore) {
+    EXPECT_EQ(sqlite::log_file_path("data/gatehouse.db"), "data/gatehouse.logs.db");
+    EXPECT_EQ(sqlite::log_file_path("/srv/tenant"), "/srv/tenant.logs");
+    auto path = (fs::path(dir_) / "gatehouse.db").string();
+    {
+        auto s = open_store(path);
+        LogEvent e;
+        e.log_id = new_log_id(1000);
+        e.date_ms = 1000;
+        e.type = "seccft";
+        ASSERT_TRUE(s->append_logs(std::span<const LogEvent>(&e, 1)));
+        EXPECT_EQ(logs_matching(*s, {}), 1u);
+    }
+    const auto logs_path = (fs::path(dir_) / "gatehouse.logs.db").string();
+    EXPECT_EQ(count_rows(logs_path, "SELECT COUNT(*) FROM logs"), 1);
+    EXPECT_EQ(count_rows(logs_path, "PRAGMA page_size"), 16384);
+    EXPECT_EQ(count_rows(logs_path, "PRAGMA user_version"), log_file_schema_version);
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs'"), 0);
+    EXPECT_EQ(count_rows(path, "PRAGMA page_size"), 4096) << "the store's own file keeps SQLite's default";
+}
+
+// Events an older Gatehouse kept in the store's file move to the log file when this one opens it.
+// Had a process stopped between the log file's commit and the store file's, both hold the events:
+// the next start keeps one copy of each.
+TEST_F(OpenStore, TenantLogsOfAnOlderStoreMoveToTheLogFileOnceEach) {
+    auto path = (fs::path(dir_) / "v14.db").string();
+    auto* db = database_at(path, 14);
+    std::vector<std::string> ids;
+    for (std::int64_t date : {1000, 2000}) {
+        ids.push_back(new_log_id(date));
+        auto insert = "INSERT INTO logs VALUES ('" + ids.back() + "', " + std::to_string(date) +
+                      ", 's', 'Success Login', 'c1', 'App', '127.0.0.1', 'auth0|a', 'a@example.com', 'db', '{}')";
+        ASSERT_EQ(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << insert;
+    }
+    sqlite3_close(db);
+    const auto logs_path = sqlite::log_file_path(path);
+    {
+        auto s = open_store(path);
+        EXPECT_EQ(logs_matching(*s, {}), 2u);
+        EXPECT_TRUE(s->get_log(ids[0]));
+    }
+    EXPECT_EQ(count_rows(logs_path, "SELECT COUNT(*) FROM logs"), 2);
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs'"), 0);
+
+    // The state a stop between the two commits leaves: the events in both files.
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    auto copy_back =
+        "ATTACH DATABASE '" + logs_path + "' AS log_file; CREATE TABLE logs AS SELECT * FROM log_file.logs;";
+    ASSERT_EQ(sqlite3_exec(db, copy_back.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    {
+        auto s = open_store(path);
+        EXPECT_EQ(logs_matching(*s, {}), 2u);
+    }
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs'"), 0);
+}
+
+// The log writer's transactions hold the log file, never the store's: a token request's write goes
+// through while a long log transaction is open, where it used to wait for it (or time out after 5 s).
+TEST_F(OpenStore, StoreWritesDoNotWaitForALogTransaction) {
+    auto path = (fs::path(dir_) / "gatehouse.db").string();
+    auto s = open_store(path);
+    sqlite3* writer = nullptr;
+    ASSERT_EQ(sqlite3_open(sqlite::log_file_path(path).c_str(), &writer), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE; DELETE FROM logs;", nullptr, nullptr, nullptr), SQLITE_OK);
+    auto started = std::chrono::steady_clock::now();
+    write_client(*s, "during-a-log-transaction");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+    EXPECT_TRUE(s->get_client("during-a-log-transaction"));
+    ASSERT_EQ(sqlite3_exec(writer, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(writer);
+}
+
+TEST_F(OpenStore, ALogFileOfANewerGatehouseIsAClearStartError) {
+    auto path = (fs::path(dir_) / "gatehouse.db").string();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(sqlite::log_file_path(path).c_str(), &db), SQLITE_OK);
+    auto newer = "PRAGMA user_version = " + std::to_string(log_file_schema_version + 1);
+    ASSERT_EQ(sqlite3_exec(db, newer.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    EXPECT_NE(open_error("sqlite://" + path).find("newer than this Gatehouse understands"), std::string::npos)
+        << open_error("sqlite://" + path);
 }
 
 // Migration 13 deletes the rotated refresh tokens earlier purges left without their family's

@@ -468,16 +468,17 @@ void require_known_schema(int version) {
                                  std::to_string(latest_schema_version()) + "); upgrade Gatehouse");
 }
 
-sql_store::sql_store(std::unique_ptr<sql::pool> pool) : pool_(std::move(pool)) {}
+sql_store::sql_store(std::unique_ptr<sql::pool> pool, std::unique_ptr<sql::pool> log_pool)
+    : pool_(std::move(pool)), log_pool_(std::move(log_pool)) {}
 
 template <class F>
-auto sql_store::transact(F&& f) -> decltype(f(std::declval<connection&>())) {
-    auto c = pool_->acquire();
+auto sql_store::transact_in(sql::pool& p, F&& f) -> decltype(f(std::declval<connection&>())) {
+    auto c = p.acquire();
     return transact_on(*c, std::forward<F>(f));
 }
 
-result<exec_result> sql_store::run(query q, std::initializer_list<param> params) {
-    auto c = pool_->acquire();
+result<exec_result> sql_store::run_in(sql::pool& p, query q, std::initializer_list<param> params) {
+    auto c = p.acquire();
     return c->exec(q, params);
 }
 
@@ -529,10 +530,10 @@ constexpr std::int64_t kPurgeBatch = 5000;
 // Runs a purge statement ($1 the cut-off, $2 the batch) until one takes fewer rows than the batch.
 // The idle refresh purge counts tokens but limits families, each of at least one token, so fewer
 // tokens than the batch also means it took every family left.
-result<std::size_t> sql_store::delete_in_batches(query q, param cutoff) {
+result<std::size_t> sql_store::delete_in_batches(sql::pool& p, query q, param cutoff) {
     std::size_t removed = 0;
     for (;;) {
-        auto r = run(q, {cutoff, kPurgeBatch});
+        auto r = run_in(p, q, {cutoff, kPurgeBatch});
         if (!r) return r.error();
         removed += static_cast<std::size_t>(r->affected);
         if (r->affected < kPurgeBatch) return removed;
@@ -544,7 +545,7 @@ result<std::size_t> sql_store::purge_expired(std::int64_t now) {
     for (auto q : {query::purge_interactions, query::purge_codes, query::purge_sessions, query::purge_refresh_tokens,
                    query::purge_idle_refresh_tokens, query::purge_tickets, query::purge_organization_invitations,
                    query::purge_grant_organizations}) {
-        auto r = delete_in_batches(q, now);
+        auto r = delete_in_batches(*pool_, q, now);
         if (!r) return r.error();
         removed += *r;
     }
@@ -1597,7 +1598,7 @@ std::string_view log_insert_text(std::size_t rows) {
 
 result<void> sql_store::append_logs(std::span<const LogEvent> events) {
     if (events.empty()) return {};
-    return transact([&](connection& c) -> result<void> {
+    return transact_in(log_pool(), [&](connection& c) -> result<void> {
         std::vector<std::string> details;
         std::vector<param> params;
         for (std::size_t start = 0; start < events.size(); start += kLogRowsPerInsert) {
@@ -1617,11 +1618,11 @@ result<void> sql_store::append_logs(std::span<const LogEvent> events) {
 }
 
 result<LogEvent> sql_store::get_log(std::string_view log_id) {
-    return first_row(run(query::log_get, {log_id}), &log_from);
+    return first_row(run_in(log_pool(), query::log_get, {log_id}), &log_from);
 }
 
 result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
-    auto c = pool_->acquire();
+    auto c = log_pool().acquire();
     PageResult<LogEvent> out;
     if (q.with_total) {
         LogWhere where(q.filter);
@@ -1647,7 +1648,7 @@ result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
 }
 
 result<std::size_t> sql_store::purge_history(std::int64_t before_ms, std::int64_t mail_before) {
-    auto logs = delete_in_batches(query::purge_logs, log_id_floor(before_ms));
+    auto logs = delete_in_batches(log_pool(), query::purge_logs, log_id_floor(before_ms));
     if (!logs) return logs.error();
     auto mail = run(query::purge_finished_mail, {mail_before});
     if (!mail) return mail.error();

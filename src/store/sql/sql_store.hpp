@@ -12,7 +12,10 @@ namespace gatehouse::store::sql {
 
 class sql_store final : public Store {
   public:
-    explicit sql_store(std::unique_ptr<sql::pool> pool);
+    // `log_pool`, when given, holds the tenant logs (append_logs, get_log, list_logs and their purge):
+    // SQLite file stores keep them in a file of their own, so that the log writer's transactions
+    // never hold the connection the token path needs. Otherwise they live in `pool`.
+    explicit sql_store(std::unique_ptr<sql::pool> pool, std::unique_ptr<sql::pool> log_pool = nullptr);
 
     result<int> migrate() override;
     result<std::size_t> purge_expired(std::int64_t now) override;
@@ -185,14 +188,21 @@ class sql_store final : public Store {
   private:
     // Runs `f(connection&)` inside BEGIN/COMMIT on one pooled connection; rolls back on any error.
     template <class F>
-    auto transact(F&& f) -> decltype(f(std::declval<connection&>()));
+    auto transact(F&& f) -> decltype(f(std::declval<connection&>())) {
+        return transact_in(*pool_, std::forward<F>(f));
+    }
+    template <class F>
+    auto transact_in(sql::pool& p, F&& f) -> decltype(f(std::declval<connection&>()));
     // One statement in autocommit mode.
-    result<exec_result> run(query q, std::initializer_list<param> params);
+    result<exec_result> run(query q, std::initializer_list<param> params) { return run_in(*pool_, q, params); }
+    result<exec_result> run_in(sql::pool& p, query q, std::initializer_list<param> params);
     result<void> run_config_write(query q, std::initializer_list<param> params, bool must_affect);
     // A purge statement ($1 cut-off, $2 batch) run batch by batch, each in its own transaction.
-    result<std::size_t> delete_in_batches(query q, param cutoff);
+    result<std::size_t> delete_in_batches(sql::pool& p, query q, param cutoff);
+    sql::pool& log_pool() { return log_pool_ ? *log_pool_ : *pool_; }
 
     std::unique_ptr<sql::pool> pool_;
+    std::unique_ptr<sql::pool> log_pool_;
 };
 
 // Throws std::runtime_error when the database was migrated by a newer Gatehouse: this binary

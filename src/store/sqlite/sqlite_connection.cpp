@@ -1,13 +1,16 @@
 #include "store/sqlite/sqlite_connection.hpp"
 
+#include "store/migrations.hpp"
 #include "store/sql/sql_store.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -56,7 +59,7 @@ std::string to_sqlite_placeholders(std::string_view sql) {
     return out;
 }
 
-sqlite_connection::sqlite_connection(const std::string& path) {
+sqlite_connection::sqlite_connection(const std::string& path, int page_size) {
     int rc =
         sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
@@ -70,6 +73,8 @@ sqlite_connection::sqlite_connection(const std::string& path) {
     // synchronous=NORMAL is durable against process crashes in WAL mode (only an OS crash or
     // power loss can drop the last transactions), and saves an fsync per commit.
     configure(path, "PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms) + ";");
+    // Before anything writes the file's first page, which fixes its page size.
+    if (page_size > 0) configure(path, "PRAGMA page_size = " + std::to_string(page_size) + ";");
     configure(path, "PRAGMA journal_mode = WAL;");
     // temp_store=MEMORY keeps statement journals in memory: a multi-row INSERT's outgrew SQLite's
     // 64 KiB default and went to a temporary file, created and unlinked per statement.
@@ -208,13 +213,80 @@ result<void> sqlite_connection::exec_script(std::string_view sql) {
     return {};
 }
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+namespace {
+
+// The log file takes nothing but appends in log_id order and range scans. Pages four times SQLite's
+// default put a fourth of the WAL frames, and of the system calls that write them, in each commit.
+constexpr int kLogFilePageSize = 16384;
+
+std::unique_ptr<sql::pool> one_connection_pool(std::unique_ptr<sql::connection> c) {
     std::vector<std::unique_ptr<sql::connection>> conns;
-    conns.push_back(std::make_unique<sqlite_connection>(path));
-    auto store = std::make_unique<sql::sql_store>(std::make_unique<sql::pool>(std::move(conns)));
+    conns.push_back(std::move(c));
+    return std::make_unique<sql::pool>(std::move(conns));
+}
+
+std::int64_t single_int(sql::connection& c, std::string_view query, const std::string& path) {
+    auto r = c.exec_dynamic(query, {});
+    if (!r || r->rows.empty()) throw std::runtime_error("cannot read SQLite database '" + path + "'");
+    return r->rows.front().int64(0);
+}
+
+// Opens (creating if need be) the tenant-log file and brings its schema up to date.
+std::unique_ptr<sqlite_connection> open_log_file(const std::string& path) {
+    auto c = std::make_unique<sqlite_connection>(path, kLogFilePageSize);
+    auto version = single_int(*c, "PRAGMA user_version", path);
+    if (version > log_file_schema_version)
+        throw std::runtime_error("tenant-log file '" + path + "' has schema version " + std::to_string(version) +
+                                 ", newer than this Gatehouse understands (" + std::to_string(log_file_schema_version) +
+                                 "); upgrade Gatehouse");
+    if (version < log_file_schema_version && !c->exec_script(std::string(log_file_schema()) + "PRAGMA user_version = " +
+                                                             std::to_string(log_file_schema_version) + ";"))
+        throw std::runtime_error("cannot create the tenant-log table in '" + path + "'");
+    return c;
+}
+
+// Events that an older Gatehouse wrote to the store's own file move to the log file, in one
+// transaction on each file. Should the process stop between the two commits, the events are in both
+// and the next start copies none twice (log_id is the key) and drops the table then.
+void move_logs_to_log_file(const std::string& path, const std::string& logs_path) {
+    sqlite_connection c(path);
+    if (single_int(c, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'logs'", path) == 0) return;
+    const std::string_view columns =
+        "log_id, date_ms, type, description, client_id, client_name, ip, user_id, user_name, connection_name, details";
+    const std::array<sql::param, 1> file{std::string_view(logs_path)};
+    if (!c.exec_dynamic("ATTACH DATABASE $1 AS log_file", file))
+        throw std::runtime_error("cannot attach the tenant-log file '" + logs_path + "'");
+    // IMMEDIATE: of two instances upgrading one file together, the second waits, then finds no table.
+    auto moved = c.exec_script("BEGIN IMMEDIATE");
+    std::int64_t events = 0;
+    if (moved) {
+        events = single_int(c, "SELECT COUNT(*) FROM main.logs", path);
+        moved = c.exec_script("INSERT OR IGNORE INTO log_file.logs (" + std::string(columns) + ") SELECT " +
+                              std::string(columns) + " FROM main.logs ORDER BY log_id; DROP TABLE main.logs; COMMIT;");
+        if (!moved) (void)c.exec_script("ROLLBACK");
+    }
+    (void)c.exec_script("DETACH DATABASE log_file");
+    if (!moved) throw std::runtime_error("cannot move the tenant logs of '" + path + "' to '" + logs_path + "'");
+    if (events > 0) spdlog::info("store: moved {} tenant log events to {}", events, logs_path);
+}
+
+}  // namespace
+
+std::string log_file_path(const std::string& path) {
+    std::filesystem::path p(path);
+    return p.replace_filename(p.stem().string() + ".logs" + p.extension().string()).string();
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+    const bool in_memory = path == ":memory:";
+    auto main = one_connection_pool(std::make_unique<sqlite_connection>(path));
+    const auto logs_path = in_memory ? std::string() : log_file_path(path);
+    auto store = std::make_unique<sql::sql_store>(std::move(main),
+                                                  in_memory ? nullptr : one_connection_pool(open_log_file(logs_path)));
     auto v = store->migrate();
     if (!v) throw std::runtime_error("cannot migrate SQLite database '" + path + "': " + v.error().message());
     sql::require_known_schema(*v);
+    if (!in_memory) move_logs_to_log_file(path, logs_path);
     return store;
 }
 

@@ -19,9 +19,10 @@ namespace gatehouse::store::sqlite {
 
 class sqlite_connection final : public sql::connection {
   public:
-    // `path` is a filename or ":memory:". Throws std::runtime_error if the database cannot be
-    // opened or configured (startup only).
-    explicit sqlite_connection(const std::string& path);
+    // `path` is a filename or ":memory:". `page_size` (bytes, 0 for SQLite's default) applies to a
+    // file this creates; an existing file keeps its own. Throws std::runtime_error if the database
+    // cannot be opened or configured (startup only).
+    explicit sqlite_connection(const std::string& path, int page_size = 0);
     ~sqlite_connection() override;
     sqlite_connection(const sqlite_connection&) = delete;
     sqlite_connection& operator=(const sqlite_connection&) = delete;
@@ -64,7 +65,12 @@ class sqlite_connection final : public sql::connection {
 // the server's CPU; a bare ? costs nothing.
 std::string to_sqlite_placeholders(std::string_view sql);
 
-// A store over one SQLite database; thread-safe through the one-connection pool.
+// A store over one SQLite database; thread-safe through its one-connection pools. A file store keeps
+// its tenant logs in a second file beside it (log_file_path), with a connection of its own; events
+// an older version kept in the store's file move there when it opens. ":memory:" keeps them in the
+// one database.
 std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+// "data/gatehouse.db" -> "data/gatehouse.logs.db"; "data/tenant" -> "data/tenant.logs".
+std::string log_file_path(const std::string& path);
 
 }  // namespace gatehouse::store::sqlite

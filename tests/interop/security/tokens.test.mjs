@@ -369,15 +369,15 @@ describe('data at rest', { skip: process.env.GATEHOUSE_TEST_BACKEND === 'postgre
   const run = (args, env = {}) =>
     spawnSync(binary(), args, { encoding: 'utf8', timeout: 15_000, env: { ...process.env, ...env } });
 
-  test('file disclosure: init makes the data directory 0700 and the database, WAL, SHM and key files 0600', () => {
+  test('file disclosure: init makes the data directory 0700 and the database, log, WAL, SHM and key files 0600', () => {
     const data = join(fresh(), 'data');
     const db = `sqlite://${data}/gatehouse.db`;
     const r = run(['init', '--db', db, '--issuer', 'http://127.0.0.1:1/']);
     assert.equal(r.status, 0, r.stderr);
     const mode = (p) => (statSync(p).mode & 0o777).toString(8);
     assert.equal(mode(data), '700');
-    for (const f of ['gatehouse.db', 'master.key']) assert.equal(mode(join(data, f)), '600', f);
-    for (const f of ['gatehouse.db-wal', 'gatehouse.db-shm']) {
+    for (const f of ['gatehouse.db', 'gatehouse.logs.db', 'master.key']) assert.equal(mode(join(data, f)), '600', f);
+    for (const f of ['gatehouse.db-wal', 'gatehouse.db-shm', 'gatehouse.logs.db-wal', 'gatehouse.logs.db-shm']) {
       try {
         assert.equal(mode(join(data, f)), '600', f);
       } catch (e) {
