@@ -39,16 +39,23 @@ void TokenService::record_exchange(const TokenRequest& request, const ClientView
                                    const oauth_result<json::object>& result) {
     auto types = exchange_event_types(request.grant_type);
     if (types.success.empty()) return;
-    store::LogEvent event;
-    event.type = std::string(result ? types.success : types.failure);
-    if (!result && result.error().code == oauth_errc::too_many_attempts) event.type = "limit_wc";
-    event.description = result ? std::string(types.description) : result.error().description;
+    // Borrowed fields: the log copies them into a slot that already has the room. result.error()
+    // returns a copy, which the view must not outlive: it is kept here.
+    const auto error = result ? OAuthError{} : result.error();
+    store::LogEventView event;
+    event.type = result ? types.success : types.failure;
+    if (!result && error.code == oauth_errc::too_many_attempts) event.type = "limit_wc";
+    event.description = result ? types.description : std::string_view(error.description);
     event.client_id = client ? client->client_id : request.credentials.client_id;
     if (client) event.client_name = client->name;
     event.ip = request.ip;
     event.user_id = user_id;
-    if (!result) event.details["error"] = json::object{{"message", result.error().description}};
-    record_event(events_, std::move(event));
+    json::object details;
+    if (!result) {
+        details["error"] = json::object{{"message", error.description}};
+        event.details = &details;
+    }
+    events_->record_borrowed(event);
 }
 
 oauth_result<void> TokenService::revoke(const ClientCredentials& credentials, const util::Params& params,

@@ -7,11 +7,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace gatehouse::store {
 
-std::string new_log_id(std::int64_t date_ms) {
+namespace {
+
+// new_log_id written into `out`, reusing its capacity.
+void assign_new_log_id(std::string& out, std::int64_t date_ms) {
     // The random digits tell apart the ids of processes sharing one store, each counting its sequence
     // from 0 (instances started together, a restart within the same millisecond). Drawn once per
     // process: drawing them per event cost every token request a system call (OpenSSL's generator
@@ -23,7 +27,17 @@ std::string new_log_id(std::int64_t date_ms) {
     }();
     static std::atomic<std::uint64_t> sequence{0};
     auto seq = sequence.fetch_add(1, std::memory_order_relaxed) % 100000000;
-    return fmt::format("{}{:08}{}", log_id_floor(date_ms), seq, instance);
+    out.clear();
+    fmt::format_to(std::back_inserter(out), "{:014}{:08}{}", std::clamp<std::int64_t>(date_ms, 0, kLastLogIdDate), seq,
+                   instance);
+}
+
+}  // namespace
+
+std::string new_log_id(std::int64_t date_ms) {
+    std::string id;
+    assign_new_log_id(id, date_ms);
+    return id;
 }
 
 std::string log_id_floor(std::int64_t date_ms) {
@@ -42,12 +56,29 @@ BatchedEventLog::~BatchedEventLog() {
     thread_.join();
 }
 
-void BatchedEventLog::record(LogEvent event) {
-    if (event.date_ms == 0)
-        event.date_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
-    if (event.log_id.empty()) event.log_id = new_log_id(event.date_ms);
+namespace {
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+void EventLog::record_borrowed(const LogEventView& e) {
+    record(LogEvent{.type = std::string(e.type),
+                    .description = std::string(e.description),
+                    .client_id = std::string(e.client_id),
+                    .client_name = std::string(e.client_name),
+                    .ip = std::string(e.ip),
+                    .user_id = std::string(e.user_id),
+                    .user_name = std::string(e.user_name),
+                    .connection = std::string(e.connection),
+                    .details = e.details ? *e.details : json::object()});
+}
+
+template <class Fill>
+void BatchedEventLog::enqueue(std::int64_t date_ms, Fill&& fill) {
     bool full_batch = false;
     {
         std::lock_guard lock(mutex_);
@@ -55,15 +86,39 @@ void BatchedEventLog::record(LogEvent event) {
             dropped_.fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        if (queued_ < queue_.size())
-            queue_[queued_] = std::move(event);
-        else
-            queue_.push_back(std::move(event));
+        if (queued_ == queue_.size()) queue_.emplace_back();
+        auto& slot = queue_[queued_];
+        fill(slot);
+        slot.date_ms = date_ms;
+        if (slot.log_id.empty()) assign_new_log_id(slot.log_id, date_ms);
         ++queued_;
         ++queued_total_;
         full_batch = queued_ == options_.batch_size;
     }
     if (full_batch) wake_.notify_one();
+}
+
+void BatchedEventLog::record(LogEvent event) {
+    auto date = event.date_ms != 0 ? event.date_ms : now_ms();
+    enqueue(date, [&](LogEvent& slot) { slot = std::move(event); });
+}
+
+void BatchedEventLog::record_borrowed(const LogEventView& e) {
+    enqueue(now_ms(), [&](LogEvent& slot) {
+        slot.log_id.clear();
+        slot.type.assign(e.type);
+        slot.description.assign(e.description);
+        slot.client_id.assign(e.client_id);
+        slot.client_name.assign(e.client_name);
+        slot.ip.assign(e.ip);
+        slot.user_id.assign(e.user_id);
+        slot.user_name.assign(e.user_name);
+        slot.connection.assign(e.connection);
+        if (e.details)
+            slot.details = *e.details;
+        else
+            slot.details.clear();
+    });
 }
 
 void BatchedEventLog::flush() {

@@ -14,10 +14,25 @@
 #include <cstdint>
 #include <mutex>
 #include <span>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace gatehouse::store {
+
+// An event's fields, borrowed for the length of a record_borrowed() call (the token path's events: it builds
+// no strings of its own for them).
+struct LogEventView {
+    std::string_view type = {};
+    std::string_view description = {};
+    std::string_view client_id = {};
+    std::string_view client_name = {};
+    std::string_view ip = {};
+    std::string_view user_id = {};
+    std::string_view user_name = {};
+    std::string_view connection = {};
+    const json::object* details = nullptr;  // none when null
+};
 
 // Where events go. One call per event; never blocks on the store, never throws.
 class EventLog {
@@ -25,6 +40,8 @@ class EventLog {
     virtual ~EventLog() = default;
     // Fills log_id and date_ms when empty. The event must hold no secret (see LogEvent).
     virtual void record(LogEvent event) = 0;
+    // The same for an event whose fields the caller keeps; copied before it returns.
+    virtual void record_borrowed(const LogEventView& event);
 };
 
 // A new log_id for an event dated `date_ms`: 14 digits of date, 8 of a per-process sequence,
@@ -40,12 +57,13 @@ class BatchedEventLog final : public EventLog {
   public:
     struct Options {
         std::size_t capacity = 20000;  // queued events at most; beyond, new ones are dropped
-        // Events per transaction. A transaction holds SQLite's one connection, and the core when
-        // the server has one, for its whole length (500 events, 4 ms before migration 14, tripled a
-        // lone caller's p99 latency); each commit also writes every B-tree's edge pages to the WAL
-        // again, one system call per frame. 250 take about 0.7 ms of CPU on SQLite, 2.7 µs per
-        // event against 3.1 µs in transactions of 100 (bench/log_writer_bench.cpp, medians of 5).
-        std::size_t batch_size = 250;
+        // Events per transaction. Each commit writes every B-tree's edge pages to the WAL again,
+        // one system call per frame, so larger transactions cost less per event: on SQLite's log
+        // file 2.3 µs of CPU in transactions of 250, 1.7 µs in 1,000 or 2,000
+        // (bench/log_writer_bench.cpp); 1,000 keeps each burst of the writer on a shared core under
+        // 2 ms. On SQLite they hold only the log file's connection (migration 15), never the one the
+        // token path uses: GET /api/v2/logs and the retention purge are all they can delay.
+        std::size_t batch_size = 1000;
         std::chrono::milliseconds flush_interval{200};
     };
 
@@ -55,11 +73,18 @@ class BatchedEventLog final : public EventLog {
     BatchedEventLog& operator=(const BatchedEventLog&) = delete;
 
     void record(LogEvent event) override;
+    // Copies the fields into a queue slot whose strings kept their capacity from the event written
+    // there before: a request allocates nothing for its event (allocations and frees were a third
+    // of what an event cost the token path).
+    void record_borrowed(const LogEventView& event) override;
     // Writes everything queued so far before returning (shutdown, tests).
     void flush();
     std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
 
   private:
+    // Stamps `event` (date_ms, log_id when empty) and moves or copies it (`fill`) into the next slot.
+    template <class Fill>
+    void enqueue(std::int64_t date_ms, Fill&& fill);
     void run();
     void write(std::span<const LogEvent> batch);
 

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <barrier>
 #include <map>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -2426,6 +2427,64 @@ TEST_P(StoreConformance, BatchedEventLogWritesEverythingQueuedAndDropsBeyondCapa
     auto page = s().list_logs(q);
     EXPECT_EQ(page->total, 5u);
     EXPECT_GT(page->items.front().date_ms, 0);  // dated by record()
+}
+
+// Queue slots are reused: an event written into a slot another event left (owned or borrowed,
+// shorter or longer, with or without details) is stored exactly as recorded, nothing of the slot's
+// earlier event left in it.
+TEST_P(StoreConformance, BatchedEventLogStoresEveryEventExactlyThroughReusedSlots) {
+    constexpr int kEvents = 700;  // several batches of 100
+    std::vector<LogEvent> recorded;
+    {
+        BatchedEventLog log(s(), {.capacity = 1000, .batch_size = 100, .flush_interval = std::chrono::milliseconds(5)});
+        for (int i = 0; i < kEvents; ++i) {
+            LogEvent e;
+            e.type = i % 3 == 0 ? "seccft" : "s";
+            e.description = std::string(static_cast<std::size_t>(i % 40), 'd') + std::to_string(i);
+            e.client_id = "client-" + std::to_string(i * 7919 % 1000);
+            e.client_name =
+                i % 2 ? "" : "A client with a name longer than the small-string buffer " + std::to_string(i);
+            e.ip = "10.0.0." + std::to_string(i % 256);
+            e.user_id = i % 3 == 0 ? "" : "auth0|" + std::to_string(i);
+            if (i % 5 == 0) e.details = json::object{{"error", json::object{{"message", "no " + std::to_string(i)}}}};
+            recorded.push_back(e);
+            if (i % 2) {
+                log.record(std::move(e));
+            } else {
+                log.record_borrowed({.type = e.type,
+                                     .description = e.description,
+                                     .client_id = e.client_id,
+                                     .client_name = e.client_name,
+                                     .ip = e.ip,
+                                     .user_id = e.user_id,
+                                     .details = e.details.empty() ? nullptr : &e.details});
+            }
+            if (i % 150 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));  // let batches go
+        }
+        log.flush();
+        EXPECT_EQ(log.dropped(), 0u);
+    }
+    LogQuery q;
+    q.limit = kEvents;
+    q.oldest_first = true;
+    auto page = s().list_logs(q);
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->items.size(), recorded.size());
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < recorded.size(); ++i) {
+        const auto& got = page->items[i];
+        const auto& want = recorded[i];
+        ids.insert(got.log_id);
+        EXPECT_EQ(got.type, want.type) << i;
+        EXPECT_EQ(got.description, want.description) << i;
+        EXPECT_EQ(got.client_id, want.client_id) << i;
+        EXPECT_EQ(got.client_name, want.client_name) << i;
+        EXPECT_EQ(got.ip, want.ip) << i;
+        EXPECT_EQ(got.user_id, want.user_id) << i;
+        EXPECT_EQ(got.user_name, "") << i;
+        EXPECT_EQ(got.details, want.details) << i;
+    }
+    EXPECT_EQ(ids.size(), recorded.size()) << "every event has its own log_id";
 }
 
 std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }

@@ -123,6 +123,11 @@ test('every outcome leaves its Auth0 event, in Auth0\'s shape, newest first', as
   assert.equal(fp.description, 'Wrong email or password.');
   assert.equal(logs.find((e) => e.type === 'fu').user_id, undefined, 'an unknown user has no id');
   assert.equal(logs.find((e) => e.type === 'seacft').user_id, user.id);
+  // A failed exchange says why, as the token endpoint's answer did (the text outlives the request).
+  const fertft = logs.find((e) => e.type === 'fertft');
+  assert.equal(fertft.description, 'Unknown or invalid refresh token.');
+  assert.deepEqual(fertft.details, { error: { message: 'Unknown or invalid refresh token.' } });
+  assert.equal(logs.find((e) => e.type === 'feacft').details.error.message, logs.find((e) => e.type === 'feacft').description);
   assert.equal(logs.find((e) => e.type === 'scp').user_id, user.id);
   const sapi = logs.find((e) => e.type === 'sapi' && e.details.request.method === 'POST');
   assert.equal(sapi.client_id, gh.mgmtClientId);
