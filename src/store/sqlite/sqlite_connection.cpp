@@ -250,19 +250,23 @@ std::unique_ptr<sqlite_connection> open_log_file(const std::string& path) {
 // and the next start copies none twice (log_id is the key) and drops the table then.
 void move_logs_to_log_file(const std::string& path, const std::string& logs_path) {
     sqlite_connection c(path);
-    if (single_int(c, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'logs'", path) == 0) return;
-    const std::string_view columns =
+    const std::string_view has_logs = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'logs'";
+    if (single_int(c, has_logs, path) == 0) return;
+    const std::string columns =
         "log_id, date_ms, type, description, client_id, client_name, ip, user_id, user_name, connection_name, details";
     const std::array<sql::param, 1> file{std::string_view(logs_path)};
     if (!c.exec_dynamic("ATTACH DATABASE $1 AS log_file", file))
         throw std::runtime_error("cannot attach the tenant-log file '" + logs_path + "'");
-    // IMMEDIATE: of two instances upgrading one file together, the second waits, then finds no table.
-    auto moved = c.exec_script("BEGIN IMMEDIATE");
+    // IMMEDIATE, and the table looked up again inside: of instances upgrading one file together, the
+    // first moves the events and the others, once it commits, find nothing left to move.
     std::int64_t events = 0;
-    if (moved) {
+    auto moved = c.exec_script("BEGIN IMMEDIATE");
+    if (moved && single_int(c, has_logs, path) == 0) {
+        moved = c.exec_script("COMMIT");
+    } else if (moved) {
         events = single_int(c, "SELECT COUNT(*) FROM main.logs", path);
-        moved = c.exec_script("INSERT OR IGNORE INTO log_file.logs (" + std::string(columns) + ") SELECT " +
-                              std::string(columns) + " FROM main.logs ORDER BY log_id; DROP TABLE main.logs; COMMIT;");
+        moved = c.exec_script("INSERT OR IGNORE INTO log_file.logs (" + columns + ") SELECT " + columns +
+                              " FROM main.logs ORDER BY log_id; DROP TABLE main.logs; COMMIT;");
         if (!moved) (void)c.exec_script("ROLLBACK");
     }
     (void)c.exec_script("DETACH DATABASE log_file");
