@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_connection.hpp"
 
 #include "store/migrations.hpp"
+#include "store/sql/queries.hpp"
 #include "store/sql/sql_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -252,8 +253,7 @@ void move_logs_to_log_file(const std::string& path, const std::string& logs_path
     sqlite_connection c(path);
     const std::string_view has_logs = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'logs'";
     if (single_int(c, has_logs, path) == 0) return;
-    const std::string columns =
-        "log_id, date_ms, type, description, client_id, client_name, ip, user_id, user_name, connection_name, details";
+    const std::string columns(sql::log_columns());
     const std::array<sql::param, 1> file{std::string_view(logs_path)};
     if (!c.exec_dynamic("ATTACH DATABASE $1 AS log_file", file))
         throw std::runtime_error("cannot attach the tenant-log file '" + logs_path + "'");
