@@ -1,4 +1,5 @@
 #include "http/client_address.hpp"
+#include "util/util.hpp"
 
 #include <boost/beast/core/string.hpp>
 
@@ -9,12 +10,6 @@ namespace gatehouse::http {
 namespace {
 
 constexpr std::size_t kMaxForwardedEntries = 32;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // A port or a prefix length: one or more ASCII digits.
 bool is_number(std::string_view s) {
@@ -59,11 +54,11 @@ std::vector<std::string_view> split_unquoted(std::string_view s, char separator)
         else if (s[i] == '"')
             quoted = !quoted;
         else if (!quoted && s[i] == separator) {
-            parts.push_back(trim(s.substr(start, i - start)));
+            parts.push_back(util::trim_blanks(s.substr(start, i - start)));
             start = i + 1;
         }
     }
-    parts.push_back(trim(s.substr(start)));
+    parts.push_back(util::trim_blanks(s.substr(start)));
     return parts;
 }
 
@@ -73,9 +68,9 @@ std::string forwarded_for(std::string_view element) {
     for (auto pair : split_unquoted(element, ';')) {
         auto eq = pair.find('=');
         if (eq == std::string_view::npos) return {};
-        auto name = trim(pair.substr(0, eq));
+        auto name = util::trim_blanks(pair.substr(0, eq));
         if (name.size() != 3 || !boost::beast::iequals(name, "for")) continue;
-        auto value = trim(pair.substr(eq + 1));
+        auto value = util::trim_blanks(pair.substr(eq + 1));
         if (!value.starts_with('"')) return std::string(value);
         if (value.size() < 2 || !value.ends_with('"')) return {};
         std::string node;

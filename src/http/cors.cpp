@@ -1,4 +1,5 @@
 #include "http/cors.hpp"
+#include "util/util.hpp"
 
 #include <array>
 
@@ -11,20 +12,6 @@ namespace {
 
 // Headers the Auth0 SDKs send cross-origin; anything else the browser asks for is not granted.
 constexpr std::array<std::string_view, 4> safe_headers = {"Auth0-Client", "Content-Type", "Authorization", "DPoP"};
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 }  // namespace
 
@@ -47,10 +34,10 @@ Response cors_preflight(const Request& req, std::string_view origin, bool allowe
     std::string_view requested = req[bhttp::field::access_control_request_headers];
     while (!requested.empty()) {
         auto comma = requested.find(',');
-        auto name = trim(requested.substr(0, comma));
+        auto name = util::trim_blanks(requested.substr(0, comma));
         requested = comma == std::string_view::npos ? std::string_view{} : requested.substr(comma + 1);
         for (auto safe : safe_headers) {
-            if (!iequals(name, safe)) continue;
+            if (!util::iequals(name, safe)) continue;
             if (!headers.empty()) headers += ", ";
             headers += name;  // echo the browser's spelling; the match is case-insensitive anyway
             break;

@@ -12,21 +12,6 @@ namespace gatehouse::http {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-        if (std::tolower(x) != std::tolower(y)) return false;
-    }
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 using util::form_decode;
 
 // Checks one (name, value) pair against the limits shared by every parameter parser and appends it.
@@ -209,17 +194,17 @@ ParseResult<util::Params> parse_body_params(const Request& req) {
         if (req.body().empty()) return util::Params{};
     } else {
         std::string_view value = it->value();
-        auto type = trim(value.substr(0, value.find(';')));
-        if (iequals(type, "application/x-www-form-urlencoded")) return parse_form(req.body());
-        if (iequals(type, "application/json")) return parse_json_params(req.body());
+        auto type = util::trim_blanks(value.substr(0, value.find(';')));
+        if (util::iequals(type, "application/x-www-form-urlencoded")) return parse_form(req.body());
+        if (util::iequals(type, "application/json")) return parse_json_params(req.body());
     }
     return ParseError{"Content-Type must be application/x-www-form-urlencoded or application/json"};
 }
 
 ParseResult<boost::json::object> parse_body_object(const Request& req) {
     auto it = req.find(bhttp::field::content_type);
-    auto type = it == req.end() ? std::string_view() : trim(it->value().substr(0, it->value().find(';')));
-    if (!iequals(type, "application/json")) {
+    auto type = it == req.end() ? std::string_view() : util::trim_blanks(it->value().substr(0, it->value().find(';')));
+    if (!util::iequals(type, "application/json")) {
         auto params = parse_body_params(req);
         if (!params) return params.error();
         boost::json::object out;
@@ -245,8 +230,8 @@ std::vector<std::pair<std::string, std::string>> parse_cookies(std::string_view 
         header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
         auto eq = pair.find('=');
         if (eq == std::string_view::npos) continue;
-        auto name = trim(pair.substr(0, eq));
-        auto value = trim(pair.substr(eq + 1));
+        auto name = util::trim_blanks(pair.substr(0, eq));
+        auto value = util::trim_blanks(pair.substr(eq + 1));
         if (name.empty()) continue;
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
         out.emplace_back(std::string(name), std::string(value));
@@ -265,9 +250,9 @@ std::optional<std::string> find_cookie(const Request& req, std::string_view name
 std::optional<std::string> bearer_token(const Request& req) {
     auto it = req.find(bhttp::field::authorization);
     if (it == req.end()) return std::nullopt;
-    auto v = trim(std::string_view(it->value()));
-    if (v.size() < 7 || !iequals(v.substr(0, 7), "Bearer ")) return std::nullopt;
-    auto token = trim(v.substr(7));
+    auto v = util::trim_blanks(std::string_view(it->value()));
+    if (v.size() < 7 || !util::iequals(v.substr(0, 7), "Bearer ")) return std::nullopt;
+    auto token = util::trim_blanks(v.substr(7));
     if (token.empty()) return std::nullopt;
     return std::string(token);
 }

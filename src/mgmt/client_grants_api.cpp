@@ -20,7 +20,7 @@ bool valid_grant_id(std::string_view id) {
            });
 }
 
-expected<store::ClientGrant> load(Context& ctx) {
+expected<store::ClientGrant> load_grant(Context& ctx) {
     const auto& id = ctx.params[0];
     if (!valid_grant_id(id)) return path_error("client-grant-id", id, "ID of the client grant");
     auto g = ctx.store.get_client_grant(id);
@@ -64,7 +64,7 @@ ApiResponse list_client_grants(Context& ctx) {
 }
 
 ApiResponse get_client_grant(Context& ctx) {
-    auto g = load(ctx);
+    auto g = load_grant(ctx);
     if (!g) return render_error(g.error());
     return json_response(200, documents::client_grant_to_json(*g));
 }
@@ -140,7 +140,7 @@ ApiResponse create_client_grant(Context& ctx) {
 }
 
 ApiResponse update_client_grant(Context& ctx) {
-    auto g = load(ctx);
+    auto g = load_grant(ctx);
     if (!g) return render_error(g.error());
     auto body = parse_body(ctx.req);
     if (!body) return render_error(body.error());
@@ -165,7 +165,7 @@ ApiResponse update_client_grant(Context& ctx) {
 }
 
 ApiResponse delete_client_grant(Context& ctx) {
-    auto g = load(ctx);
+    auto g = load_grant(ctx);
     if (!g) return render_error(g.error());
     if (auto r = ctx.store.delete_client_grant(g->id); !r)
         return render_error(

@@ -299,7 +299,7 @@ bool is_public(const json::object& doc) {
 
 std::string new_secret() { return util::random_token(48); }  // 64 base64url characters
 
-expected<store::Client> load(Context& ctx) {
+expected<store::Client> load_client(Context& ctx) {
     const auto& id = ctx.params[0];
     if (!valid_client_id(id)) return path_error("client-id", id, "ID of the client");
     auto c = ctx.store.get_client(id);
@@ -375,7 +375,7 @@ ApiResponse list_clients(Context& ctx) {
 ApiResponse get_client(Context& ctx) {
     auto fields = parse_fields(ctx.req);
     if (!fields) return render_error(fields.error());
-    auto c = load(ctx);
+    auto c = load_client(ctx);
     if (!c) return render_error(c.error());
     auto o = documents::client_to_json(*c);
     fields->apply(o);
@@ -415,7 +415,7 @@ ApiResponse create_client(Context& ctx) {
 }
 
 ApiResponse update_client(Context& ctx) {
-    auto c = load(ctx);
+    auto c = load_client(ctx);
     if (!c) return render_error(c.error());
     auto body = parse_body(ctx.req);
     if (!body) return render_error(body.error());
@@ -455,7 +455,7 @@ ApiResponse update_client(Context& ctx) {
 }
 
 ApiResponse delete_client(Context& ctx) {
-    auto c = load(ctx);
+    auto c = load_client(ctx);
     if (!c) return render_error(c.error());
     if (auto r = ctx.store.delete_client(c->client_id); !r)
         return render_error(store_error(r.error(), mgmt_errc::inexistent_client, mgmt_errc::client_conflict));
@@ -478,7 +478,7 @@ ApiResponse delete_client(Context& ctx) {
 }
 
 ApiResponse rotate_client_secret(Context& ctx) {
-    auto c = load(ctx);
+    auto c = load_client(ctx);
     if (!c) return render_error(c.error());
     std::string secret = new_secret();
     c->secret_hash = util::hash_secret(ctx.settings.secret_hash_key, secret);

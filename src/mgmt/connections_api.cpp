@@ -37,7 +37,7 @@ bool valid_connection_name(std::string_view n) {
     return std::all_of(n.begin(), n.end(), [](char c) { return alnum(c) || c == '-'; });
 }
 
-expected<store::Connection> load(Context& ctx) {
+expected<store::Connection> load_connection(Context& ctx) {
     const auto& id = ctx.params[0];
     if (!valid_connection_id(id)) return path_error("connection-id", id, "ID of the connection");
     auto c = ctx.store.get_connection(id);
@@ -162,7 +162,7 @@ ApiResponse list_connections(Context& ctx) {
 ApiResponse get_connection(Context& ctx) {
     auto fields = parse_fields(ctx.req);
     if (!fields) return render_error(fields.error());
-    auto c = load(ctx);
+    auto c = load_connection(ctx);
     if (!c) return render_error(c.error());
     auto o = render(ctx, *c);
     if (!o) return render_error(make_error(mgmt_errc::internal_error));
@@ -211,7 +211,7 @@ ApiResponse create_connection(Context& ctx) {
 }
 
 ApiResponse update_connection(Context& ctx) {
-    auto c = load(ctx);
+    auto c = load_connection(ctx);
     if (!c) return render_error(c.error());
     bool merge = false;
     auto body = parse_body(ctx.req, &merge);
@@ -241,7 +241,7 @@ ApiResponse update_connection(Context& ctx) {
 }
 
 ApiResponse delete_connection(Context& ctx) {
-    auto c = load(ctx);
+    auto c = load_connection(ctx);
     if (!c) return render_error(c.error());
     if (!if_match_ok(ctx.req.if_match, *c)) return render_error(make_error(mgmt_errc::precondition_failed));
     if (auto r = ctx.store.delete_connection(c->id); !r)
@@ -252,7 +252,7 @@ ApiResponse delete_connection(Context& ctx) {
 ApiResponse get_connection_clients(Context& ctx) {
     auto paging = parse_paging(ctx.req, true);
     if (!paging) return render_error(paging.error());
-    auto c = load(ctx);
+    auto c = load_connection(ctx);
     if (!c) return render_error(c.error());
     Paging p = *paging;
     p.kind = Paging::style::checkpoint;  // this endpoint only pages by checkpoint
@@ -266,7 +266,7 @@ ApiResponse get_connection_clients(Context& ctx) {
 }
 
 ApiResponse update_connection_clients(Context& ctx) {
-    auto c = load(ctx);
+    auto c = load_connection(ctx);
     if (!c) return render_error(c.error());
     std::string_view ct = ctx.req.content_type;
     ct = ct.substr(0, ct.find(';'));
@@ -314,7 +314,7 @@ ApiResponse update_connection_clients(Context& ctx) {
 }
 
 ApiResponse authorize_preview(Context& ctx) {
-    auto c = load(ctx);
+    auto c = load_connection(ctx);
     if (!c) return render_error(c.error());
     util::Params params(ctx.req.query);
     // Placeholders stand where the real login puts fresh random values (see mgmt.hpp).

@@ -39,7 +39,7 @@ void check_template(BodyCheck& check, const json::object& body) {
         check.fail(payload_error(*error));
 }
 
-expected<json::object> load(Context& ctx) {
+expected<json::object> load_template(Context& ctx) {
     const auto& name = ctx.params[0];
     if (!email::is_template_name(name)) return make_error(mgmt_errc::inexistent_email_template);
     auto doc = email::load_template(ctx.store, name);
@@ -54,7 +54,7 @@ ApiResponse write(Context& ctx, bool replace) {
     if (!body) return render_error(body.error());
     json::object doc;
     if (!replace) {
-        auto current = load(ctx);
+        auto current = load_template(ctx);
         if (!current) return render_error(current.error());
         doc = std::move(*current);
     } else if (!email::is_template_name(ctx.params[0])) {
@@ -90,7 +90,7 @@ ApiResponse create_email_template(Context& ctx) {
 }
 
 ApiResponse get_email_template(Context& ctx) {
-    auto doc = load(ctx);
+    auto doc = load_template(ctx);
     if (!doc) return render_error(doc.error());
     return json_response(200, *doc);
 }

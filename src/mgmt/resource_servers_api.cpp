@@ -189,7 +189,7 @@ void check_body(BodyCheck& check, const json::object& body) {
 }
 
 // The path accepts the id or, as Auth0 does, the identifier (audience) itself.
-expected<store::ResourceServer> load(Context& ctx) {
+expected<store::ResourceServer> load_resource_server(Context& ctx) {
     const auto& id = ctx.params[0];
     auto rs = is_hex24(id) ? ctx.store.get_resource_server(id) : ctx.store.get_resource_server_by_identifier(id);
     if (!rs) return store_error(rs.error(), mgmt_errc::inexistent_resource_server, mgmt_errc::resource_server_conflict);
@@ -222,7 +222,7 @@ ApiResponse list_resource_servers(Context& ctx) {
 ApiResponse get_resource_server(Context& ctx) {
     auto fields = parse_fields(ctx.req);
     if (!fields) return render_error(fields.error());
-    auto rs = load(ctx);
+    auto rs = load_resource_server(ctx);
     if (!rs) return render_error(rs.error());
     auto o = documents::resource_server_to_json(*rs);
     fields->apply(o);
@@ -253,7 +253,7 @@ ApiResponse create_resource_server(Context& ctx) {
 }
 
 ApiResponse update_resource_server(Context& ctx) {
-    auto rs = load(ctx);
+    auto rs = load_resource_server(ctx);
     if (!rs) return render_error(rs.error());
     auto body = parse_body(ctx.req);
     if (!body) return render_error(body.error());
@@ -278,7 +278,7 @@ ApiResponse update_resource_server(Context& ctx) {
 }
 
 ApiResponse delete_resource_server(Context& ctx) {
-    auto rs = load(ctx);
+    auto rs = load_resource_server(ctx);
     if (!rs) return render_error(rs.error());
     if (is_system(*rs))
         return render_error(make_error(mgmt_errc::operation_not_supported,

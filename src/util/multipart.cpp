@@ -1,4 +1,5 @@
 #include "util/multipart.hpp"
+#include "util/util.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,18 +9,6 @@ namespace gatehouse::util {
 namespace {
 
 constexpr std::size_t kMaxHeaderBytes = 1024;  // all header lines of one part together
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // RFC 2046 bchars.
 bool boundary_char(char c) {
@@ -31,23 +20,23 @@ bool boundary_char(char c) {
 // RFC 7578 senders percent-encode instead). False when one is malformed.
 bool parse_parameters(std::string_view s, std::vector<std::pair<std::string, std::string>>& out) {
     while (!s.empty()) {
-        s = trim(s);
+        s = util::trim_blanks(s);
         if (s.empty()) break;
         auto eq = s.find('=');
         if (eq == std::string_view::npos) return false;
-        std::string key(trim(s.substr(0, eq)));
+        std::string key(util::trim_blanks(s.substr(0, eq)));
         std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-        s = trim(s.substr(eq + 1));
+        s = util::trim_blanks(s.substr(eq + 1));
         std::string value;
         if (!s.empty() && s.front() == '"') {
             auto close = s.find('"', 1);
             if (close == std::string_view::npos) return false;
             value = s.substr(1, close - 1);
-            s = trim(s.substr(close + 1));
+            s = util::trim_blanks(s.substr(close + 1));
             if (!s.empty() && s.front() != ';') return false;
         } else {
             auto semi = s.find(';');
-            value = trim(s.substr(0, semi));
+            value = util::trim_blanks(s.substr(0, semi));
             s = semi == std::string_view::npos ? std::string_view() : s.substr(semi);
         }
         if (key.empty()) return false;
@@ -61,7 +50,7 @@ bool parse_parameters(std::string_view s, std::vector<std::pair<std::string, std
 
 std::variant<std::string, MultipartError> multipart_boundary(std::string_view content_type) {
     auto semi = content_type.find(';');
-    if (!iequals(trim(content_type.substr(0, semi)), "multipart/form-data"))
+    if (!util::iequals(util::trim_blanks(content_type.substr(0, semi)), "multipart/form-data"))
         return MultipartError{"Content-Type must be multipart/form-data"};
     std::vector<std::pair<std::string, std::string>> params;
     if (semi == std::string_view::npos || !parse_parameters(content_type.substr(semi + 1), params))
@@ -111,14 +100,14 @@ std::variant<std::vector<FormPart>, MultipartError> parse_multipart(std::string_
             auto colon = line.find(':');
             if (colon == std::string_view::npos || colon == 0) return MultipartError{"a part has a malformed header"};
             auto name = line.substr(0, colon);
-            auto value = trim(line.substr(colon + 1));
-            if (iequals(name, "content-disposition")) {
+            auto value = util::trim_blanks(line.substr(colon + 1));
+            if (util::iequals(name, "content-disposition")) {
                 if (disposition) return MultipartError{"a part has two Content-Disposition headers"};
                 disposition = true;
                 auto semi = value.find(';');
                 std::vector<std::pair<std::string, std::string>> params;
-                if (!iequals(trim(value.substr(0, semi)), "form-data") || semi == std::string_view::npos ||
-                    !parse_parameters(value.substr(semi + 1), params))
+                if (!util::iequals(util::trim_blanks(value.substr(0, semi)), "form-data") ||
+                    semi == std::string_view::npos || !parse_parameters(value.substr(semi + 1), params))
                     return MultipartError{"a part's Content-Disposition is not form-data with a name"};
                 bool has_name = false;
                 for (auto& [k, v] : params) {
@@ -131,7 +120,7 @@ std::variant<std::vector<FormPart>, MultipartError> parse_multipart(std::string_
                     }
                 }
                 if (part.name.empty()) return MultipartError{"a part's Content-Disposition has no name"};
-            } else if (iequals(name, "content-type")) {
+            } else if (util::iequals(name, "content-type")) {
                 part.content_type = value;
             }
             // Other headers (Content-Transfer-Encoding is deprecated by RFC 7578) are ignored.

@@ -48,12 +48,6 @@ bool is_dns_label(std::string_view label) {
     return !label.empty() && label.size() <= 63 && std::all_of(label.begin(), label.end(), is_dns_char);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 bool is_loopback(const boost::urls::url_view& u) {
     switch (u.host_type()) {
         case boost::urls::host_type::ipv4:
@@ -61,7 +55,7 @@ bool is_loopback(const boost::urls::url_view& u) {
         case boost::urls::host_type::ipv6:
             return u.host_ipv6_address().is_loopback();
         case boost::urls::host_type::name:
-            return iequals(u.encoded_host(), "localhost");
+            return util::iequals(u.encoded_host(), "localhost");
         default:
             return false;
     }
@@ -110,7 +104,7 @@ std::optional<std::string> wildcard_host_problem(std::string_view host) {
 }  // namespace
 
 bool host_matches(std::string_view pattern, std::string_view host) {
-    if (iequals(pattern, host)) return true;
+    if (util::iequals(pattern, host)) return true;
     auto star = pattern.find('*');
     if (star == std::string_view::npos) return false;
     if (wildcard_host_problem(lower(pattern))) return false;  // never "*.com", whoever stored it
@@ -118,13 +112,13 @@ bool host_matches(std::string_view pattern, std::string_view host) {
     auto host_dot = host.find('.');
     if (pattern_dot == std::string_view::npos || host_dot == std::string_view::npos || star > pattern_dot) return false;
     // Everything after the first label: equal, so the `*` can never stand for a dot.
-    if (!iequals(pattern.substr(pattern_dot), host.substr(host_dot))) return false;
+    if (!util::iequals(pattern.substr(pattern_dot), host.substr(host_dot))) return false;
     auto prefix = pattern.substr(0, star);
     auto suffix = pattern.substr(star + 1, pattern_dot - star - 1);
     auto label = host.substr(0, host_dot);
     if (label.size() < prefix.size() + suffix.size() + 1 || !is_dns_label(label)) return false;
-    return iequals(label.substr(0, prefix.size()), prefix) &&
-           iequals(label.substr(label.size() - suffix.size()), suffix);
+    return util::iequals(label.substr(0, prefix.size()), prefix) &&
+           util::iequals(label.substr(label.size() - suffix.size()), suffix);
 }
 
 std::optional<std::string> origin_of(std::string_view url) {
@@ -249,7 +243,7 @@ std::optional<std::pair<std::string, std::string>> parse_basic_credentials(std::
         return s;
     };
     authorization = trim(authorization);
-    if (authorization.size() < 6 || !iequals(authorization.substr(0, 6), "Basic ")) return std::nullopt;
+    if (authorization.size() < 6 || !util::iequals(authorization.substr(0, 6), "Basic ")) return std::nullopt;
     auto decoded = base64_decode(trim(authorization.substr(6)));
     if (!decoded) return std::nullopt;
     auto colon = decoded->find(':');

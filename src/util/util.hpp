@@ -52,6 +52,11 @@ std::int64_t unix_now_ms();
 // "2026-03-10T05:18:25.111Z", the shape of every Auth0 Management API timestamp.
 std::string iso8601_ms(std::int64_t unix_ms);
 
+// ASCII case-insensitive equality: header names, media types, host names.
+bool iequals(std::string_view a, std::string_view b);
+// `s` without leading and trailing spaces and tabs (HTTP's optional whitespace, RFC 9110 §5.6.3).
+std::string_view trim_blanks(std::string_view s);
+
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool valid_utf8(std::string_view s);
 // `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD: for text that

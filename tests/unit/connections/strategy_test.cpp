@@ -6,7 +6,7 @@
 namespace gatehouse::connections {
 namespace {
 
-util::Params make_params(std::vector<std::pair<std::string, std::string>> items) {
+util::Params authorize_params(std::vector<std::pair<std::string, std::string>> items) {
     return util::Params(std::move(items));
 }
 
@@ -51,7 +51,7 @@ TEST(BuildAuthorizationUrl, WordpressSeedExampleSendsBlogStatically) {
 
 TEST(BuildAuthorizationUrl, TwitterSeedExampleAliasesLoginHintWhenPresent) {
     auto c = make("twitter", R"({"client_id":"tw","upstream_params":{"screen_name":{"alias":"login_hint"}}})");
-    auto url = build_authorization_url(c, make_params({{"login_hint", "jack+1@example.com"}}), leg);
+    auto url = build_authorization_url(c, authorize_params({{"login_hint", "jack+1@example.com"}}), leg);
     ASSERT_TRUE(url);
     EXPECT_EQ(base_of(*url), "https://twitter.com/i/oauth2/authorize");
     auto q = query_of(*url);
@@ -69,7 +69,7 @@ TEST(BuildAuthorizationUrl, TwitterSeedExampleAliasesLoginHintWhenPresent) {
 
 TEST(BuildAuthorizationUrl, TwitterAliasAbsentAddsNothing) {
     auto c = make("twitter", R"({"client_id":"tw","upstream_params":{"screen_name":{"alias":"login_hint"}}})");
-    auto url = build_authorization_url(c, make_params({{"prompt", "login"}}), leg);
+    auto url = build_authorization_url(c, authorize_params({{"prompt", "login"}}), leg);
     ASSERT_TRUE(url);
     EXPECT_EQ(url->find("screen_name"), std::string::npos);
     EXPECT_NE(url->find("code_challenge_method=S256"), std::string::npos);

@@ -11,7 +11,7 @@
 namespace gatehouse::oauth {
 namespace {
 
-struct Tenant {
+struct TenantWithBasicClient {
     std::unique_ptr<store::Store> store = store::open_store("sqlite::memory:");
     TenantConfig config = test_tenant_config();
     mgmt::BootstrapResult boot;  // its management client is client_secret_post, the demo SPA none
@@ -19,7 +19,7 @@ struct Tenant {
     const std::string basic_client_id = "basicClient";
     const std::string basic_secret = "the-basic-client-secret";
 
-    Tenant() {
+    TenantWithBasicClient() {
         boot = mgmt::bootstrap_tenant(
                    *store, {config.issuer, config.secret_hash_key, {}, {}, true, {"http://localhost:3000/cb"}})
                    .value();
@@ -75,7 +75,7 @@ TEST(PresentedCredentials, BodyOrBasicNeverBoth) {
 }
 
 TEST(AuthenticateClient, EachClientUsesItsOwnMethod) {
-    Tenant t;
+    TenantWithBasicClient t;
     const auto& post_id = t.boot.mgmt_client_id;
     const auto& post_secret = t.boot.mgmt_client_secret;
     EXPECT_TRUE(t.authenticate("", {{"client_id", post_id}, {"client_secret", post_secret}}));
@@ -98,7 +98,7 @@ TEST(AuthenticateClient, EachClientUsesItsOwnMethod) {
 }
 
 TEST(AuthenticateClient, UnknownClientWrongSecretAndWrongMethodAreOneAnswer) {
-    Tenant t;
+    TenantWithBasicClient t;
     const auto& id = t.boot.mgmt_client_id;
     std::vector<OAuthError> failures;
     for (auto r :
@@ -121,7 +121,7 @@ TEST(AuthenticateClient, UnknownClientWrongSecretAndWrongMethodAreOneAnswer) {
 }
 
 TEST(AuthenticateClient, SecretsAreStoredKeyedAndNeverInClear) {
-    Tenant t;
+    TenantWithBasicClient t;
     auto row = t.store->get_client(t.boot.mgmt_client_id).value();
     EXPECT_EQ(row.secret_hash, util::hash_secret(t.config.secret_hash_key, t.boot.mgmt_client_secret));
     EXPECT_EQ(boost::json::serialize(row.doc).find(t.boot.mgmt_client_secret), std::string::npos);
