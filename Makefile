@@ -41,9 +41,7 @@ bench:
 	bench/tenant_logs.sh $(BUILD)
 	@if [ -n "$$BENCH_SCALE_USERS" ]; then bench/scale.sh $(BUILD); else echo 'bench: scale part skipped (BENCH_SCALE_USERS=1000000 make bench runs it)'; fi
 
-# Built as unity sources (CMake's CMAKE_UNITY_BUILD, 8 sources each): at -O0 most of a compile is the
-# headers and the templates every source instantiates again; the unity tree builds in about three
-# quarters of the time. ASAN_EXCLUDE (a ctest regex) leaves suites out; CI leaves out security_postgres, the Node security
+# ASAN_EXCLUDE (a ctest regex) leaves suites out; CI leaves out security_postgres, the Node security
 # suite again on PostgreSQL: the server code it runs is the SQLite run's, and the PostgreSQL store code
 # runs under ASan in store_conformance_postgres and multi_postgres; and interop_mgmt_deploy-cli, whose
 # two minutes go to the tool compiling its JSON schema, while the Management API routes it calls run
@@ -51,7 +49,7 @@ bench:
 asan:
 	@scripts/install-deps.sh build test
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1" \
-	    -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF -DCMAKE_UNITY_BUILD=ON
+	    -DGATEHOUSE_SANITIZE=ON -DGATEHOUSE_BENCH=OFF
 	cmake --build build-asan -j$(JOBS)
 	@scripts/npm-install.sh
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(TEST_JOBS) --timeout 600 \
@@ -62,11 +60,12 @@ asan:
 # picks some; FUZZ_RUNS=10000000 runs each for that many executions instead of a time; FUZZ_FLAGS adds
 # libFuzzer flags (e.g. -max_len=1024). A crash, leak, timeout or OOM fails the target; its input is build-fuzz/crash-<name>-*.
 # Built at -O1 with line tables, as OSS-Fuzz builds: CI's short runs spend more time compiling than fuzzing.
-# Without precompiled headers (GATEHOUSE_PCH=OFF): the one build where a source missing an include fails.
+# Without precompiled headers or unity sources: the one build where a source missing an include fails.
 fuzz:
 	@scripts/install-deps.sh build fuzz
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -DNDEBUG" -DGATEHOUSE_FUZZ=ON -DGATEHOUSE_TESTS=OFF -DGATEHOUSE_BENCH=OFF -DGATEHOUSE_PCH=OFF
+	    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -DNDEBUG" -DGATEHOUSE_FUZZ=ON -DGATEHOUSE_TESTS=OFF -DGATEHOUSE_BENCH=OFF -DGATEHOUSE_PCH=OFF \
+	    -DCMAKE_UNITY_BUILD=OFF
 	cmake --build build-fuzz -j$(JOBS) --target gatehouse_fuzzers
 	@set -e; seconds=$${FUZZ_SECONDS:-60}; failed=""; \
 	if [ -n "$${FUZZ_RUNS:-}" ]; then bound="-runs=$$FUZZ_RUNS"; label="$$FUZZ_RUNS runs"; \
