@@ -1607,9 +1607,12 @@ result<void> sql_store::append_logs(std::span<const LogEvent> events) {
             details.reserve(chunk.size());  // the parameters point into it: no reallocation below
             params.clear();
             for (const auto& e : chunk) {
-                details.push_back(json::serialize(e.details));
+                // Most events (every successful token exchange) have no details: their "{}" is not
+                // serialised again for each one.
+                std::string_view details_json = "{}";
+                if (!e.details.empty()) details_json = details.emplace_back(json::serialize(e.details));
                 params.insert(params.end(), {e.log_id, e.date_ms, e.type, e.description, e.client_id, e.client_name,
-                                             e.ip, e.user_id, e.user_name, e.connection, details.back()});
+                                             e.ip, e.user_id, e.user_name, e.connection, details_json});
             }
             if (auto r = c.exec_dynamic(log_insert_text(chunk.size()), params); !r) return r.error();
         }
