@@ -1,6 +1,7 @@
 // util: small, dependency-free helpers every module may use: base64/base64url, secure random
-// tokens and ids, SHA-256/HMAC digests, constant-time comparison and time formatting. It owns no
-// state and depends on nothing of Gatehouse; OpenSSL is used only for random bytes and digests.
+// tokens and ids, SHA-256/HMAC digests, constant-time comparison, time formatting and the ASCII
+// string helpers of HTTP parsing. It owns no state and depends on nothing of Gatehouse; OpenSSL is
+// used only for random bytes and digests.
 #pragma once
 
 #include <cstdint>

@@ -22,6 +22,22 @@ TEST(Base64Url, RoundTripsAndRejectsNonCanonicalInput) {
     EXPECT_EQ(base64_decode(base64_encode("user:pa ss")), "user:pa ss");
 }
 
+// The one copy http (headers, cookies, Forwarded) and util (multipart, URLs) share.
+TEST(Strings, IequalsFoldsAsciiCaseOnly) {
+    EXPECT_TRUE(iequals("Content-Type", "content-TYPE"));
+    EXPECT_TRUE(iequals("", ""));
+    EXPECT_FALSE(iequals("content-type", "content-typ"));
+    EXPECT_FALSE(iequals("application/json", "application/jsom"));
+    EXPECT_FALSE(iequals("\xc3\x89", "\xc3\xa9")) << "bytes outside ASCII are compared as they are";
+}
+
+TEST(Strings, TrimBlanksRemovesSpacesAndTabsAtTheEndsOnly) {
+    EXPECT_EQ(trim_blanks(" \t a b \t "), "a b");
+    EXPECT_EQ(trim_blanks("\t\t"), "");
+    EXPECT_EQ(trim_blanks(""), "");
+    EXPECT_EQ(trim_blanks("\na\r"), "\na\r") << "line breaks are not optional whitespace";
+}
+
 TEST(Secrets, HashSecretIsKeyedHmacSha256) {
     // RFC 4231 test case 2.
     EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
