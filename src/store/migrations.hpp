@@ -24,9 +24,12 @@ std::string_view migration_sql(const migration& m, sql::dialect d) noexcept;
 int latest_schema_version() noexcept;
 
 // The tenant-log file of a SQLite store (store/sqlite: "<name>.logs.db" beside "<name>.db"): the log
-// table of migration 14 and its indexes, created if missing. Its version is the file's user_version.
+// table of migration 16 (runs of events) and its indexes, created if missing. Its version is the
+// file's user_version: 1 held migration 14's table (one row per event), which
+// log_file_runs_upgrade() turns into runs.
 std::string_view log_file_schema() noexcept;
-inline constexpr int log_file_schema_version = 1;
+std::string_view log_file_runs_upgrade() noexcept;
+inline constexpr int log_file_schema_version = 2;
 
 // Created outside the migration transaction, before anything else, by every dialect.
 inline constexpr std::string_view schema_migrations_ddl =

@@ -208,13 +208,13 @@ TEST_F(OpenStore, TenantLogsWrittenBeforeTheLogTableRebuildSurviveIt) {
         EXPECT_EQ(*s->purge_history(2500, 0), 2u);
         EXPECT_EQ(logs_matching(*s, {}), 1u);
     }
-    // Migration 15's store keeps them in its log file, in migration 14's table.
+    // The store keeps them in its log file (migration 15), as runs (migration 16).
     const auto logs_path = sqlite::log_file_path(path);
-    EXPECT_EQ(
-        count_rows(logs_path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs' AND sql LIKE '%WITHOUT ROWID%'"),
-        1);
-    EXPECT_EQ(count_rows(logs_path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs_date_idx'"), 0);
-    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'logs%'"), 0);
+    EXPECT_EQ(count_rows(logs_path,
+                         "SELECT COUNT(*) FROM sqlite_master WHERE name = 'log_runs' AND sql LIKE '%WITHOUT ROWID%'"),
+              1);
+    EXPECT_EQ(count_rows(logs_path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'logs%'"), 0);
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'log%'"), 0);
 }
 
 TEST_F(OpenStore, TenantLogsLiveInAFileOfTheirOwnBesideTheStore) {
@@ -231,10 +231,10 @@ TEST_F(OpenStore, TenantLogsLiveInAFileOfTheirOwnBesideTheStore) {
         EXPECT_EQ(logs_matching(*s, {}), 1u);
     }
     const auto logs_path = (fs::path(dir_) / "gatehouse.logs.db").string();
-    EXPECT_EQ(count_rows(logs_path, "SELECT COUNT(*) FROM logs"), 1);
+    EXPECT_EQ(count_rows(logs_path, "SELECT SUM(event_count) FROM log_runs"), 1);
     EXPECT_EQ(count_rows(logs_path, "PRAGMA page_size"), 16384);
     EXPECT_EQ(count_rows(logs_path, "PRAGMA user_version"), log_file_schema_version);
-    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs'"), 0);
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'log%'"), 0);
     EXPECT_EQ(count_rows(path, "PRAGMA page_size"), 4096) << "the store's own file keeps SQLite's default";
 }
 
@@ -258,20 +258,20 @@ TEST_F(OpenStore, TenantLogsOfAnOlderStoreMoveToTheLogFileOnceEach) {
         EXPECT_EQ(logs_matching(*s, {}), 2u);
         EXPECT_TRUE(s->get_log(ids[0]));
     }
-    EXPECT_EQ(count_rows(logs_path, "SELECT COUNT(*) FROM logs"), 2);
-    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs'"), 0);
+    EXPECT_EQ(count_rows(logs_path, "SELECT SUM(event_count) FROM log_runs"), 2);
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'log%'"), 0);
 
     // The state a stop between the two commits leaves: the events in both files.
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     auto copy_back =
-        "ATTACH DATABASE '" + logs_path + "' AS log_file; CREATE TABLE logs AS SELECT * FROM log_file.logs;";
+        "ATTACH DATABASE '" + logs_path + "' AS log_file; CREATE TABLE log_runs AS SELECT * FROM log_file.log_runs;";
     ASSERT_EQ(sqlite3_exec(db, copy_back.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
     {
         auto s = open_store(path);
         EXPECT_EQ(logs_matching(*s, {}), 2u);
     }
-    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'logs'"), 0);
+    EXPECT_EQ(count_rows(path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'log%'"), 0);
 }
 
 // The log writer's transactions hold the log file, never the store's: a token request's write goes
@@ -281,13 +281,54 @@ TEST_F(OpenStore, StoreWritesDoNotWaitForALogTransaction) {
     auto s = open_store(path);
     sqlite3* writer = nullptr;
     ASSERT_EQ(sqlite3_open(sqlite::log_file_path(path).c_str(), &writer), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE; DELETE FROM logs;", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE; DELETE FROM log_runs;", nullptr, nullptr, nullptr), SQLITE_OK);
     auto started = std::chrono::steady_clock::now();
     write_client(*s, "during-a-log-transaction");
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
     EXPECT_TRUE(s->get_client("during-a-log-transaction"));
     ASSERT_EQ(sqlite3_exec(writer, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(writer);
+}
+
+// A log file of version 1 (one row per event, as Gatehouse wrote it before migration 16) becomes
+// version 2 when the store opens: every event a run of one, read back whole and found by every filter.
+TEST_F(OpenStore, EventsOfAVersionOneLogFileBecomeRunsAndStayWhole) {
+    auto path = (fs::path(dir_) / "gatehouse.db").string();
+    const auto logs_path = sqlite::log_file_path(path);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(logs_path.c_str(), &db), SQLITE_OK);
+    std::string script =
+        "PRAGMA page_size = 16384; CREATE TABLE logs (log_id TEXT PRIMARY KEY, date_ms BIGINT NOT NULL, type TEXT "
+        "NOT NULL, description TEXT NOT NULL, client_id TEXT NOT NULL, client_name TEXT NOT NULL, ip TEXT NOT NULL, "
+        "user_id TEXT NOT NULL, user_name TEXT NOT NULL, connection_name TEXT NOT NULL, details TEXT NOT NULL) WITHOUT "
+        "ROWID; CREATE INDEX logs_type_idx ON logs (type, log_id); PRAGMA user_version = 1;";
+    std::vector<std::string> ids;
+    for (std::int64_t date : {1000, 2000, 3000}) {
+        ids.push_back(new_log_id(date));
+        script += "INSERT INTO logs VALUES ('" + ids.back() + "', " + std::to_string(date) + ", '" +
+                  (date == 2000 ? "f" : "s") + "', 'it''s \"quoted\"', 'c1', 'App \xc3\xa9', '127.0.0.1', 'auth0|" +
+                  std::to_string(date) + "', 'a@example.com', 'db', '{\"n\":" + std::to_string(date) + "}');";
+    }
+    ASSERT_EQ(sqlite3_exec(db, script.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << script;
+    sqlite3_close(db);
+    {
+        auto s = open_store(path);
+        EXPECT_EQ(logs_matching(*s, {}), 3u);
+        EXPECT_EQ(logs_matching(*s, test_backends::log_equals(LogFilter::kind::type, "f")), 1u);
+        EXPECT_EQ(logs_matching(*s, test_backends::log_equals(LogFilter::kind::user_id, "auth0|3000")), 1u);
+        auto second = s->get_log(ids[1]);
+        ASSERT_TRUE(second);
+        EXPECT_EQ(second->date_ms, 2000);
+        EXPECT_EQ(second->type, "f");
+        EXPECT_EQ(second->description, "it's \"quoted\"");
+        EXPECT_EQ(second->client_name, "App \xc3\xa9");
+        EXPECT_EQ(second->user_id, "auth0|2000");
+        EXPECT_EQ(second->connection, "db");
+        EXPECT_EQ(second->details, (json::object{{"n", 2000}}));
+    }
+    EXPECT_EQ(count_rows(logs_path, "PRAGMA user_version"), 2);
+    EXPECT_EQ(count_rows(logs_path, "SELECT COUNT(*) FROM log_runs"), 3);
+    EXPECT_EQ(count_rows(logs_path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'logs%'"), 0);
 }
 
 TEST_F(OpenStore, ALogFileOfANewerGatehouseIsAClearStartError) {

@@ -409,7 +409,10 @@ constexpr std::array kQueries = {
               "RETURNING " GH_TICKET_COLS},
     query_def{query::ticket_retire_user,
               "UPDATE user_tickets SET used_at = $3 WHERE user_id = $1 AND kind = $2 AND used_at = 0"},
-    query_def{query::log_get, "SELECT " GH_LOG_COLS " FROM logs WHERE log_id = $1"},
+    query_def{
+        query::log_run_insert,
+        "INSERT INTO log_runs (log_id, last_log_id, event_count, type, client_id, user_id, events) VALUES ($1, $2, "
+        "$3, $4, $5, $6, $7)"},
 
     query_def{query::organization_insert,
               "INSERT INTO organizations (" GH_ORGANIZATION_COLS ") VALUES ($1, $2, $3, $4, $5, $6)"},
@@ -545,11 +548,13 @@ constexpr std::array kQueries = {
     query_def{query::purge_tickets,
               "DELETE FROM user_tickets WHERE id_hash IN (SELECT id_hash FROM user_tickets WHERE expires_at <= $1 "
               "LIMIT CAST($2 AS BIGINT))"},
-    // At most $2 events per statement (see sql_store::purge_history), dated before the log_id $1 begins
-    // with (log_id_floor): the oldest, at the start of the primary key.
-    query_def{query::purge_logs,
-              "DELETE FROM logs WHERE log_id IN (SELECT log_id FROM logs WHERE log_id < $1 ORDER BY log_id LIMIT "
-              "CAST($2 AS BIGINT))"},
+    // At most $2 runs per statement (see sql_store::purge_history) whose every event is dated before the
+    // log_id $1 begins with (log_id_floor): the oldest, at the start of the primary key. A run that
+    // straddles the date goes once its last event does (runs span a second at most).
+    query_def{
+        query::purge_logs,
+        "DELETE FROM log_runs WHERE log_id IN (SELECT log_id FROM log_runs WHERE log_id < $1 AND last_log_id < $1 "
+        "ORDER BY log_id LIMIT CAST($2 AS BIGINT)) RETURNING event_count"},
     // Pending mail is never dropped here: only what was sent or given up.
     query_def{query::purge_finished_mail, "DELETE FROM mail_queue WHERE status <> 'pending' AND created_at < $1"},
     // A running job has expires_at = 0: only finished ones past their retention go, output first.
@@ -590,6 +595,22 @@ static_assert(table_in_order(), "kQueries must list every sql::query enumerator,
 }  // namespace
 
 std::string_view log_columns() noexcept { return GH_LOG_COLS; }
+
+// Each run's events as rows of GH_LOG_COLS: the events of a run are [log_id, date_ms, description,
+// client_name, ip, user_name, connection, details] (migration 16); type, client and user are the run's.
+std::string_view log_run_events(dialect d) noexcept {
+    if (d == dialect::postgres)
+        return "SELECT e.value ->> 0 AS log_id, CAST(e.value ->> 1 AS BIGINT) AS date_ms, r.type AS type, e.value ->> "
+               "2 "
+               "AS description, r.client_id AS client_id, e.value ->> 3 AS client_name, e.value ->> 4 AS ip, r.user_id "
+               "AS user_id, e.value ->> 5 AS user_name, e.value ->> 6 AS connection_name, CAST(e.value -> 7 AS TEXT) "
+               "AS "
+               "details FROM log_runs r CROSS JOIN LATERAL json_array_elements(CAST(r.events AS json)) AS e(value) ";
+    return "SELECT e.value ->> '$[0]' AS log_id, e.value ->> '$[1]' AS date_ms, r.type AS type, e.value ->> '$[2]' AS "
+           "description, r.client_id AS client_id, e.value ->> '$[3]' AS client_name, e.value ->> '$[4]' AS ip, "
+           "r.user_id AS user_id, e.value ->> '$[5]' AS user_name, e.value ->> '$[6]' AS connection_name, e.value -> "
+           "'$[7]' AS details FROM log_runs r, json_each(r.events) e ";
+}
 #undef GH_LOG_COLS
 
 std::string_view query_text(query q, dialect d) noexcept {

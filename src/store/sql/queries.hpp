@@ -167,7 +167,7 @@ enum class query : std::size_t {
     ticket_get,
     ticket_redeem,
     ticket_retire_user,
-    log_get,
+    log_run_insert,
 
     organization_insert,
     organization_get,
@@ -233,5 +233,8 @@ std::string_view query_text(query q, dialect d) noexcept;
 
 // The column list of a log event row, for the statements sql_store composes at run time (filters).
 std::string_view log_columns() noexcept;
+// "SELECT <log_columns> FROM log_runs r, <its events> ": every event of the runs the WHERE clause that
+// follows (on r) admits, one row each (tenant logs are stored as runs since migration 16).
+std::string_view log_run_events(dialect d) noexcept;
 
 }  // namespace gatehouse::store::sql

@@ -329,76 +329,144 @@ result<LogEvent> log_from(const row& r) {
     return e;
 }
 
-// The WHERE clause of a log filter: column names come from this function only, every value is a
-// bound parameter ($n), so nothing a caller sends becomes SQL text.
+// Tenant logs are stored as runs (migration 16): events of one type, client and user, in log_id
+// order, their dates at most kLogRunSpanMs apart, at most kLogRunEvents of them.
+constexpr std::int64_t kLogRunSpanMs = 1000;
+constexpr std::size_t kLogRunEvents = 256;
+
+// What a clause of a log filter is about:
+//   event: one event (the rows of log_run_events), exactly;
+//   run_exact: a run of which every event matches (its events can be counted without reading them);
+//   run_candidate: a run of which some event may match (the runs whose events are read).
+// Type, client and user are the run's own, so they are exact at every level; a date range or a
+// checkpoint is exact per event only, and bounds the runs through log_id and last_log_id.
+enum class log_level { event, run_exact, run_candidate };
+
+// `date_ms - kLogRunSpanMs`, kept from wrapping around: the earliest first event of a run that
+// holds an event dated `date_ms`.
+std::int64_t earliest_run_start(std::int64_t date_ms) {
+    return date_ms < INT64_MIN + kLogRunSpanMs ? INT64_MIN : date_ms - kLogRunSpanMs;
+}
+
+// The date a log_id begins with (new_log_id), or nullopt for text that does not begin with 14 digits
+// (no event has such an id).
+std::optional<std::int64_t> log_id_date(std::string_view log_id) {
+    if (log_id.size() < 14) return std::nullopt;
+    std::int64_t date = 0;
+    for (char ch : log_id.substr(0, 14)) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        date = date * 10 + (ch - '0');
+    }
+    return date;
+}
+
+// The WHERE clauses of a log filter: column names come from this class only, every value is a bound
+// parameter ($n), so nothing a caller sends becomes SQL text. Clauses made by one LogWhere share its
+// parameters, and so go in one statement.
 class LogWhere {
   public:
-    explicit LogWhere(const LogFilter& filter) { add(filter); }
-    LogWhere& and_log_id_after(std::string_view log_id) {
-        sql_ += " AND log_id > $" + std::to_string(bind(log_id));
-        return *this;
+    std::string clause(const LogFilter& filter, log_level level) {
+        std::string out;
+        add(out, filter, level);
+        return out;
     }
-    const std::string& sql() const { return sql_; }
+    // Events after `log_id` (checkpoint paging), at `level`.
+    std::string after(std::string_view log_id, log_level level) {
+        auto id = "$" + std::to_string(bind(log_id));
+        if (level != log_level::run_candidate) return column("log_id", level) + " > " + id;
+        std::string out = "r.last_log_id > " + id;
+        if (auto date = log_id_date(log_id)) out += " AND r.log_id >= " + text(log_id_floor(earliest_run_start(*date)));
+        return out;
+    }
     std::vector<param>& params() { return params_; }
     std::size_t bind(param p) {
         params_.push_back(p);
         return params_.size();
     }
+    // "$n" of a value made here (log_id bounds).
+    std::string text(std::string value) {
+        return "$" + std::to_string(bind(std::string_view(texts_.emplace_back(std::move(value)))));
+    }
 
   private:
-    void add(const LogFilter& f) {
+    // A run's columns are named through its alias, r: json_each has a column called type too.
+    static std::string column(std::string_view name, log_level level) {
+        return (level == log_level::event ? "" : "r.") + std::string(name);
+    }
+    void add(std::string& out, const LogFilter& f, log_level level) {
         using kind = LogFilter::kind;
         switch (f.op) {
             case kind::all:
-                sql_ += "1 = 1";
+                out += "1 = 1";
                 return;
             case kind::type:
-                return equals("type", f.value, index::whole);
+                return equals(out, column("type", level), f.value, index::whole);
             case kind::user_id:
-                return equals("user_id", f.value, index::where_set);
+                return equals(out, column("user_id", level), f.value, index::where_set);
             case kind::client_id:
-                return equals("client_id", f.value, index::where_set);
+                return equals(out, column("client_id", level), f.value, index::where_set);
             case kind::date:
-                // log_id begins with the date (new_log_id): the range is also one of the primary key,
-                // which is what an index on it walks (date_ms has none).
-                sql_ += "(1 = 1";
-                if (f.from_ms != INT64_MIN)
-                    sql_ += " AND date_ms >= CAST($" + std::to_string(bind(f.from_ms)) + " AS BIGINT) AND log_id >= $" +
-                            std::to_string(bind_text(log_id_floor(f.from_ms)));
-                if (f.to_ms != INT64_MAX) {
-                    sql_ += " AND date_ms <= CAST($" + std::to_string(bind(f.to_ms)) + " AS BIGINT)";
-                    if (f.to_ms < kLastLogIdDate)
-                        sql_ += " AND log_id < $" + std::to_string(bind_text(log_id_floor(f.to_ms + 1)));
-                }
-                sql_ += ")";
+                out += "(1 = 1";
+                date_range(out, f.from_ms, f.to_ms, level);
+                out += ")";
                 return;
             case kind::both:
             case kind::either: {
                 if (f.operands.empty()) {
-                    sql_ += f.op == kind::both ? "1 = 1" : "1 = 0";
+                    out += f.op == kind::both ? "1 = 1" : "1 = 0";
                     return;
                 }
-                sql_ += "(";
+                out += "(";
                 for (std::size_t i = 0; i < f.operands.size(); ++i) {
-                    if (i) sql_ += f.op == kind::both ? " AND " : " OR ";
-                    add(f.operands[i]);
+                    if (i) out += f.op == kind::both ? " AND " : " OR ";
+                    add(out, f.operands[i], level);
                 }
-                sql_ += ")";
+                out += ")";
                 return;
             }
         }
     }
-    // user_id and client_id are indexed only where they are not empty (migration 14): the index's
+    // log_id begins with the date, clamped to 0 .. kLastLogIdDate (new_log_id): a range is also one
+    // of log_id, which is what the primary key's index walks (date_ms has none).
+    void date_range(std::string& out, std::int64_t from, std::int64_t to, log_level level) {
+        const bool from_set = from != INT64_MIN, to_set = to != INT64_MAX;
+        switch (level) {
+            case log_level::event:
+                if (from_set)
+                    out += " AND date_ms >= CAST($" + std::to_string(bind(from)) +
+                           " AS BIGINT) AND log_id >= " + text(log_id_floor(from));
+                if (to_set) {
+                    out += " AND date_ms <= CAST($" + std::to_string(bind(to)) + " AS BIGINT)";
+                    if (to < kLastLogIdDate) out += " AND log_id < " + text(log_id_floor(to + 1));
+                }
+                return;
+            case log_level::run_exact:
+                // Every event of the run in range, judged by its ids alone: only where the clamp cannot
+                // make an earlier or later date look in range.
+                if (from_set)
+                    out += from >= 1 && from <= kLastLogIdDate ? " AND r.log_id >= " + text(log_id_floor(from))
+                                                               : std::string(" AND 1 = 0");
+                if (to_set)
+                    out += to < kLastLogIdDate ? " AND r.last_log_id < " + text(log_id_floor(to + 1))
+                                               : std::string(" AND 1 = 0");
+                return;
+            case log_level::run_candidate:
+                if (from_set)
+                    out += " AND r.last_log_id >= " + text(log_id_floor(from)) +
+                           " AND r.log_id >= " + text(log_id_floor(earliest_run_start(from)));
+                if (to_set && to < kLastLogIdDate) out += " AND r.log_id < " + text(log_id_floor(to + 1));
+                return;
+        }
+    }
+    // user_id and client_id are indexed only where they are not empty (migrations 14, 16): the index's
     // condition, repeated word for word, is what lets SQLite and PostgreSQL use it.
     enum class index { whole, where_set };
-    void equals(std::string_view column, const std::string& value, index indexed) {
-        sql_ += "(" + std::string(column) + " = CAST($" + std::to_string(bind(std::string_view(value))) + " AS TEXT)";
-        if (indexed == index::where_set && !value.empty()) sql_ += " AND " + std::string(column) + " <> ''";
-        sql_ += ")";
+    void equals(std::string& out, const std::string& name, const std::string& value, index indexed) {
+        out += "(" + name + " = CAST($" + std::to_string(bind(std::string_view(value))) + " AS TEXT)";
+        if (indexed == index::where_set && !value.empty()) out += " AND " + name + " <> ''";
+        out += ")";
     }
-    std::size_t bind_text(std::string text) { return bind(std::string_view(texts_.emplace_back(std::move(text)))); }
 
-    std::string sql_;
     std::deque<std::string> texts_;  // values made here (log_id bounds) that params_ point into
     std::vector<param> params_;
 };
@@ -1573,72 +1641,196 @@ result<void> sql_store::retire_user_tickets(std::string_view user_id, std::strin
 
 // ---- tenant logs ----------------------------------------------------------------------------
 
-// Events per INSERT statement (11 parameters each): one statement per event cost the SQLite writer
-// a third more CPU, and PostgreSQL a round trip per event.
-constexpr std::size_t kLogRowsPerInsert = 100;
+namespace {
 
-// "INSERT INTO logs (...) VALUES ($1, ..., $11), ($12, ...)" for n rows: the prefix of the
-// kLogRowsPerInsert-row text that ends after the n-th row, composed once for the process.
-std::string_view log_insert_text(std::size_t rows) {
-    static const auto statement = [] {
-        std::pair<std::string, std::array<std::size_t, kLogRowsPerInsert + 1>> out;
-        auto& [text, row_ends] = out;
-        text = "INSERT INTO logs (" + std::string(log_columns()) + ") VALUES ";
-        for (std::size_t row = 0; row < kLogRowsPerInsert; ++row) {
-            text += row ? ", (" : "(";
-            for (std::size_t column = 0; column < 11; ++column)
-                text += (column ? ", $" : "$") + std::to_string(row * 11 + column + 1);
-            text += ")";
-            row_ends[row + 1] = text.size();
+// A run append_logs is assembling: events of one type, client and user (kLogRunSpanMs,
+// kLogRunEvents), in log_id order.
+struct open_run {
+    std::vector<const LogEvent*> events;
+    const LogEvent& first() const { return *events.front(); }
+    // Whether `e` can end this run.
+    bool takes(const LogEvent& e) const {
+        const auto& head = first();
+        const auto latest = head.date_ms > INT64_MAX - kLogRunSpanMs ? INT64_MAX : head.date_ms + kLogRunSpanMs;
+        return events.size() < kLogRunEvents && e.log_id > events.back()->log_id && e.date_ms >= head.date_ms &&
+               e.date_ms <= latest;
+    }
+    bool same_key(const LogEvent& e) const {
+        const auto& head = first();
+        return head.type == e.type && head.client_id == e.client_id && head.user_id == e.user_id;
+    }
+};
+
+// Runs open at once while a batch is grouped: a batch interleaves few kinds of event (the token
+// path's, a login's few), and one more closes the oldest.
+constexpr std::size_t kOpenLogRuns = 8;
+
+// The events of a run as migration 16 stores them: [[log_id, date_ms, description, client_name, ip,
+// user_name, connection, details], ...]. Strings go through Boost.JSON's serializer, which escapes
+// them; a batch serialises no empty details object (most events have none).
+class log_run_writer {
+  public:
+    const std::string& events_json(const open_run& run) {
+        out_.clear();
+        out_ += '[';
+        for (const auto* e : run.events) {
+            if (e != run.events.front()) out_ += ',';
+            out_ += '[';
+            string(e->log_id);
+            out_ += ',';
+            out_ += std::to_string(e->date_ms);
+            for (const auto* field : {&e->description, &e->client_name, &e->ip, &e->user_name, &e->connection}) {
+                out_ += ',';
+                string(*field);
+            }
+            out_ += ',';
+            out_ += e->details.empty() ? std::string_view("{}") : std::string_view(json::serialize(e->details));
+            out_ += ']';
         }
-        return out;
-    }();
-    return std::string_view(statement.first).substr(0, statement.second[rows]);
-}
+        out_ += ']';
+        return out_;
+    }
+
+  private:
+    void string(std::string_view value) {
+        serializer_.reset(value);
+        while (!serializer_.done()) {
+            auto part = serializer_.read(buffer_);
+            out_.append(part.data(), part.size());
+        }
+    }
+    json::serializer serializer_;
+    char buffer_[1024];
+    std::string out_;
+};
+
+}  // namespace
 
 result<void> sql_store::append_logs(std::span<const LogEvent> events) {
     if (events.empty()) return {};
     return transact_in(log_pool(), [&](connection& c) -> result<void> {
-        std::vector<std::string> details;
-        std::vector<param> params;
-        for (std::size_t start = 0; start < events.size(); start += kLogRowsPerInsert) {
-            auto chunk = events.subspan(start, std::min(kLogRowsPerInsert, events.size() - start));
-            details.clear();
-            details.reserve(chunk.size());  // the parameters point into it: no reallocation below
-            params.clear();
-            for (const auto& e : chunk) {
-                // Most events (every successful token exchange) have no details: their "{}" is not
-                // serialised again for each one.
-                std::string_view details_json = "{}";
-                if (!e.details.empty()) details_json = details.emplace_back(json::serialize(e.details));
-                params.insert(params.end(), {e.log_id, e.date_ms, e.type, e.description, e.client_id, e.client_name,
-                                             e.ip, e.user_id, e.user_name, e.connection, details_json});
+        log_run_writer writer;
+        std::vector<open_run> open;
+        auto write = [&](const open_run& run) -> result<void> {
+            const auto& head = run.first();
+            auto r = c.exec(query::log_run_insert,
+                            {head.log_id, run.events.back()->log_id, static_cast<std::int64_t>(run.events.size()),
+                             head.type, head.client_id, head.user_id, writer.events_json(run)});
+            if (!r) return r.error();
+            return {};
+        };
+        for (const auto& e : events) {
+            auto same = std::find_if(open.begin(), open.end(), [&](const open_run& run) { return run.same_key(e); });
+            if (same != open.end() && same->takes(e)) {
+                same->events.push_back(&e);
+                continue;
             }
-            if (auto r = c.exec_dynamic(log_insert_text(chunk.size()), params); !r) return r.error();
+            if (same != open.end() || open.size() == kOpenLogRuns) {
+                auto done = same != open.end() ? same : open.begin();
+                if (auto r = write(*done); !r) return r;
+                open.erase(done);
+            }
+            open.push_back(open_run{{&e}});
         }
+        for (const auto& run : open)
+            if (auto r = write(run); !r) return r;
         return {};
     });
 }
 
 result<LogEvent> sql_store::get_log(std::string_view log_id) {
-    return first_row(run_in(log_pool(), query::log_get, {log_id}), &log_from);
+    auto date = log_id_date(log_id);
+    if (!date) return fail(store_errc::not_found);
+    auto c = log_pool().acquire();
+    LogWhere where;
+    auto id = "$" + std::to_string(where.bind(log_id));
+    auto text = "SELECT " + std::string(log_columns()) + " FROM (" + std::string(log_run_events(c->dialect())) +
+                "WHERE r.log_id <= " + id + " AND r.last_log_id >= " + id +
+                " AND r.log_id >= " + where.text(log_id_floor(earliest_run_start(*date))) +
+                ") AS logs WHERE log_id = " + id;
+    return first_row(c->exec_dynamic(text, where.params()), &log_from);
 }
 
+namespace {
+
+// The number of events `filter` matches: the runs every event of which matches are counted from
+// event_count; only those of which some may (a date range cuts them) are read.
+result<std::size_t> count_logs(connection& c, const LogFilter& filter) {
+    LogWhere where;
+    auto exact = where.clause(filter, log_level::run_exact);
+    auto whole = c.exec_dynamic("SELECT CAST(COALESCE(SUM(r.event_count), 0) AS BIGINT) FROM log_runs r WHERE " + exact,
+                                where.params());
+    if (!whole) return whole.error();
+    LogWhere part;
+    auto candidate = part.clause(filter, log_level::run_candidate);
+    auto not_exact = part.clause(filter, log_level::run_exact);
+    auto event = part.clause(filter, log_level::event);
+    auto cut = c.exec_dynamic("SELECT COUNT(*) FROM (" + std::string(log_run_events(c.dialect())) + "WHERE " +
+                                  candidate + " AND NOT (" + not_exact + ")) AS logs WHERE " + event,
+                              part.params());
+    if (!cut) return cut.error();
+    return static_cast<std::size_t>(whole->rows.at(0).int64(0) + cut->rows.at(0).int64(0));
+}
+
+}  // namespace
+
+// Newest first (or oldest first), the page is the first offset + limit events in log_id order of the
+// runs that may hold a match. Which runs: those of which every event matches are walked in log_id
+// order until they hold offset + limit events; the page's events are then no further out than those,
+// and only the runs reaching that far (runs span kLogRunSpanMs at most) are read.
 result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
     auto c = log_pool().acquire();
     PageResult<LogEvent> out;
     if (q.with_total) {
-        LogWhere where(q.filter);
-        auto counted = c->exec_dynamic("SELECT COUNT(*) FROM logs WHERE " + where.sql(), where.params());
-        if (!counted) return counted.error();
-        out.total = static_cast<std::size_t>(counted->rows.at(0).int64(0));
+        auto total = count_logs(*c, q.filter);
+        if (!total) return total.error();
+        out.total = *total;
     }
-    LogWhere where(q.filter);
-    if (q.checkpoint && !q.after_log_id.empty()) where.and_log_id_after(q.after_log_id);
-    auto text = "SELECT " + std::string(log_columns()) + " FROM logs WHERE " + where.sql() +
-                (q.checkpoint || q.oldest_first ? " ORDER BY log_id ASC" : " ORDER BY log_id DESC");
-    text += " LIMIT CAST($" + std::to_string(where.bind(clamp(q.limit))) + " AS BIGINT)";
-    text += " OFFSET CAST($" + std::to_string(where.bind(clamp(q.checkpoint ? 0 : q.offset))) + " AS BIGINT)";
+    const bool newest_first = !q.checkpoint && !q.oldest_first;
+    const std::string_view after = q.checkpoint ? std::string_view(q.after_log_id) : std::string_view();
+    const auto offset = clamp(q.checkpoint ? 0 : q.offset), limit = clamp(q.limit);
+    const auto wanted = offset > INT64_MAX - limit ? INT64_MAX : offset + limit;
+    const std::string order = newest_first ? " ORDER BY log_id DESC" : " ORDER BY log_id ASC";
+
+    std::string reach;  // the runs' bound, if the exact runs hold enough events
+    {
+        LogWhere where;
+        auto exact = where.clause(q.filter, log_level::run_exact);
+        if (!after.empty()) exact += " AND " + where.after(after, log_level::run_exact);
+        auto text = "SELECT r.log_id, r.last_log_id, r.event_count FROM log_runs r WHERE " + exact + order +
+                    " LIMIT CAST($" + std::to_string(where.bind(wanted)) + " AS BIGINT)";
+        auto runs = c->exec_dynamic(text, where.params());
+        if (!runs) return runs.error();
+        std::int64_t events = 0;
+        std::string furthest_last;
+        for (const auto& run : runs->rows) {
+            events += run.int64(2);
+            if (furthest_last < run.text(1)) furthest_last = run.text(1);
+            if (events < wanted) continue;
+            // Newest first, every page event is at least this run's first; oldest first, at most the
+            // latest last event of the runs so far.
+            reach = newest_first ? run.text(0) : furthest_last;
+            break;
+        }
+    }
+    LogWhere where;
+    auto candidate = where.clause(q.filter, log_level::run_candidate);
+    if (!after.empty()) candidate += " AND " + where.after(after, log_level::run_candidate);
+    if (!reach.empty()) {
+        if (newest_first) {
+            candidate += " AND r.last_log_id >= " + where.text(reach);
+            if (auto date = log_id_date(reach))
+                candidate += " AND r.log_id >= " + where.text(log_id_floor(earliest_run_start(*date)));
+        } else {
+            candidate += " AND r.log_id <= " + where.text(reach);
+        }
+    }
+    auto event = where.clause(q.filter, log_level::event);
+    if (!after.empty()) event += " AND " + where.after(after, log_level::event);
+    auto text = "SELECT " + std::string(log_columns()) + " FROM (" + std::string(log_run_events(c->dialect())) +
+                "WHERE " + candidate + ") AS logs WHERE " + event + order;
+    text += " LIMIT CAST($" + std::to_string(where.bind(limit)) + " AS BIGINT)";
+    text += " OFFSET CAST($" + std::to_string(where.bind(offset)) + " AS BIGINT)";
     auto r = c->exec_dynamic(text, where.params());
     if (!r) return r.error();
     for (const auto& row : r->rows) {
@@ -1651,11 +1843,17 @@ result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
 }
 
 result<std::size_t> sql_store::purge_history(std::int64_t before_ms, std::int64_t mail_before) {
-    auto logs = delete_in_batches(log_pool(), query::purge_logs, log_id_floor(before_ms));
-    if (!logs) return logs.error();
+    const auto before = log_id_floor(before_ms);
+    std::size_t events = 0;
+    for (;;) {
+        auto r = run_in(log_pool(), query::purge_logs, {std::string_view(before), kPurgeBatch});
+        if (!r) return r.error();
+        for (const auto& run : r->rows) events += static_cast<std::size_t>(run.int64(0));
+        if (r->rows.size() < static_cast<std::size_t>(kPurgeBatch)) break;
+    }
     auto mail = run(query::purge_finished_mail, {mail_before});
     if (!mail) return mail.error();
-    return *logs + static_cast<std::size_t>(mail->affected);
+    return events + static_cast<std::size_t>(mail->affected);
 }
 
 }  // namespace gatehouse::store::sql

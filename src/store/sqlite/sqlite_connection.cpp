@@ -240,9 +240,21 @@ std::unique_ptr<sqlite_connection> open_log_file(const std::string& path) {
         throw std::runtime_error("tenant-log file '" + path + "' has schema version " + std::to_string(version) +
                                  ", newer than this Gatehouse understands (" + std::to_string(log_file_schema_version) +
                                  "); upgrade Gatehouse");
-    if (version < log_file_schema_version && !c->exec_script(std::string(log_file_schema()) + "PRAGMA user_version = " +
-                                                             std::to_string(log_file_schema_version) + ";"))
-        throw std::runtime_error("cannot create the tenant-log table in '" + path + "'");
+    if (version == log_file_schema_version) return c;
+    // A version-1 file (one row per event) becomes runs in one transaction; IMMEDIATE, and the version
+    // read again inside, so of instances opening it together only the first converts it.
+    if (!c->exec_script("BEGIN IMMEDIATE")) throw std::runtime_error("cannot lock the tenant-log file '" + path + "'");
+    version = single_int(*c, "PRAGMA user_version", path);
+    std::string script;
+    if (version == 0) script = log_file_schema();
+    if (version == 1) script = log_file_runs_upgrade();
+    if (!script.empty() &&
+        !c->exec_script(script + "PRAGMA user_version = " + std::to_string(log_file_schema_version) + ";")) {
+        (void)c->exec_script("ROLLBACK");
+        throw std::runtime_error("cannot bring the tenant-log table in '" + path + "' up to date");
+    }
+    if (!c->exec_script("COMMIT")) throw std::runtime_error("cannot commit the tenant-log file '" + path + "'");
+    if (version == 1) spdlog::info("store: tenant logs in {} stored as runs (log file version 2)", path);
     return c;
 }
 
@@ -251,9 +263,9 @@ std::unique_ptr<sqlite_connection> open_log_file(const std::string& path) {
 // and the next start copies none twice (log_id is the key) and drops the table then.
 void move_logs_to_log_file(const std::string& path, const std::string& logs_path) {
     sqlite_connection c(path);
-    const std::string_view has_logs = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'logs'";
+    // Since migration 16 the store's own table is log_runs (empty unless an older Gatehouse wrote it).
+    const std::string_view has_logs = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'log_runs'";
     if (single_int(c, has_logs, path) == 0) return;
-    const std::string columns(sql::log_columns());
     const std::array<sql::param, 1> file{std::string_view(logs_path)};
     if (!c.exec_dynamic("ATTACH DATABASE $1 AS log_file", file))
         throw std::runtime_error("cannot attach the tenant-log file '" + logs_path + "'");
@@ -264,9 +276,10 @@ void move_logs_to_log_file(const std::string& path, const std::string& logs_path
     if (moved && single_int(c, has_logs, path) == 0) {
         moved = c.exec_script("COMMIT");
     } else if (moved) {
-        events = single_int(c, "SELECT COUNT(*) FROM main.logs", path);
-        moved = c.exec_script("INSERT OR IGNORE INTO log_file.logs (" + columns + ") SELECT " + columns +
-                              " FROM main.logs ORDER BY log_id; DROP TABLE main.logs; COMMIT;");
+        events = single_int(c, "SELECT COALESCE(SUM(event_count), 0) FROM main.log_runs", path);
+        moved = c.exec_script(
+            "INSERT OR IGNORE INTO log_file.log_runs SELECT * FROM main.log_runs ORDER BY log_id; DROP TABLE "
+            "main.log_runs; COMMIT;");
         if (!moved) (void)c.exec_script("ROLLBACK");
     }
     (void)c.exec_script("DETACH DATABASE log_file");
