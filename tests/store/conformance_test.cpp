@@ -2487,6 +2487,160 @@ TEST_P(StoreConformance, BatchedEventLogStoresEveryEventExactlyThroughReusedSlot
     EXPECT_EQ(ids.size(), recorded.size()) << "every event has its own log_id";
 }
 
+// Events are stored as runs (one row for up to 256 events of one type, client and user within a
+// second; see append_logs): whatever a query cuts through a run, or however two writers' runs
+// interleave, every list, count, checkpoint and lookup answers exactly what per-event rows would.
+// The expectations come from a plain model of the events.
+bool model_matches(const LogFilter& f, const LogEvent& e) {
+    using k = LogFilter::kind;
+    switch (f.op) {
+        case k::all:
+            return true;
+        case k::type:
+            return e.type == f.value;
+        case k::user_id:
+            return e.user_id == f.value;
+        case k::client_id:
+            return e.client_id == f.value;
+        case k::date:
+            return e.date_ms >= f.from_ms && e.date_ms <= f.to_ms;
+        case k::both:
+            return std::all_of(f.operands.begin(), f.operands.end(),
+                               [&](const auto& o) { return model_matches(o, e); });
+        case k::either:
+            return std::any_of(f.operands.begin(), f.operands.end(),
+                               [&](const auto& o) { return model_matches(o, e); });
+    }
+    return false;
+}
+
+std::vector<std::string> model_page(const std::vector<LogEvent>& events, const LogQuery& q, std::size_t& total) {
+    std::vector<std::string> ids;  // events is in log_id order
+    for (const auto& e : events)
+        if (model_matches(q.filter, e) && (!q.checkpoint || e.log_id > q.after_log_id)) ids.push_back(e.log_id);
+    total = ids.size();
+    if (!q.checkpoint && !q.oldest_first) std::reverse(ids.begin(), ids.end());
+    const auto skip = q.checkpoint ? 0 : std::min(q.offset, ids.size());
+    return {ids.begin() + static_cast<std::ptrdiff_t>(skip),
+            ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), skip + q.limit))};
+}
+
+TEST_P(StoreConformance, LogRunsCutByPagingFiltersAndInterleavedWritersAnswerEventByEvent) {
+    constexpr int kEvents = 2000;
+    std::vector<LogEvent> events;
+    std::uint32_t rng = 12345;
+    auto next = [&] { return rng = rng * 1103515245u + 12345u, (rng >> 16) % 100; };
+    std::int64_t date = 10'000;
+    for (int i = 0; i < kEvents; ++i) {
+        date += static_cast<std::int64_t>(next() % 8);  // ~7 s in all: runs end by size and by span
+        auto pick = next();
+        // Mostly one kind of event (a busy client-credentials client), as a real log is.
+        auto e = pick < 70   ? make_log(date, "seccft", "", "c1")
+                 : pick < 85 ? make_log(date, "s", "auth0|a", "c2")
+                 : pick < 95 ? make_log(date, "f", "auth0|b", "c2")
+                             : make_log(date, "sapi", "", "");
+        e.description = "event " + std::to_string(i);
+        if (i % 3)
+            e.details = json::object{{"n", i}};
+        else
+            e.details.clear();
+        events.push_back(std::move(e));
+    }
+    // Two writers (two instances) take alternate events, so their runs overlap in log_id; each
+    // appends in batches of 300.
+    for (std::size_t start = 0; start < events.size(); start += 600)
+        for (std::size_t writer = 0; writer < 2; ++writer) {
+            std::vector<LogEvent> batch;
+            for (auto i = start + writer; i < std::min(events.size(), start + 600); i += 2) batch.push_back(events[i]);
+            ASSERT_TRUE(s().append_logs(batch));
+        }
+
+    auto expect_like_model = [&](LogQuery q, const std::string& what) {
+        q.with_total = true;
+        std::size_t total = 0;
+        auto want = model_page(events, q, total);
+        auto page = s().list_logs(q);
+        ASSERT_TRUE(page) << what;
+        std::vector<std::string> got;
+        for (const auto& e : page->items) got.push_back(e.log_id);
+        EXPECT_EQ(got, want) << what;
+        if (!q.checkpoint) {
+            EXPECT_EQ(page->total, total) << what;
+        }
+    };
+    auto at = [&](int i) { return events[static_cast<std::size_t>(i)]; };
+    LogFilter mid_run_dates;
+    mid_run_dates.op = LogFilter::kind::date;
+    mid_run_dates.from_ms = at(301).date_ms;
+    mid_run_dates.to_ms = at(1299).date_ms;
+    LogFilter busy_in_range;
+    busy_in_range.op = LogFilter::kind::both;
+    busy_in_range.operands = {log_equals(LogFilter::kind::type, "seccft"), mid_run_dates};
+    LogFilter user_or_api;
+    user_or_api.op = LogFilter::kind::either;
+    user_or_api.operands = {log_equals(LogFilter::kind::user_id, "auth0|a"), log_equals(LogFilter::kind::type, "sapi")};
+    const std::vector<std::pair<std::string, LogFilter>> filters{
+        {"all", LogFilter{}},
+        {"type", log_equals(LogFilter::kind::type, "seccft")},
+        {"no user", log_equals(LogFilter::kind::user_id, "")},
+        {"client", log_equals(LogFilter::kind::client_id, "c2")},
+        {"dates", mid_run_dates},
+        {"type and dates", busy_in_range},
+        {"user or type", user_or_api}};
+    for (const auto& [name, filter] : filters) {
+        for (bool oldest_first : {false, true})
+            for (std::size_t offset : {0, 1, 255, 256, 257, 700, 1999})
+                for (std::size_t limit : {1, 100}) {
+                    LogQuery q;
+                    q.filter = filter;
+                    q.oldest_first = oldest_first;
+                    q.offset = offset;
+                    q.limit = limit;
+                    expect_like_model(q, name + (oldest_first ? " oldest" : " newest") + " from " +
+                                             std::to_string(offset) + " take " + std::to_string(limit));
+                }
+        for (int after : {0, 299, 300, 1234, kEvents - 1}) {
+            LogQuery q;
+            q.filter = filter;
+            q.checkpoint = true;
+            q.after_log_id = at(after).log_id;
+            q.limit = 100;
+            expect_like_model(q, name + " after event " + std::to_string(after));
+        }
+    }
+    for (int i = 0; i < kEvents; i += 97) {
+        auto got = s().get_log(at(i).log_id);
+        ASSERT_TRUE(got) << i;
+        EXPECT_EQ(got->description, at(i).description);
+        EXPECT_EQ(got->date_ms, at(i).date_ms);
+        EXPECT_EQ(got->details, at(i).details) << i;
+    }
+    expect_error(s().get_log(at(5).log_id + "0"), store_errc::not_found);
+    expect_error(s().get_log(log_id_floor(at(5).date_ms)), store_errc::not_found);
+
+    // The purge takes a run once its last event is older than the floor: what it keeps older than
+    // the floor is within one run's span of it, and nothing at or after the floor goes.
+    const auto floor_ms = at(1000).date_ms;
+    auto removed = s().purge_history(floor_ms, 0);
+    ASSERT_TRUE(removed);
+    LogQuery rest;
+    rest.limit = kEvents;
+    rest.oldest_first = true;
+    rest.with_total = true;
+    auto kept = s().list_logs(rest);
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(*removed + kept->total, static_cast<std::size_t>(kEvents));
+    EXPECT_GT(*removed, 0u);
+    std::size_t at_or_after_floor = 0;
+    for (const auto& e : events) at_or_after_floor += e.date_ms >= floor_ms;
+    std::size_t kept_at_or_after_floor = 0;
+    for (const auto& e : kept->items) {
+        EXPECT_GE(e.date_ms, floor_ms - 1000) << e.description;
+        kept_at_or_after_floor += e.date_ms >= floor_ms;
+    }
+    EXPECT_EQ(kept_at_or_after_floor, at_or_after_floor);
+}
+
 std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
