@@ -1,7 +1,10 @@
 // Tenant-log micro-benchmarks (issue 16: events must not slow the token path), apart from HTTP and
 // from the VM's minute-to-minute drift that the end-to-end bench/tenant_logs.sh has to average out.
 //   BM_append_logs/<events per transaction>: the writer thread's work, one transaction of a batch of
-//     client-credentials events into a SQLite store's log file; CPU time per event = CPU time / events.
+//     one client's client-credentials events into a SQLite store's log file (runs of 256 events);
+//     CPU time per event = CPU time / events.
+//   BM_append_logs_distinct_users/1000: the same with every event a different user's login, so each
+//     is a run of its own (the writer's worst case).
 //   BM_record_token_event: the request thread's part, building the event the token endpoint logs
 //     and queueing it (the writer drains the queue on its own thread meanwhile);
 //   BM_record_borrowed_token_event: the same through record_borrowed, as the token endpoint does.
@@ -50,9 +53,24 @@ store::LogEvent token_event() {
     return e;
 }
 
-void BM_append_logs(benchmark::State& state) {
+// A batch of `events` token events; with `distinct_users`, each a different user's login instead,
+// so that no two share a run (the writer's worst case).
+std::vector<store::LogEvent> log_batch(std::size_t events, bool distinct_users) {
+    std::vector<store::LogEvent> batch(events, token_event());
+    if (distinct_users)
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            batch[i].type = "s";
+            batch[i].description = "Successful login";
+            batch[i].user_id = "auth0|" + std::to_string(100000 + i);
+            batch[i].user_name = "user" + std::to_string(i) + "@example.com";
+            batch[i].connection = "Username-Password-Authentication";
+        }
+    return batch;
+}
+
+void append_batches(benchmark::State& state, bool distinct_users) {
     scratch_store s;
-    std::vector<store::LogEvent> batch(static_cast<std::size_t>(state.range(0)), token_event());
+    auto batch = log_batch(static_cast<std::size_t>(state.range(0)), distinct_users);
     for (auto _ : state) {
         state.PauseTiming();
         auto date = now_ms();
@@ -65,7 +83,11 @@ void BM_append_logs(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations() * state.range(0));
 }
+
+void BM_append_logs(benchmark::State& state) { append_batches(state, false); }
 BENCHMARK(BM_append_logs)->Arg(250)->Arg(1000)->Arg(2000)->Arg(4000)->MinTime(3.0);
+void BM_append_logs_distinct_users(benchmark::State& state) { append_batches(state, true); }
+BENCHMARK(BM_append_logs_distinct_users)->Arg(1000)->MinTime(3.0);
 
 // Times `record(log)` per event, the writer draining the queue on its own thread meanwhile.
 template <class Record>
