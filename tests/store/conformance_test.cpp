@@ -2641,6 +2641,55 @@ TEST_P(StoreConformance, LogRunsCutByPagingFiltersAndInterleavedWritersAnswerEve
     EXPECT_EQ(kept_at_or_after_floor, at_or_after_floor);
 }
 
+// Event fields come from what clients send (a login's username, a token request's client_id): a
+// value made to break its run's JSON or the SQL around it (quotes, brackets, backslashes, control
+// characters, NUL, bytes that are not UTF-8) is stored as text in its own event, and neither loses
+// the batch nor stops the events around it from being read. NUL and bytes that are not UTF-8 are
+// stored as U+FFFD, the one form both backends' JSON and text keep.
+TEST_P(StoreConformance, LogFieldsCraftedToBreakARunsJsonStayTextOfTheirOwnEvent) {
+    const std::string crafted = std::string("a\"],[\"x\",1],[\"\\'); DROP TABLE log_runs;--\x01\n\t") + '\0' +
+                                "z\xff\xc3(\xe2\x82 \xf0\x9f\x94\x91";
+    const std::string stored = std::string("a\"],[\"x\",1],[\"\\'); DROP TABLE log_runs;--\x01\n\t") +
+                               "\xEF\xBF\xBDz\xEF\xBF\xBD\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD \xf0\x9f\x94\x91";
+    std::vector<LogEvent> batch;
+    for (int i = 0; i < 6; ++i) {
+        auto e = make_log(1000 + i, "fu", "", "c1");  // one run
+        e.description = "event " + std::to_string(i);
+        batch.push_back(e);
+    }
+    batch[2].user_name = batch[2].description = batch[2].client_name = batch[2].connection = crafted;
+    batch[2].ip = crafted;
+    batch[2].details = json::object{{"error", {{"message", crafted}}}};
+    auto other = make_log(1010, "fu", crafted, crafted);  // a run keyed by crafted text
+    other.type = crafted;
+    batch.push_back(other);
+    ASSERT_TRUE(s().append_logs(batch));
+
+    LogQuery q;
+    q.oldest_first = true;
+    q.with_total = true;
+    auto page = s().list_logs(q);
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->items.size(), batch.size());
+    EXPECT_EQ(page->total, batch.size());
+    const auto& got = page->items[2];
+    EXPECT_EQ(got.description, stored);
+    EXPECT_EQ(got.user_name, stored);
+    EXPECT_EQ(got.client_name, stored);
+    EXPECT_EQ(got.connection, stored);
+    EXPECT_EQ(got.ip, stored);
+    EXPECT_EQ(got.details.at("error").at("message").as_string(), stored);
+    for (int i : {1, 3, 5})
+        EXPECT_EQ(page->items[static_cast<std::size_t>(i)].description, "event " + std::to_string(i));
+    auto keyed = s().get_log(other.log_id);
+    ASSERT_TRUE(keyed);
+    EXPECT_EQ(keyed->type, stored);
+    EXPECT_EQ(keyed->user_id, stored);
+    EXPECT_EQ(keyed->client_id, stored);
+    q.filter = log_equals(LogFilter::kind::user_id, stored);
+    EXPECT_EQ(s().list_logs(q)->total, 1u);
+}
+
 std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,

@@ -1665,6 +1665,55 @@ struct open_run {
 // path's, a login's few), and one more closes the oldest.
 constexpr std::size_t kOpenLogRuns = 8;
 
+// Event fields come from what clients send. Text that PostgreSQL's text and JSON cannot hold (NUL;
+// bytes that are not UTF-8, which Boost.JSON's serializer passes through) would fail the batch's
+// transaction or a read of its run; it is stored with U+FFFD in their place, one per byte.
+bool log_text_storable(std::string_view text) {
+    return text.find('\0') == std::string_view::npos && util::valid_utf8(text);
+}
+std::string storable_log_text(std::string_view text) {
+    auto out = util::to_valid_utf8(text);
+    for (auto at = out.find('\0'); at != std::string::npos; at = out.find('\0', at)) out.replace(at, 1, "\xEF\xBF\xBD");
+    return out;
+}
+// `text`, or a storable copy of it kept in `copy`.
+std::string_view storable_log_text(std::string_view text, std::string& copy) {
+    if (log_text_storable(text)) return text;
+    copy = storable_log_text(text);
+    return copy;
+}
+
+// Whether every string and key in `v` is storable as it is; and `v` with every one storable.
+bool json_storable(const json::value& v);
+bool json_storable(const json::object& o) {
+    return std::all_of(o.begin(), o.end(), [](const json::key_value_pair& kv) {
+        return log_text_storable(kv.key()) && json_storable(kv.value());
+    });
+}
+bool json_storable(const json::value& v) {
+    if (const auto* s = v.if_string()) return log_text_storable(*s);
+    if (const auto* a = v.if_array())
+        return std::all_of(a->begin(), a->end(), [](const json::value& e) { return json_storable(e); });
+    if (const auto* o = v.if_object()) return json_storable(*o);
+    return true;
+}
+json::value storable_json(const json::value& v);
+json::object storable_json(const json::object& o) {
+    json::object out;
+    for (const auto& kv : o) out[storable_log_text(kv.key())] = storable_json(kv.value());
+    return out;
+}
+json::value storable_json(const json::value& v) {
+    if (const auto* s = v.if_string()) return json::string(storable_log_text(*s));
+    if (const auto* a = v.if_array()) {
+        json::array out;
+        for (const auto& e : *a) out.push_back(storable_json(e));
+        return out;
+    }
+    if (const auto* o = v.if_object()) return storable_json(*o);
+    return v;
+}
+
 // The events of a run as migration 16 stores them: [[log_id, date_ms, description, client_name, ip,
 // user_name, connection, details], ...]. Strings go through Boost.JSON's serializer, which escapes
 // them; a batch serialises no empty details object (most events have none).
@@ -1684,7 +1733,12 @@ class log_run_writer {
                 string(*field);
             }
             out_ += ',';
-            out_ += e->details.empty() ? std::string_view("{}") : std::string_view(json::serialize(e->details));
+            if (e->details.empty()) {
+                out_ += "{}";
+            } else {
+                out_ += json_storable(e->details) ? json::serialize(e->details)
+                                                  : json::serialize(storable_json(e->details));
+            }
             out_ += ']';
         }
         out_ += ']';
@@ -1693,7 +1747,7 @@ class log_run_writer {
 
   private:
     void string(std::string_view value) {
-        serializer_.reset(value);
+        serializer_.reset(storable_log_text(value, copy_));
         while (!serializer_.done()) {
             auto part = serializer_.read(buffer_);
             out_.append(part.data(), part.size());
@@ -1702,6 +1756,7 @@ class log_run_writer {
     json::serializer serializer_;
     char buffer_[1024];
     std::string out_;
+    std::string copy_;
 };
 
 }  // namespace
@@ -1713,9 +1768,11 @@ result<void> sql_store::append_logs(std::span<const LogEvent> events) {
         std::vector<open_run> open;
         auto write = [&](const open_run& run) -> result<void> {
             const auto& head = run.first();
+            std::string type, client_id, user_id;
             auto r = c.exec(query::log_run_insert,
                             {head.log_id, run.events.back()->log_id, static_cast<std::int64_t>(run.events.size()),
-                             head.type, head.client_id, head.user_id, writer.events_json(run)});
+                             storable_log_text(head.type, type), storable_log_text(head.client_id, client_id),
+                             storable_log_text(head.user_id, user_id), writer.events_json(run)});
             if (!r) return r.error();
             return {};
         };
