@@ -219,6 +219,25 @@ test('SQL injection through the log search: quotes and operators in values are o
   assert.ok((await allEvents()).length > 5);
 });
 
+test('log reads broken by a crafted field: a username with NUL and JSON brackets stays text in its own event, and every read still answers', async () => {
+  const crafted = `evil\u0000"],["x\\${unique('nul')}@example.com`;
+  await assert.rejects(login(crafted, 'crafted user password'), /login failed: 400/);
+  const stored = crafted.replace('\u0000', '\uFFFD');
+  const logs = await eventually(allEvents, (l) => l.some((e) => e.type === 'fu' && e.user_name === stored), 'the crafted fu event');
+  const event = logs.find((e) => e.type === 'fu' && e.user_name === stored);
+  const one = await api('GET', `/logs/${event.log_id}`);
+  assert.equal(one.status, 200, one.text);
+  assert.equal(one.body.user_name, stored);
+  assert.equal(one.body.description, event.description);
+  const q = encodeURIComponent(`type:fu AND date:[${started} TO *]`);
+  const filtered = await api('GET', `/logs?q=${q}&per_page=100`);
+  assert.equal(filtered.status, 200, filtered.text);
+  assert.ok(filtered.body.some((e) => e.log_id === event.log_id));
+  const checkpoint = await api('GET', `/logs?from=${logs.at(-1).log_id}&take=100`);
+  assert.equal(checkpoint.status, 200, checkpoint.text);
+  assert.ok(checkpoint.body.some((e) => e.log_id === event.log_id));
+});
+
 test('password guessing leaves limit_wc once the failed-login limit is reached', async () => {
   const u = await api('POST', '/users', { body: { connection: 'Username-Password-Authentication', email: `${unique('guess')}@example.com`, password: 'guessed user password' } });
   assert.equal(u.status, 201, u.text);
