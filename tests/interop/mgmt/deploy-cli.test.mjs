@@ -86,7 +86,7 @@ async function a0deploy(gh, args) {
   }));
   try {
     const { stdout, stderr } = await run(process.execPath, [A0DEPLOY, ...args, '-c', config], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(gh.dir, 'cert.pem') }, maxBuffer: 1 << 26, timeout: 120_000,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(gh.dir, 'cert.pem') }, maxBuffer: 1 << 26, timeout: 300_000,
     });
     return stdout + stderr;
   } catch (e) {
