@@ -62,8 +62,9 @@ class BatchedEventLog final : public EventLog {
         // transactions cost less per event: on SQLite's log file, one client's client-credentials
         // events cost 0.70 µs of CPU each in transactions of 250, 0.55 µs in 1,000 or 2,000
         // (bench/log_writer_bench.cpp; 2.3 and 1.7 µs as one row per event); 1,000 keeps each burst
-        // of the writer on a shared core under 1 ms. On SQLite they hold only the log file's connection (migration 15),
-        // never the one the token path uses: GET /api/v2/logs and the retention purge are all they can delay.
+        // of the writer on a shared core under 1 ms. On SQLite they hold only the log file's
+        // connection (migration 15), never the one the token path uses: GET /api/v2/logs and the
+        // retention purge are all they can delay.
         std::size_t batch_size = 1000;
         std::chrono::milliseconds flush_interval{200};
     };

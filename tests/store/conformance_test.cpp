@@ -2191,6 +2191,15 @@ std::vector<std::string> types_of(const PageResult<LogEvent>& page) {
     return out;
 }
 
+// Every event (at most `limit`), oldest first, with their total.
+result<PageResult<LogEvent>> all_logs_oldest_first(Store& store, std::size_t limit = 50) {
+    LogQuery q;
+    q.limit = limit;
+    q.oldest_first = true;
+    q.with_total = true;
+    return store.list_logs(q);
+}
+
 TEST_P(StoreConformance, LogsAreListedNewestFirstAndReadBackWhole) {
     std::vector<LogEvent> batch{make_log(1000, "s", "auth0|a", "c1"), make_log(2000, "fp", "auth0|a", "c1"),
                                 make_log(3000, "seacft", "auth0|b", "c2")};
@@ -2464,10 +2473,7 @@ TEST_P(StoreConformance, BatchedEventLogStoresEveryEventExactlyThroughReusedSlot
         log.flush();
         EXPECT_EQ(log.dropped(), 0u);
     }
-    LogQuery q;
-    q.limit = kEvents;
-    q.oldest_first = true;
-    auto page = s().list_logs(q);
+    auto page = all_logs_oldest_first(s(), kEvents);
     ASSERT_TRUE(page);
     ASSERT_EQ(page->items.size(), recorded.size());
     std::set<std::string> ids;
@@ -2623,11 +2629,7 @@ TEST_P(StoreConformance, LogRunsCutByPagingFiltersAndInterleavedWritersAnswerEve
     const auto floor_ms = at(1000).date_ms;
     auto removed = s().purge_history(floor_ms, 0);
     ASSERT_TRUE(removed);
-    LogQuery rest;
-    rest.limit = kEvents;
-    rest.oldest_first = true;
-    rest.with_total = true;
-    auto kept = s().list_logs(rest);
+    auto kept = all_logs_oldest_first(s(), kEvents);
     ASSERT_TRUE(kept);
     EXPECT_EQ(*removed + kept->total, static_cast<std::size_t>(kEvents));
     EXPECT_GT(*removed, 0u);
@@ -2665,10 +2667,7 @@ TEST_P(StoreConformance, LogFieldsCraftedToBreakARunsJsonStayTextOfTheirOwnEvent
     batch.push_back(other);
     ASSERT_TRUE(s().append_logs(batch));
 
-    LogQuery q;
-    q.oldest_first = true;
-    q.with_total = true;
-    auto page = s().list_logs(q);
+    auto page = all_logs_oldest_first(s());
     ASSERT_TRUE(page);
     ASSERT_EQ(page->items.size(), batch.size());
     EXPECT_EQ(page->total, batch.size());
@@ -2686,8 +2685,10 @@ TEST_P(StoreConformance, LogFieldsCraftedToBreakARunsJsonStayTextOfTheirOwnEvent
     EXPECT_EQ(keyed->type, stored);
     EXPECT_EQ(keyed->user_id, stored);
     EXPECT_EQ(keyed->client_id, stored);
-    q.filter = log_equals(LogFilter::kind::user_id, stored);
-    EXPECT_EQ(s().list_logs(q)->total, 1u);
+    LogQuery by_user;
+    by_user.with_total = true;
+    by_user.filter = log_equals(LogFilter::kind::user_id, stored);
+    EXPECT_EQ(s().list_logs(by_user)->total, 1u);
 }
 
 std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return info.param.name; }

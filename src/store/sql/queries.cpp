@@ -600,16 +600,16 @@ std::string_view log_columns() noexcept { return GH_LOG_COLS; }
 // client_name, ip, user_name, connection, details] (migration 16); type, client and user are the run's.
 std::string_view log_run_events(dialect d) noexcept {
     if (d == dialect::postgres)
-        return "SELECT e.value ->> 0 AS log_id, CAST(e.value ->> 1 AS BIGINT) AS date_ms, r.type AS type, e.value ->> "
-               "2 "
-               "AS description, r.client_id AS client_id, e.value ->> 3 AS client_name, e.value ->> 4 AS ip, r.user_id "
-               "AS user_id, e.value ->> 5 AS user_name, e.value ->> 6 AS connection_name, CAST(e.value -> 7 AS TEXT) "
-               "AS "
-               "details FROM log_runs r CROSS JOIN LATERAL json_array_elements(CAST(r.events AS json)) AS e(value) ";
-    return "SELECT e.value ->> '$[0]' AS log_id, e.value ->> '$[1]' AS date_ms, r.type AS type, e.value ->> '$[2]' AS "
-           "description, r.client_id AS client_id, e.value ->> '$[3]' AS client_name, e.value ->> '$[4]' AS ip, "
-           "r.user_id AS user_id, e.value ->> '$[5]' AS user_name, e.value ->> '$[6]' AS connection_name, e.value -> "
-           "'$[7]' AS details FROM log_runs r, json_each(r.events) e ";
+        return "SELECT e.value ->> 0 AS log_id, CAST(e.value ->> 1 AS BIGINT) AS date_ms, r.type AS type, "
+               "e.value ->> 2 AS description, r.client_id AS client_id, e.value ->> 3 AS client_name, "
+               "e.value ->> 4 AS ip, r.user_id AS user_id, e.value ->> 5 AS user_name, "
+               "e.value ->> 6 AS connection_name, CAST(e.value -> 7 AS TEXT) AS details "
+               "FROM log_runs r CROSS JOIN LATERAL json_array_elements(CAST(r.events AS json)) AS e(value) ";
+    return "SELECT e.value ->> '$[0]' AS log_id, e.value ->> '$[1]' AS date_ms, r.type AS type, "
+           "e.value ->> '$[2]' AS description, r.client_id AS client_id, e.value ->> '$[3]' AS client_name, "
+           "e.value ->> '$[4]' AS ip, r.user_id AS user_id, e.value ->> '$[5]' AS user_name, "
+           "e.value ->> '$[6]' AS connection_name, e.value -> '$[7]' AS details "
+           "FROM log_runs r, json_each(r.events) e ";
 }
 #undef GH_LOG_COLS
 

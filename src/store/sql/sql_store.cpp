@@ -603,8 +603,15 @@ result<std::size_t> sql_store::delete_in_batches(sql::pool& p, query q, param cu
     for (;;) {
         auto r = run_in(p, q, {cutoff, kPurgeBatch});
         if (!r) return r.error();
-        removed += static_cast<std::size_t>(r->affected);
-        if (r->affected < kPurgeBatch) return removed;
+        // A statement that returns a row per deleted row counts what each held (a log run: its events).
+        std::int64_t deleted = r->affected;
+        if (!r->rows.empty()) {
+            deleted = static_cast<std::int64_t>(r->rows.size());
+            for (const auto& row : r->rows) removed += static_cast<std::size_t>(row.int64(0));
+        } else {
+            removed += static_cast<std::size_t>(r->affected);
+        }
+        if (deleted < kPurgeBatch) return removed;
     }
 }
 
@@ -1900,17 +1907,11 @@ result<PageResult<LogEvent>> sql_store::list_logs(const LogQuery& q) {
 }
 
 result<std::size_t> sql_store::purge_history(std::int64_t before_ms, std::int64_t mail_before) {
-    const auto before = log_id_floor(before_ms);
-    std::size_t events = 0;
-    for (;;) {
-        auto r = run_in(log_pool(), query::purge_logs, {std::string_view(before), kPurgeBatch});
-        if (!r) return r.error();
-        for (const auto& run : r->rows) events += static_cast<std::size_t>(run.int64(0));
-        if (r->rows.size() < static_cast<std::size_t>(kPurgeBatch)) break;
-    }
+    auto events = delete_in_batches(log_pool(), query::purge_logs, log_id_floor(before_ms));
+    if (!events) return events.error();
     auto mail = run(query::purge_finished_mail, {mail_before});
     if (!mail) return mail.error();
-    return events + static_cast<std::size_t>(mail->affected);
+    return *events + static_cast<std::size_t>(mail->affected);
 }
 
 }  // namespace gatehouse::store::sql

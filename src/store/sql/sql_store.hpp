@@ -197,7 +197,8 @@ class sql_store final : public Store {
     result<exec_result> run(query q, std::initializer_list<param> params) { return run_in(*pool_, q, params); }
     result<exec_result> run_in(sql::pool& p, query q, std::initializer_list<param> params);
     result<void> run_config_write(query q, std::initializer_list<param> params, bool must_affect);
-    // A purge statement ($1 cut-off, $2 batch) run batch by batch, each in its own transaction.
+    // A purge statement ($1 cut-off, $2 batch) run batch by batch, each in its own transaction; what it
+    // removed, or the sum of what it returns per deleted row (purge_logs: each run's events).
     result<std::size_t> delete_in_batches(sql::pool& p, query q, param cutoff);
     sql::pool& log_pool() { return log_pool_ ? *log_pool_ : *pool_; }
 
